@@ -1,1 +1,16 @@
+//! Minibase: a self-hosted backend for WeChat mini-programs.
+//!
+//! Layout: `app` (state, router, life cycle), `config`, `error`, `http` (envelope, extractors,
+//! middleware), `store` (database, Redis), and one folder per feature, each with thin `routes`,
+//! rules in `service` and SQL in `repo`.
 
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod observability;
+pub mod openapi;
+pub mod store;
+pub mod users;

@@ -1,0 +1,238 @@
+//! Application state, the router every feature adds its routes to, and the server's life cycle
+//! (bind, serve, graceful shutdown).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::response::IntoResponse;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::{Config, CorsOrigins};
+use crate::error::{AppError, ErrorCode};
+use crate::http::middleware::{panic_response, request_context, RequestContext};
+use crate::openapi::ApiDoc;
+use crate::store::{self, redis::Redis, Db};
+
+/// What every handler can reach. Cheap to clone (everything inside is shared).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub redis: Option<Redis>,
+}
+
+impl AppState {
+    /// Connect to the database (applying migrations) and to Redis when configured.
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        let db = store::db::connect(&config.database).await?;
+        store::db::migrate(&db).await?;
+        let redis = match &config.redis_url {
+            Some(url) => Some(store::redis::connect(url).await?),
+            None => None,
+        };
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            redis,
+        })
+    }
+}
+
+/// Every feature's routes, with their OpenAPI description.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(crate::health::routes())
+}
+
+/// The whole OpenAPI document, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+/// The router with every route and the shared middleware stack.
+pub fn router(state: AppState) -> Router {
+    with_middleware(routes(), state)
+}
+
+/// Every route, plus the spec at `/openapi.json` and its UI at `/docs`, without middleware.
+pub fn routes() -> Router<AppState> {
+    let (routes, api) = api_router().split_for_parts();
+    routes.merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+}
+
+/// Wrap routes in the middleware stack every request goes through. Public so that tests can
+/// put test-only routes (a panic, a slow handler) behind exactly the same stack.
+pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
+    let config = &state.config;
+    // The recorder must exist before the first request is counted.
+    crate::observability::metrics_handle();
+    let context = Arc::new(RequestContext {
+        request_timeout: config.http.request_timeout,
+    });
+    // Layers run outside-in from the last one added: compression wraps everything; the request
+    // context (id, log, metrics, timeout, envelopes) sees CORS answers; panics become 500s
+    // inside the request's scope, so they carry its id.
+    routes
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(config.http.body_limit))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(cors_layer(&config.http.cors_origins))
+        .layer(axum::middleware::from_fn_with_state(
+            context,
+            request_context,
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn route_not_found() -> impl IntoResponse {
+    AppError::new(ErrorCode::RouteNotFound, "no route for this path")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    AppError::new(
+        ErrorCode::MethodNotAllowed,
+        "method not allowed for this path",
+    )
+}
+
+fn cors_layer(origins: &CorsOrigins) -> CorsLayer {
+    let allow_origin = match origins {
+        CorsOrigins::None => return CorsLayer::new(),
+        CorsOrigins::Any => AllowOrigin::any(),
+        CorsOrigins::List(list) => AllowOrigin::list(
+            list.iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        ),
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            HeaderName::from_static("x-request-id"),
+            header::ETAG,
+            header::RETRY_AFTER,
+        ])
+}
+
+/// A bound, ready-to-run server. Tests build it on port 0 and read the port back.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listen = config.http.listen;
+        let state = AppState::connect(config).await?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding {listen} (MINIBASE_LISTEN)"))?;
+        Ok(Self { listener, state })
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until `shutdown` resolves (see [`serve`]).
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = router(self.state.clone());
+        serve(self.listener, app, self.state, shutdown).await
+    }
+}
+
+/// Serve `app` until `shutdown` resolves; then stop accepting, give in-flight requests up to the
+/// configured shutdown timeout, and close the pools.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let grace = state.config.http.shutdown_timeout;
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections; finishing in-flight requests");
+        let _ = stopping_tx.send(true);
+    });
+    let deadline = async move {
+        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result.context("serving HTTP")?,
+        () = deadline => tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "in-flight requests did not finish within the shutdown timeout; closing anyway"
+        ),
+    }
+    state
+        .db
+        .close_by_ref()
+        .await
+        .context("closing the database pool")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,336 @@
+//! Access tokens: JWTs signed with HS256 (default), RS256 or EdDSA. Tokens carry a key id
+//! (`kid`) when one is configured, so that keys can rotate and other services can verify them.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use base64::Engine;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, ErrorCode};
+
+pub const ISSUER: &str = "minibase";
+
+/// Who a token speaks for: a mini-program user or an admin-console account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubjectKind {
+    User,
+    Admin,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's or admin's numeric id, as a string (RFC 7519).
+    pub sub: String,
+    /// Subject kind.
+    pub knd: SubjectKind,
+    /// Role when the token was issued (the server re-reads the live role on each request).
+    pub role: String,
+    /// The subject's token version: bumping it ends every session at once.
+    pub ver: i32,
+    /// Login session (users only), revocable on its own by logout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    pub iss: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+/// Signing and verification keys, built once from the configuration.
+pub struct JwtKeys {
+    algorithm: Algorithm,
+    key_id: Option<String>,
+    encoding: EncodingKey,
+    /// Verification keys by kid; "" is the key for tokens without a kid.
+    decoding: HashMap<String, DecodingKey>,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtKeys")
+            .field("algorithm", &self.algorithm)
+            .field("key_id", &self.key_id)
+            .field(
+                "verification_kids",
+                &self.decoding.keys().collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// How the keys are given.
+pub enum KeyMaterial<'a> {
+    Secret(&'a str),
+    Pem {
+        algorithm: Algorithm,
+        private_pem: &'a [u8],
+        public_pem: &'a [u8],
+        /// Other services' or retired keys still accepted, by kid.
+        extra_public: Vec<(String, Vec<u8>)>,
+    },
+}
+
+impl JwtKeys {
+    pub fn new(material: KeyMaterial<'_>, key_id: Option<String>) -> Result<Self, String> {
+        let (algorithm, encoding, own, extra) = match material {
+            KeyMaterial::Secret(secret) => (
+                Algorithm::HS256,
+                EncodingKey::from_secret(secret.as_bytes()),
+                DecodingKey::from_secret(secret.as_bytes()),
+                Vec::new(),
+            ),
+            KeyMaterial::Pem {
+                algorithm,
+                private_pem,
+                public_pem,
+                extra_public,
+            } => {
+                let (encoding, decoding) = match algorithm {
+                    Algorithm::RS256 => (
+                        EncodingKey::from_rsa_pem(private_pem)
+                            .map_err(|e| format!("private key: {e}"))?,
+                        DecodingKey::from_rsa_pem(public_pem)
+                            .map_err(|e| format!("public key: {e}"))?,
+                    ),
+                    Algorithm::EdDSA => (
+                        EncodingKey::from_ed_pem(private_pem)
+                            .map_err(|e| format!("private key: {e}"))?,
+                        DecodingKey::from_ed_pem(public_pem)
+                            .map_err(|e| format!("public key: {e}"))?,
+                    ),
+                    other => return Err(format!("unsupported algorithm {other:?}")),
+                };
+                let mut extra = Vec::new();
+                for (kid, pem) in extra_public {
+                    let key = match algorithm {
+                        Algorithm::RS256 => DecodingKey::from_rsa_pem(&pem),
+                        _ => DecodingKey::from_ed_pem(&pem),
+                    }
+                    .map_err(|e| format!("public key {kid}: {e}"))?;
+                    extra.push((kid, key));
+                }
+                (algorithm, encoding, decoding, extra)
+            }
+        };
+        let mut decoding = HashMap::new();
+        decoding.insert(key_id.clone().unwrap_or_default(), own.clone());
+        decoding.insert(String::new(), own);
+        for (kid, key) in extra {
+            decoding.insert(kid, key);
+        }
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss"]);
+        validation.leeway = 5;
+        let keys = Self {
+            algorithm,
+            key_id,
+            encoding,
+            decoding,
+            validation,
+        };
+        // Prove the pair works now rather than on the first login.
+        let probe = keys
+            .sign(&Claims {
+                sub: "0".into(),
+                knd: SubjectKind::User,
+                role: "user".into(),
+                ver: 0,
+                sid: None,
+                iss: ISSUER.into(),
+                iat: chrono::Utc::now().timestamp(),
+                exp: chrono::Utc::now().timestamp() + 60,
+                jti: "probe".into(),
+            })
+            .map_err(|e| format!("cannot sign: {e}"))?;
+        keys.verify(&probe).map_err(|e| {
+            format!("the public key does not verify the private key's tokens ({e})")
+        })?;
+        Ok(keys)
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
+        let mut header = Header::new(self.algorithm);
+        header.kid = self.key_id.clone();
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+    }
+
+    /// Verify a token: malformed (40101), invalid signature/algorithm/claims (40102), expired
+    /// (40103). An `alg: none` token is invalid, never accepted.
+    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        let header = parse_header(token)?;
+        let kid = header
+            .get("kid")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let alg = header.get("alg").and_then(|v| v.as_str()).unwrap_or("");
+        if alg != format!("{:?}", self.algorithm) {
+            return Err(AppError::new(
+                ErrorCode::TokenInvalid,
+                "token algorithm is not accepted",
+            ));
+        }
+        let key = self
+            .decoding
+            .get(kid)
+            .ok_or_else(|| AppError::new(ErrorCode::TokenInvalid, "token key id is not known"))?;
+        jsonwebtoken::decode::<Claims>(token, key, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|err| match err.kind() {
+                ErrorKind::ExpiredSignature => {
+                    AppError::new(ErrorCode::TokenExpired, "access token has expired")
+                }
+                ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+                    AppError::new(ErrorCode::TokenMalformed, "token is not a well-formed JWT")
+                }
+                _ => AppError::new(ErrorCode::TokenInvalid, "token is not valid"),
+            })
+    }
+
+    pub fn new_claims(
+        &self,
+        kind: SubjectKind,
+        id: i64,
+        role: &str,
+        ver: i32,
+        sid: Option<String>,
+        ttl: Duration,
+    ) -> Claims {
+        let now = chrono::Utc::now().timestamp();
+        Claims {
+            sub: id.to_string(),
+            knd: kind,
+            role: role.to_string(),
+            ver,
+            sid,
+            iss: ISSUER.into(),
+            iat: now,
+            exp: now + ttl.as_secs() as i64,
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+}
+
+/// Three base64url segments with a JSON-object header, or the token is malformed.
+fn parse_header(token: &str) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    let malformed = || AppError::new(ErrorCode::TokenMalformed, "token is not a well-formed JWT");
+    let mut parts = token.split('.');
+    let (Some(header), Some(_payload), Some(_signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed());
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header.trim_end_matches('='))
+        .map_err(|_| malformed())?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(malformed()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(
+            KeyMaterial::Secret("0123456789abcdef0123456789abcdef"),
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn round_trip() {
+        let keys = keys();
+        let claims = keys.new_claims(
+            SubjectKind::User,
+            7,
+            "user",
+            0,
+            Some("s".into()),
+            Duration::from_secs(60),
+        );
+        let token = keys.sign(&claims).unwrap();
+        let back = keys.verify(&token).unwrap();
+        assert_eq!(back.sub, "7");
+        assert_eq!(back.sid.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn rejects_forgeries() {
+        let keys = keys();
+        let claims = keys.new_claims(
+            SubjectKind::User,
+            7,
+            "user",
+            0,
+            None,
+            Duration::from_secs(60),
+        );
+        let token = keys.sign(&claims).unwrap();
+        assert_eq!(
+            keys.verify("nonsense").unwrap_err().code(),
+            ErrorCode::TokenMalformed
+        );
+        assert_eq!(
+            keys.verify("a.b.c").unwrap_err().code(),
+            ErrorCode::TokenMalformed
+        );
+        // Tampered payload.
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let forged_claims = keys.new_claims(
+            SubjectKind::User,
+            1,
+            "admin",
+            0,
+            None,
+            Duration::from_secs(60),
+        );
+        let forged_payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&forged_claims).unwrap());
+        parts[1] = &forged_payload;
+        assert_eq!(
+            keys.verify(&parts.join(".")).unwrap_err().code(),
+            ErrorCode::TokenInvalid
+        );
+        // alg: none.
+        let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let none = format!("{none_header}.{forged_payload}.");
+        assert_eq!(
+            keys.verify(&none).unwrap_err().code(),
+            ErrorCode::TokenInvalid
+        );
+        // Another key.
+        let other = JwtKeys::new(
+            KeyMaterial::Secret("another-secret-another-secret-123"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            keys.verify(&other.sign(&claims).unwrap())
+                .unwrap_err()
+                .code(),
+            ErrorCode::TokenInvalid
+        );
+        // Expired.
+        let mut old = claims.clone();
+        old.iat -= 3600;
+        old.exp = chrono::Utc::now().timestamp() - 60;
+        assert_eq!(
+            keys.verify(&keys.sign(&old).unwrap()).unwrap_err().code(),
+            ErrorCode::TokenExpired
+        );
+    }
+}

@@ -1,0 +1,888 @@
+//! One configuration, loaded and validated once at start.
+//!
+//! Sources, later ones winning: built-in defaults < `minibase.toml` (optional) < `.env`
+//! (optional) < `MINIBASE_*` environment variables. Every key is listed in docs/configuration.md.
+//! A bad value stops start-up with a message naming the key; prod mode refuses insecure defaults.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::{Figment, Provider};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::jwt::{JwtKeys, KeyMaterial};
+
+pub const ENV_PREFIX: &str = "MINIBASE_";
+pub const DEFAULT_CONFIG_FILE: &str = "minibase.toml";
+pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
+/// Signs dev-mode tokens when no secret is configured; prod mode refuses to start with it.
+const DEV_JWT_SECRET: &str = "minibase-dev-secret-do-not-use-in-production";
+
+/// A configuration problem, naming the key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {key}: {problem}")]
+pub struct ConfigError {
+    pub key: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, problem: impl Into<String>) -> Self {
+        Self {
+            key: env_name(key),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// `database_url` -> `MINIBASE_DATABASE_URL (database_url)`: both spellings an operator may use.
+fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}{} ({key})", key.to_ascii_uppercase())
+}
+
+/// A list given either as a TOML array or as a comma-separated string (environment variables).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum StringList {
+    List(Vec<String>),
+    Csv(String),
+}
+
+impl Default for StringList {
+    fn default() -> Self {
+        Self::Csv(String::new())
+    }
+}
+
+impl StringList {
+    pub fn items(&self) -> Vec<String> {
+        match self {
+            Self::List(items) => items
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            Self::Csv(text) => text
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        }
+    }
+}
+
+/// The raw keys, as read from files and the environment. Field names are the config keys; the
+/// environment variable of each is `MINIBASE_` + the name in capitals.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawConfig {
+    pub mode: String,
+    pub listen: String,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub database_min_connections: u32,
+    pub database_connect_timeout_secs: u64,
+    pub database_acquire_timeout_secs: u64,
+    pub database_idle_timeout_secs: u64,
+    pub redis_url: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub jwt_algorithm: String,
+    pub jwt_key_id: Option<String>,
+    pub jwt_private_key_file: Option<String>,
+    pub jwt_public_key_file: Option<String>,
+    pub jwt_extra_public_keys: StringList,
+    pub jwt_access_ttl_secs: u64,
+    pub jwt_refresh_ttl_secs: u64,
+    pub wechat_appid: Option<String>,
+    pub wechat_secret: Option<String>,
+    pub wechat_api_base: String,
+    pub wechat_timeout_secs: u64,
+    pub log_format: Option<String>,
+    pub log_level: String,
+    pub cors_origins: StringList,
+    pub body_limit_bytes: u64,
+    pub request_timeout_secs: u64,
+    pub shutdown_timeout_secs: u64,
+    pub trusted_proxies: StringList,
+    pub login_rate_per_ip: u32,
+    pub login_rate_per_openid: u32,
+    pub login_rate_window_secs: u64,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            mode: "dev".into(),
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/minibase.db".into(),
+            database_max_connections: 10,
+            database_min_connections: 0,
+            database_connect_timeout_secs: 5,
+            database_acquire_timeout_secs: 5,
+            database_idle_timeout_secs: 600,
+            redis_url: None,
+            jwt_secret: None,
+            jwt_algorithm: "HS256".into(),
+            jwt_key_id: None,
+            jwt_private_key_file: None,
+            jwt_public_key_file: None,
+            jwt_extra_public_keys: StringList::default(),
+            jwt_access_ttl_secs: 2 * 3600,
+            jwt_refresh_ttl_secs: 30 * 24 * 3600,
+            wechat_appid: None,
+            wechat_secret: None,
+            wechat_api_base: DEFAULT_WECHAT_API_BASE.into(),
+            wechat_timeout_secs: 5,
+            log_format: None,
+            log_level: "info".into(),
+            cors_origins: StringList::default(),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            shutdown_timeout_secs: 10,
+            trusted_proxies: StringList::default(),
+            login_rate_per_ip: 60,
+            login_rate_per_openid: 10,
+            login_rate_window_secs: 60,
+        }
+    }
+}
+
+/// Every key `RawConfig` has, so that typos in `minibase.toml` are caught instead of ignored.
+fn known_keys() -> Vec<String> {
+    match serde_json::to_value(RawConfig::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Dev,
+    Prod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseBackend {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub backend: DatabaseBackend,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub connect_timeout: Duration,
+    pub acquire_timeout: Duration,
+    pub idle_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum CorsOrigins {
+    /// No cross-origin access (mini-programs do not need CORS; browsers and the console may).
+    None,
+    Any,
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+    pub cors_origins: CorsOrigins,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub shutdown_timeout: Duration,
+    /// Peers whose X-Forwarded-For is believed when finding the client IP.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtConfig {
+    pub keys: std::sync::Arc<JwtKeys>,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+}
+
+#[derive(Clone)]
+pub struct WechatSettings {
+    /// `None`: dev mode with the in-process mock WeChat.
+    pub credentials: Option<(String, String)>,
+    pub api_base: String,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for WechatSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatSettings")
+            .field("appid", &self.credentials.as_ref().map(|c| &c.0))
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    /// 0 turns the limit off.
+    pub max: u32,
+    pub window: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    pub per_ip: RateLimit,
+    pub per_openid: RateLimit,
+}
+
+/// The validated configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    pub http: HttpConfig,
+    pub database: DatabaseConfig,
+    pub redis_url: Option<String>,
+    pub jwt: JwtConfig,
+    /// True when the JWT secret is the built-in dev one (dev mode only).
+    pub jwt_secret_is_default: bool,
+    pub wechat: WechatSettings,
+    pub log: LogConfig,
+    pub login_limits: LoginLimits,
+}
+
+/// An IP network such as `10.0.0.0/8` or a single address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) compare as IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+impl FromStr for IpNet {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not an IP address or CIDR network"))?;
+        let addr = canonical(addr);
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("'{text}' has an invalid prefix length"))?,
+            None => max,
+        };
+        Ok(Self { addr, prefix })
+    }
+}
+
+impl Config {
+    /// Load from every source. `config_file`: an explicit TOML file (must exist), or `None` for
+    /// `./minibase.toml` when present.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        // `.env` fills only variables not already set, so the environment still wins.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(err) if err.not_found() => {}
+            Err(err) => return Err(ConfigError::new("env_file", format!(".env: {err}"))),
+        }
+        let file: Option<PathBuf> = match config_file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError::new(
+                    "config_file",
+                    format!("{} does not exist", path.display()),
+                ))
+            }
+            Some(path) => Some(path.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+        };
+        let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+        if let Some(path) = &file {
+            check_toml_keys(path)?;
+            figment = figment.merge(Toml::file(path));
+        }
+        let keys = known_keys();
+        figment = figment.merge(
+            Env::prefixed(ENV_PREFIX).filter(move |key| keys.iter().any(|k| k.as_str() == key)),
+        );
+        let raw: RawConfig = figment.extract().map_err(figment_error)?;
+        raw.validate()
+    }
+}
+
+fn check_toml_keys(path: &Path) -> Result<(), ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| ConfigError::new("config_file", format!("{}: {err}", path.display())))?;
+    let file_keys: Vec<String> = Toml::string(&text)
+        .data()
+        .map_err(|err| ConfigError::new("config_file", format!("{}: {err}", path.display())))?
+        .into_values()
+        .flat_map(|dict| dict.into_keys())
+        .collect();
+    let keys = known_keys();
+    for key in file_keys {
+        if !keys.contains(&key) {
+            return Err(ConfigError {
+                key: format!("{key} (in {})", path.display()),
+                problem: "unknown key".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn figment_error(err: figment::Error) -> ConfigError {
+    let key = err.path.join(".");
+    let problem = err.kind.to_string();
+    if key.is_empty() {
+        ConfigError {
+            key: "configuration".into(),
+            problem: err.to_string(),
+        }
+    } else {
+        ConfigError::new(&key, problem)
+    }
+}
+
+impl RawConfig {
+    /// Check every value and build the typed configuration.
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let mode = match self.mode.trim().to_ascii_lowercase().as_str() {
+            "dev" | "development" => Mode::Dev,
+            "prod" | "production" => Mode::Prod,
+            other => {
+                return Err(ConfigError::new(
+                    "mode",
+                    format!("'{other}' is not one of dev, prod"),
+                ))
+            }
+        };
+        let listen: SocketAddr = self.listen.trim().parse().map_err(|_| {
+            ConfigError::new(
+                "listen",
+                format!(
+                    "'{}' is not a socket address like 127.0.0.1:8080",
+                    self.listen
+                ),
+            )
+        })?;
+
+        let database = self.database_config()?;
+
+        let redis_url = match self.redis_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => {
+                let parsed = url::Url::parse(url)
+                    .map_err(|err| ConfigError::new("redis_url", format!("'{url}': {err}")))?;
+                if !matches!(parsed.scheme(), "redis" | "rediss") {
+                    return Err(ConfigError::new(
+                        "redis_url",
+                        "must start with redis:// or rediss://",
+                    ));
+                }
+                Some(url.to_string())
+            }
+        };
+
+        let (keys, jwt_secret_is_default) = self.jwt_keys(mode)?;
+        positive("jwt_access_ttl_secs", self.jwt_access_ttl_secs)?;
+        positive("jwt_refresh_ttl_secs", self.jwt_refresh_ttl_secs)?;
+        if self.jwt_refresh_ttl_secs < self.jwt_access_ttl_secs {
+            return Err(ConfigError::new(
+                "jwt_refresh_ttl_secs",
+                "must not be shorter than jwt_access_ttl_secs",
+            ));
+        }
+
+        let appid = self
+            .wechat_appid
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let secret_wx = self
+            .wechat_secret
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let credentials = match (appid, secret_wx) {
+            (Some(appid), Some(secret)) => Some((appid.to_string(), secret.to_string())),
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "wechat_secret",
+                    "is required when wechat_appid is set",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "wechat_appid",
+                    "is required when wechat_secret is set",
+                ))
+            }
+            (None, None) if mode == Mode::Prod => return Err(ConfigError::new(
+                "wechat_appid",
+                "prod mode needs a real AppID and secret (the mock WeChat is for dev mode only)",
+            )),
+            (None, None) => None,
+        };
+        let api_base = self
+            .wechat_api_base
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        match url::Url::parse(&api_base) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            _ => {
+                return Err(ConfigError::new(
+                    "wechat_api_base",
+                    format!("'{api_base}' is not an http(s) URL"),
+                ))
+            }
+        }
+        positive("wechat_timeout_secs", self.wechat_timeout_secs)?;
+
+        let format = match self.log_format.as_deref().map(str::trim) {
+            None | Some("") => match mode {
+                Mode::Dev => LogFormat::Pretty,
+                Mode::Prod => LogFormat::Json,
+            },
+            Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "log_format",
+                    format!("'{other}' is not one of json, pretty"),
+                ))
+            }
+        };
+        tracing_subscriber::EnvFilter::try_new(&self.log_level)
+            .map_err(|err| ConfigError::new("log_level", format!("'{}': {err}", self.log_level)))?;
+
+        let origins = self.cors_origins.items();
+        let cors_origins = if origins.is_empty() {
+            CorsOrigins::None
+        } else if origins.iter().any(|o| o == "*") {
+            if mode == Mode::Prod {
+                return Err(ConfigError::new(
+                    "cors_origins",
+                    "'*' is refused in prod mode; list the origins",
+                ));
+            }
+            CorsOrigins::Any
+        } else {
+            for origin in &origins {
+                let ok = url::Url::parse(origin)
+                    .map(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/")
+                    .unwrap_or(false);
+                if !ok {
+                    return Err(ConfigError::new(
+                        "cors_origins",
+                        format!("'{origin}' is not an origin like https://console.example.com"),
+                    ));
+                }
+            }
+            CorsOrigins::List(origins)
+        };
+        if self.body_limit_bytes < 1024 {
+            return Err(ConfigError::new(
+                "body_limit_bytes",
+                "must be at least 1024",
+            ));
+        }
+        let body_limit = usize::try_from(self.body_limit_bytes)
+            .map_err(|_| ConfigError::new("body_limit_bytes", "is too large"))?;
+        positive("request_timeout_secs", self.request_timeout_secs)?;
+        let trusted_proxies = self
+            .trusted_proxies
+            .items()
+            .iter()
+            .map(|s| s.parse::<IpNet>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|problem| ConfigError::new("trusted_proxies", problem))?;
+        positive("login_rate_window_secs", self.login_rate_window_secs)?;
+        let window = Duration::from_secs(self.login_rate_window_secs);
+
+        Ok(Config {
+            mode,
+            http: HttpConfig {
+                listen,
+                cors_origins,
+                body_limit,
+                request_timeout: Duration::from_secs(self.request_timeout_secs),
+                shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+                trusted_proxies,
+            },
+            database,
+            redis_url,
+            jwt: JwtConfig {
+                keys: std::sync::Arc::new(keys),
+                access_ttl: Duration::from_secs(self.jwt_access_ttl_secs),
+                refresh_ttl: Duration::from_secs(self.jwt_refresh_ttl_secs),
+            },
+            jwt_secret_is_default,
+            wechat: WechatSettings {
+                credentials,
+                api_base,
+                timeout: Duration::from_secs(self.wechat_timeout_secs),
+            },
+            log: LogConfig {
+                format,
+                level: self.log_level,
+            },
+            login_limits: LoginLimits {
+                per_ip: RateLimit {
+                    max: self.login_rate_per_ip,
+                    window,
+                },
+                per_openid: RateLimit {
+                    max: self.login_rate_per_openid,
+                    window,
+                },
+            },
+        })
+    }
+
+    /// HS256 with `jwt_secret`, or RS256/EdDSA with PEM key files (and a key id for rotation).
+    fn jwt_keys(&self, mode: Mode) -> Result<(JwtKeys, bool), ConfigError> {
+        let key_id = self
+            .jwt_key_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from);
+        match self.jwt_algorithm.trim() {
+            "HS256" => {
+                let (secret, is_default) =
+                    match self.jwt_secret.as_deref().map(str::trim) {
+                        None | Some("") if mode == Mode::Prod => return Err(ConfigError::new(
+                            "jwt_secret",
+                            "prod mode needs a secret of at least 32 bytes (it signs every token)",
+                        )),
+                        None | Some("") => (DEV_JWT_SECRET, true),
+                        Some(secret) if secret.len() < 32 => {
+                            return Err(ConfigError::new(
+                                "jwt_secret",
+                                "must be at least 32 bytes long",
+                            ))
+                        }
+                        Some(secret) => (secret, false),
+                    };
+                let keys = JwtKeys::new(KeyMaterial::Secret(secret), key_id)
+                    .map_err(|problem| ConfigError::new("jwt_secret", problem))?;
+                Ok((keys, is_default))
+            }
+            name @ ("RS256" | "EdDSA") => {
+                let algorithm = if name == "RS256" {
+                    jsonwebtoken::Algorithm::RS256
+                } else {
+                    jsonwebtoken::Algorithm::EdDSA
+                };
+                let read = |key: &str, path: Option<&str>| -> Result<Vec<u8>, ConfigError> {
+                    let path = path
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .ok_or_else(|| {
+                            ConfigError::new(
+                                key,
+                                format!("is required with jwt_algorithm = {name}"),
+                            )
+                        })?;
+                    std::fs::read(path)
+                        .map_err(|err| ConfigError::new(key, format!("{path}: {err}")))
+                };
+                let private_pem =
+                    read("jwt_private_key_file", self.jwt_private_key_file.as_deref())?;
+                let public_pem = read("jwt_public_key_file", self.jwt_public_key_file.as_deref())?;
+                let mut extra_public = Vec::new();
+                for entry in self.jwt_extra_public_keys.items() {
+                    let (kid, path) = entry.split_once('=').ok_or_else(|| {
+                        ConfigError::new(
+                            "jwt_extra_public_keys",
+                            format!("'{entry}' is not kid=path"),
+                        )
+                    })?;
+                    let pem = read("jwt_extra_public_keys", Some(path))?;
+                    extra_public.push((kid.trim().to_string(), pem));
+                }
+                let keys = JwtKeys::new(
+                    KeyMaterial::Pem {
+                        algorithm,
+                        private_pem: &private_pem,
+                        public_pem: &public_pem,
+                        extra_public,
+                    },
+                    key_id,
+                )
+                .map_err(|problem| ConfigError::new("jwt_private_key_file", problem))?;
+                Ok((keys, false))
+            }
+            other => Err(ConfigError::new(
+                "jwt_algorithm",
+                format!("'{other}' is not one of HS256, RS256, EdDSA"),
+            )),
+        }
+    }
+
+    fn database_config(&self) -> Result<DatabaseConfig, ConfigError> {
+        let url = self.database_url.trim().to_string();
+        let backend = if url.starts_with("sqlite:") {
+            DatabaseBackend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DatabaseBackend::Postgres
+        } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            DatabaseBackend::MySql
+        } else {
+            return Err(ConfigError::new(
+                "database_url",
+                format!(
+                    "'{}' must start with sqlite:, postgres:// or mysql://",
+                    redact_url(&url)
+                ),
+            ));
+        };
+        if backend != DatabaseBackend::Sqlite && url::Url::parse(&url).is_err() {
+            return Err(ConfigError::new(
+                "database_url",
+                format!("'{}' is not a valid URL", redact_url(&url)),
+            ));
+        }
+        // sqlx speaks MySQL's protocol for MariaDB and TiDB under the mysql scheme.
+        let url = match url.strip_prefix("mariadb://") {
+            Some(rest) => format!("mysql://{rest}"),
+            None => url,
+        };
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::new(
+                "database_max_connections",
+                "must be at least 1",
+            ));
+        }
+        if self.database_min_connections > self.database_max_connections {
+            return Err(ConfigError::new(
+                "database_min_connections",
+                "must not exceed database_max_connections",
+            ));
+        }
+        positive(
+            "database_connect_timeout_secs",
+            self.database_connect_timeout_secs,
+        )?;
+        positive(
+            "database_acquire_timeout_secs",
+            self.database_acquire_timeout_secs,
+        )?;
+        Ok(DatabaseConfig {
+            url,
+            backend,
+            max_connections: self.database_max_connections,
+            min_connections: self.database_min_connections,
+            connect_timeout: Duration::from_secs(self.database_connect_timeout_secs),
+            acquire_timeout: Duration::from_secs(self.database_acquire_timeout_secs),
+            idle_timeout: Duration::from_secs(self.database_idle_timeout_secs),
+        })
+    }
+}
+
+fn positive(key: &str, value: u64) -> Result<(), ConfigError> {
+    if value == 0 {
+        Err(ConfigError::new(key, "must be greater than 0"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Hide the password of a database URL before it reaches a message or a log.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawConfig {
+        RawConfig::default()
+    }
+
+    #[test]
+    fn defaults_validate_in_dev() {
+        let config = raw().validate().unwrap();
+        assert_eq!(config.mode, Mode::Dev);
+        assert_eq!(config.http.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database.backend, DatabaseBackend::Sqlite);
+        assert!(config.jwt_secret_is_default);
+        assert!(config.wechat.credentials.is_none());
+    }
+
+    #[test]
+    fn prod_refuses_insecure_defaults() {
+        let mut r = raw();
+        r.mode = "prod".into();
+        let err = r.clone().validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_JWT_SECRET"), "{err}");
+        r.jwt_secret = Some("x".repeat(40));
+        let err = r.clone().validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_WECHAT_APPID"), "{err}");
+        r.wechat_appid = Some("wx123".into());
+        r.wechat_secret = Some("s".into());
+        let config = r.validate().unwrap();
+        assert_eq!(config.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        type Case = (fn(&mut RawConfig), &'static str);
+        let cases: Vec<Case> = vec![
+            (|r| r.mode = "staging".into(), "MINIBASE_MODE"),
+            (|r| r.listen = "localhost".into(), "MINIBASE_LISTEN"),
+            (
+                |r| r.database_url = "oracle://x".into(),
+                "MINIBASE_DATABASE_URL",
+            ),
+            (
+                |r| r.database_max_connections = 0,
+                "MINIBASE_DATABASE_MAX_CONNECTIONS",
+            ),
+            (
+                |r| r.redis_url = Some("http://x".into()),
+                "MINIBASE_REDIS_URL",
+            ),
+            (
+                |r| r.jwt_secret = Some("short".into()),
+                "MINIBASE_JWT_SECRET",
+            ),
+            (|r| r.log_format = Some("xml".into()), "MINIBASE_LOG_FORMAT"),
+            (
+                |r| r.jwt_algorithm = "HS512".into(),
+                "MINIBASE_JWT_ALGORITHM",
+            ),
+            (
+                |r| r.jwt_algorithm = "RS256".into(),
+                "MINIBASE_JWT_PRIVATE_KEY_FILE",
+            ),
+            (
+                |r| r.log_level = "not a filter[".into(),
+                "MINIBASE_LOG_LEVEL",
+            ),
+            (
+                |r| r.cors_origins = StringList::Csv("not-an-origin".into()),
+                "MINIBASE_CORS_ORIGINS",
+            ),
+            (|r| r.body_limit_bytes = 10, "MINIBASE_BODY_LIMIT_BYTES"),
+            (
+                |r| r.request_timeout_secs = 0,
+                "MINIBASE_REQUEST_TIMEOUT_SECS",
+            ),
+            (
+                |r| r.trusted_proxies = StringList::Csv("10.0.0.0/99".into()),
+                "MINIBASE_TRUSTED_PROXIES",
+            ),
+            (
+                |r| r.wechat_appid = Some("wx1".into()),
+                "MINIBASE_WECHAT_SECRET",
+            ),
+            (
+                |r| r.wechat_api_base = "ftp://x".into(),
+                "MINIBASE_WECHAT_API_BASE",
+            ),
+        ];
+        for (change, key) in cases {
+            let mut r = raw();
+            change(&mut r);
+            let err = r.validate().unwrap_err();
+            assert!(err.key.starts_with(key), "expected {key}, got {err}");
+        }
+    }
+
+    #[test]
+    fn ip_networks_match() {
+        let net: IpNet = "10.0.0.0/8".parse().unwrap();
+        assert!(net.contains("10.1.2.3".parse().unwrap()));
+        assert!(net.contains("::ffff:10.1.2.3".parse().unwrap()));
+        assert!(!net.contains("11.0.0.1".parse().unwrap()));
+        let one: IpNet = "127.0.0.1".parse().unwrap();
+        assert!(one.contains("127.0.0.1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.2".parse().unwrap()));
+        assert!("::1/128"
+            .parse::<IpNet>()
+            .unwrap()
+            .contains("::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn docs_list_every_key() {
+        let docs = include_str!("../../../docs/configuration.md");
+        for key in known_keys() {
+            let row = format!("| `{key}` | `{ENV_PREFIX}{}` |", key.to_ascii_uppercase());
+            assert!(docs.contains(&row), "docs/configuration.md lacks {row}");
+        }
+    }
+
+    #[test]
+    fn figment_type_errors_name_the_key() {
+        let figment = Figment::from(Serialized::defaults(RawConfig::default()))
+            .merge(Toml::string("database_max_connections = \"lots\""));
+        let err = figment_error(figment.extract::<RawConfig>().unwrap_err());
+        assert!(
+            err.key.starts_with("MINIBASE_DATABASE_MAX_CONNECTIONS"),
+            "{err}"
+        );
+    }
+}

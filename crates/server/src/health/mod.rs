@@ -1,0 +1,6 @@
+//! Liveness, readiness and metrics endpoints for probes and scrapers.
+
+mod routes;
+mod service;
+
+pub use routes::routes;

@@ -1,0 +1,113 @@
+//! The request-context middleware: request id, tracing span, access log, metrics, timeout, and
+//! the guarantee that every error response is an envelope.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use crate::error::{error_response, AppError, Enveloped, ErrorCode};
+use crate::http::request_id;
+use crate::observability;
+
+#[derive(Clone)]
+pub struct RequestContext {
+    pub request_timeout: Duration,
+}
+
+/// Routes that are not matched share one metrics label so that scanners cannot blow up the
+/// number of time series.
+const UNMATCHED_ROUTE: &str = "<unmatched>";
+
+pub async fn request_context(
+    State(ctx): State<Arc<RequestContext>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let id = request_id::from_header(req.headers().get(request_id::HEADER))
+        .unwrap_or_else(request_id::generate);
+    let method = req.method().clone();
+    let route: Arc<str> = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| Arc::from(p.as_str()))
+        .unwrap_or_else(|| Arc::from(UNMATCHED_ROUTE));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %method,
+        route = %route,
+        user_id = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let timeout = ctx.request_timeout;
+    let mut response = request_id::scope(
+        id.clone(),
+        async move {
+            match tokio::time::timeout(timeout, next.run(req)).await {
+                Ok(response) => envelope_fallback(response),
+                Err(_) => AppError::new(ErrorCode::Timeout, "request timed out").into_response(),
+            }
+        }
+        .instrument(span.clone()),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
+    observability::record_request(method.as_str(), &route, status, elapsed);
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(request_id::HEADER, value);
+    }
+    response
+}
+
+/// Error responses made by layers and by axum itself (405, a rejected body) become envelopes.
+fn envelope_fallback(response: Response) -> Response {
+    let status = response.status();
+    if status.as_u16() < 400 || response.extensions().get::<Enveloped>().is_some() {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => (ErrorCode::RouteNotFound, "no route for this path"),
+        StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::MethodNotAllowed, "method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            (ErrorCode::UnsupportedMediaType, "unsupported content type")
+        }
+        StatusCode::REQUEST_TIMEOUT => (ErrorCode::Timeout, "request timed out"),
+        StatusCode::TOO_MANY_REQUESTS => (ErrorCode::RateLimited, "too many requests"),
+        s if s.is_client_error() => (ErrorCode::BadRequest, "bad request"),
+        StatusCode::SERVICE_UNAVAILABLE => (ErrorCode::Unavailable, "service unavailable"),
+        _ => (ErrorCode::Internal, "internal server error"),
+    };
+    let mut enveloped = error_response(code, message);
+    // Keep headers such as `Allow` on a 405.
+    for (name, value) in response.headers() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            enveloped.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    enveloped
+}
+
+/// Turns a panic in a handler into a 500 envelope; the panic text goes to the log only.
+pub fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("non-string panic payload");
+    tracing::error!(panic = detail, "handler panicked");
+    error_response(ErrorCode::Internal, "internal server error")
+}

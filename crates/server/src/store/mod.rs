@@ -1,0 +1,7 @@
+//! Storage: the database pool and migrations, Redis, and (later) cache, bus and jobs.
+
+pub mod db;
+pub mod migrations;
+pub mod redis;
+
+pub use db::Db;
