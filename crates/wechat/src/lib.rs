@@ -3,6 +3,7 @@
 pub mod client;
 pub mod crypto;
 pub mod error;
+pub mod mock;
 pub mod token;
 
 pub use client::{
