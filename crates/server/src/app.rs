@@ -18,11 +18,14 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::guard::SessionGuard;
 use crate::config::{Config, CorsOrigins};
 use crate::error::{AppError, ErrorCode};
 use crate::http::middleware::{panic_response, request_context, RequestContext};
 use crate::openapi::ApiDoc;
+use crate::store::ratelimit::RateLimiter;
 use crate::store::{self, redis::Redis, Db};
+use crate::wechat::Wechat;
 
 /// What every handler can reach. Cheap to clone (everything inside is shared).
 #[derive(Clone)]
@@ -30,6 +33,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub redis: Option<Redis>,
+    pub limiter: RateLimiter,
+    pub wechat: Wechat,
+    pub sessions: Arc<SessionGuard>,
 }
 
 impl AppState {
@@ -41,17 +47,24 @@ impl AppState {
             Some(url) => Some(store::redis::connect(url).await?),
             None => None,
         };
+        let wechat = Wechat::start(&config, redis.as_ref()).await?;
         Ok(Self {
             config: Arc::new(config),
             db,
+            limiter: RateLimiter::new(redis.clone()),
             redis,
+            wechat,
+            sessions: Arc::new(SessionGuard::default()),
         })
     }
 }
 
 /// Every feature's routes, with their OpenAPI description.
 pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(crate::health::routes())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::health::routes())
+        .merge(crate::auth::routes())
+        .merge(crate::users::routes())
 }
 
 /// The whole OpenAPI document, as served at `/openapi.json`.

@@ -14,3 +14,4 @@ pub mod observability;
 pub mod openapi;
 pub mod store;
 pub mod users;
+pub mod wechat;

@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 
 use minibase::app::{shutdown_signal, Application};
 use minibase::config::{redact_url, Config, Mode};
+use minibase::users::model::Role;
 use minibase::{observability, store};
+use minibase_wechat::mock::{MockConfig, MockWechat};
 
 /// Minibase: the backend for WeChat mini-programs, in one binary.
 ///
@@ -35,6 +37,50 @@ enum Command {
         #[arg(long)]
         status: bool,
     },
+    /// Manage admin-console accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Serve a mock of WeChat's server API (code2session, access tokens, phone numbers, content
+    /// checks, subscribe messages, QR codes) for local development and tests.
+    MockWechat {
+        /// Port to listen on (127.0.0.1).
+        #[arg(long, default_value_t = 9100)]
+        port: u16,
+        /// Address to bind instead of 127.0.0.1.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// AppID the mock accepts.
+        #[arg(long, default_value = "wx-mock-appid")]
+        appid: String,
+        /// AppSecret the mock accepts.
+        #[arg(long, default_value = "mock-secret")]
+        secret: String,
+        /// Comma-separated words that content checks flag as risky.
+        #[arg(long, value_delimiter = ',')]
+        blocked_words: Option<Vec<String>>,
+        /// Refuse a login code the second time it is used, as WeChat does.
+        #[arg(long)]
+        single_use_codes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin-console account. The password is asked for without echo, or read from
+    /// standard input with --password-stdin.
+    Create {
+        /// Login name (3-64 letters, digits, '.', '_' or '-').
+        #[arg(long)]
+        username: String,
+        /// admin (everything) or moderator (moderation and bans).
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -61,6 +107,32 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::Migrate { status } => migrate(config, status).await,
+            Command::Admin {
+                command:
+                    AdminCommand::Create {
+                        username,
+                        role,
+                        password_stdin,
+                    },
+            } => create_admin(config, &username, &role, password_stdin).await,
+            Command::MockWechat {
+                port,
+                host,
+                appid,
+                secret,
+                blocked_words,
+                single_use_codes,
+            } => {
+                let defaults = MockConfig::default();
+                let mock = MockWechat::new(MockConfig {
+                    appid,
+                    secret,
+                    blocked_words: blocked_words.unwrap_or(defaults.blocked_words.clone()),
+                    single_use_codes,
+                    ..defaults
+                });
+                mock_wechat(mock, std::net::SocketAddr::new(host, port)).await
+            }
         }
     });
     match result {
@@ -90,6 +162,47 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
     println!("Minibase is listening on http://{addr} (API docs: http://{addr}/docs)");
     app.run_until(shutdown_signal()).await
+}
+
+async fn create_admin(
+    config: Config,
+    username: &str,
+    role: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let role = Role::parse(role)
+        .filter(|r| *r != Role::User)
+        .ok_or_else(|| anyhow::anyhow!("--role must be admin or moderator"))?;
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == again, "the passwords differ");
+        first
+    };
+    let db = store::db::connect(&config.database).await?;
+    store::db::migrate(&db).await?;
+    let id = minibase::auth::service::create_admin(&db, username, &password, role).await?;
+    println!("created {} account '{username}' (id {id})", role.as_str());
+    Ok(())
+}
+
+async fn mock_wechat(mock: MockWechat, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    println!(
+        "Mock WeChat is listening on http://{addr} (AppID {}, secret {}); point MINIBASE_WECHAT_API_BASE at it",
+        mock.config().appid,
+        mock.config().secret
+    );
+    tokio::select! {
+        result = mock.serve(listener) => result?,
+        () = shutdown_signal() => {}
+    }
+    Ok(())
 }
 
 async fn migrate(config: Config, status_only: bool) -> anyhow::Result<()> {

@@ -1,4 +1,11 @@
 //! Identity: WeChat login, JWT access tokens, rotating refresh tokens, roles, admin accounts.
 
+pub mod extract;
+pub mod guard;
 pub mod jwt;
 pub mod model;
+mod repo;
+mod routes;
+pub mod service;
+
+pub use routes::routes;

@@ -1,8 +1,10 @@
 //! HTTP plumbing shared by every feature: the envelope, extractors and middleware.
 
+pub mod client_ip;
 pub mod envelope;
 pub mod extract;
 pub mod middleware;
+pub mod pagination;
 pub mod request_id;
 
 pub use envelope::{ApiJson, Envelope};

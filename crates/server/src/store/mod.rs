@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod migrations;
+pub mod ratelimit;
 pub mod redis;
 
 pub use db::Db;

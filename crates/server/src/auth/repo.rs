@@ -1,0 +1,187 @@
+//! Queries of the auth feature.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
+
+use super::guard::LiveSubject;
+use super::jwt::SubjectKind;
+use super::model::{admin_account, refresh_token, session};
+use crate::users::model::{self as users, Role};
+
+pub async fn live_subject(
+    db: &impl ConnectionTrait,
+    kind: SubjectKind,
+    id: i64,
+) -> Result<Option<LiveSubject>, DbErr> {
+    match kind {
+        SubjectKind::User => {
+            let row: Option<(String, i32, bool)> = users::Entity::find_by_id(id)
+                .select_only()
+                .column(users::Column::Role)
+                .column(users::Column::TokenVersion)
+                .column(users::Column::Banned)
+                .into_tuple()
+                .one(db)
+                .await?;
+            Ok(row.map(|(role, token_version, banned)| LiveSubject {
+                role: Role::parse(&role).unwrap_or(Role::User),
+                token_version,
+                blocked: banned,
+            }))
+        }
+        SubjectKind::Admin => {
+            let row: Option<(String, i32, bool)> = admin_account::Entity::find_by_id(id)
+                .select_only()
+                .column(admin_account::Column::Role)
+                .column(admin_account::Column::TokenVersion)
+                .column(admin_account::Column::Disabled)
+                .into_tuple()
+                .one(db)
+                .await?;
+            Ok(row.map(|(role, token_version, disabled)| LiveSubject {
+                role: Role::parse(&role).unwrap_or(Role::Moderator),
+                token_version,
+                blocked: disabled,
+            }))
+        }
+    }
+}
+
+/// True when the session is revoked or unknown.
+pub async fn session_revoked(db: &impl ConnectionTrait, sid: &str) -> Result<bool, DbErr> {
+    let row = session::Entity::find_by_id(sid.to_string()).one(db).await?;
+    Ok(row.is_none_or(|s| s.revoked_at.is_some()))
+}
+
+pub async fn create_session(
+    db: &impl ConnectionTrait,
+    sid: &str,
+    user_id: i64,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    session::Entity::insert(session::ActiveModel {
+        id: Set(sid.to_string()),
+        user_id: Set(user_id),
+        revoked_at: Set(None),
+        expires_at: Set(expires_at),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn find_session(
+    db: &impl ConnectionTrait,
+    sid: &str,
+) -> Result<Option<session::Model>, DbErr> {
+    session::Entity::find_by_id(sid.to_string()).one(db).await
+}
+
+/// Revoke a session; true when it was live.
+pub async fn revoke_session(
+    db: &impl ConnectionTrait,
+    sid: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::Id.eq(sid))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+pub async fn insert_refresh_token(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    refresh_token::Entity::insert(refresh_token::ActiveModel {
+        session_id: Set(session_id.to_string()),
+        token_hash: Set(token_hash.to_string()),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn find_refresh_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<refresh_token::Model>, DbErr> {
+    refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await
+}
+
+/// Spend a refresh token; false when someone spent it first (a replay or a race).
+pub async fn spend_refresh_token(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn find_admin_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<admin_account::Model>, DbErr> {
+    admin_account::Entity::find()
+        .filter(admin_account::Column::Username.eq(username))
+        .one(db)
+        .await
+}
+
+pub async fn insert_admin(
+    db: &impl ConnectionTrait,
+    username: &str,
+    password_hash: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let result = admin_account::Entity::insert(admin_account::ActiveModel {
+        username: Set(username.to_string()),
+        password_hash: Set(password_hash.to_string()),
+        role: Set(role.as_str().to_string()),
+        disabled: Set(false),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(result.last_insert_id)
+}
+
+pub async fn bump_admin_token_version(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    admin_account::Entity::update_many()
+        .col_expr(
+            admin_account::Column::TokenVersion,
+            Expr::col(admin_account::Column::TokenVersion).add(1),
+        )
+        .filter(admin_account::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,365 @@
+//! The rules of signing in: WeChat login, refresh-token rotation with reuse detection, logout,
+//! admin-console accounts.
+
+use std::net::IpAddr;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::Utc;
+use rand::RngCore;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::guard::Principal;
+use super::jwt::SubjectKind;
+use super::repo;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::users::model::Role;
+use crate::users::repo as users;
+use crate::users::service::UserSummary;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResult {
+    /// The access token (JWT), sent as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Seconds until `token` expires.
+    pub expires_in: u64,
+    /// Single-use: exchange at `/api/v1/auth/refresh` for a new pair.
+    pub refresh_token: String,
+    pub user: UserSummary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    pub token: String,
+    pub expires_in: u64,
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminLoginResult {
+    pub token: String,
+    pub expires_in: u64,
+    pub admin: AdminSummary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminSummary {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+/// `wx.login()` code -> session. Rate-limited per client IP before WeChat is asked and per openid
+/// after; the user is created on first login; nothing is written when WeChat refuses.
+pub async fn login(state: &AppState, code: &str, client_ip: IpAddr) -> AppResult<LoginResult> {
+    let limits = &state.config.login_limits;
+    state
+        .limiter
+        .hit("login-ip", &client_ip.to_string(), limits.per_ip)
+        .await?;
+    let session = state
+        .wechat
+        .client()
+        .code2session(code)
+        .await
+        .map_err(crate::wechat::map_error)?;
+    state
+        .limiter
+        .hit("login-openid", &session.openid, limits.per_openid)
+        .await?;
+    if let Some(existing) = users::find_by_openid(&state.db, &session.openid).await? {
+        if existing.banned {
+            return Err(AppError::new(
+                ErrorCode::UserBanned,
+                "the account is banned",
+            ));
+        }
+    }
+    let now = Utc::now();
+    let refresh_ttl =
+        chrono::Duration::from_std(state.config.jwt.refresh_ttl).map_err(AppError::internal)?;
+    let sid = uuid::Uuid::new_v4().to_string();
+    let refresh_token = new_refresh_token();
+    let txn = state.db.begin().await?;
+    let user = users::upsert_login(
+        &txn,
+        &session.openid,
+        session.unionid.as_deref(),
+        &session.session_key,
+        now,
+    )
+    .await?;
+    repo::create_session(&txn, &sid, user.id, now + refresh_ttl, now).await?;
+    repo::insert_refresh_token(
+        &txn,
+        &sid,
+        &hash_token(&refresh_token),
+        now + refresh_ttl,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    let (token, expires_in) = access_token(
+        state,
+        SubjectKind::User,
+        user.id,
+        &user.role,
+        user.token_version,
+        Some(sid),
+    )?;
+    tracing::info!(user_id = user.id, "user logged in");
+    Ok(LoginResult {
+        token,
+        expires_in,
+        refresh_token,
+        user: UserSummary::from(&user),
+    })
+}
+
+/// Rotate: the presented refresh token is spent and a new pair issued in the same session.
+/// Presenting a spent token again revokes the whole session (it was stolen or replayed).
+pub async fn refresh(state: &AppState, presented: &str) -> AppResult<TokenPair> {
+    let invalid = || AppError::new(ErrorCode::RefreshTokenInvalid, "refresh token is not valid");
+    let now = Utc::now();
+    let Some(token) = repo::find_refresh_token(&state.db, &hash_token(presented)).await? else {
+        return Err(invalid());
+    };
+    let Some(session) = repo::find_session(&state.db, &token.session_id).await? else {
+        return Err(invalid());
+    };
+    if session.revoked_at.is_some() || token.expires_at <= now || session.expires_at <= now {
+        return Err(invalid());
+    }
+    if token.used_at.is_some() {
+        return Err(revoke_on_reuse(state, &session.id).await);
+    }
+    let user = users::find(&state.db, session.user_id)
+        .await?
+        .ok_or_else(invalid)?;
+    if user.banned {
+        return Err(AppError::new(
+            ErrorCode::UserBanned,
+            "the account is banned",
+        ));
+    }
+    let refresh_ttl =
+        chrono::Duration::from_std(state.config.jwt.refresh_ttl).map_err(AppError::internal)?;
+    let next = new_refresh_token();
+    // The conditional spend comes first: it takes the write lock (SQLite) and decides a race
+    // between two uses of the same token, of which only one may win.
+    let txn = state.db.begin().await?;
+    if !repo::spend_refresh_token(&txn, token.id, now).await? {
+        drop(txn);
+        return Err(revoke_on_reuse(state, &session.id).await);
+    }
+    repo::insert_refresh_token(
+        &txn,
+        &session.id,
+        &hash_token(&next),
+        now + refresh_ttl,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    let (token, expires_in) = access_token(
+        state,
+        SubjectKind::User,
+        user.id,
+        &user.role,
+        user.token_version,
+        Some(session.id),
+    )?;
+    Ok(TokenPair {
+        token,
+        expires_in,
+        refresh_token: next,
+    })
+}
+
+async fn revoke_on_reuse(state: &AppState, sid: &str) -> AppError {
+    match repo::revoke_session(&state.db, sid, Utc::now()).await {
+        Ok(_) => {
+            state.sessions.forget_session(sid).await;
+            tracing::warn!(session = sid, "refresh token reused: session revoked");
+            AppError::new(
+                ErrorCode::RefreshTokenReused,
+                "refresh token was already used; the session is revoked",
+            )
+        }
+        Err(err) => AppError::from(err),
+    }
+}
+
+/// End the caller's session (users) or all of the account's tokens (admin accounts).
+pub async fn logout(state: &AppState, principal: &Principal) -> AppResult<()> {
+    match (principal.kind, &principal.session_id) {
+        (SubjectKind::User, Some(sid)) => {
+            repo::revoke_session(&state.db, sid, Utc::now()).await?;
+            state.sessions.forget_session(sid).await;
+        }
+        (SubjectKind::User, None) => {
+            users::bump_token_version(&state.db, principal.id, Utc::now()).await?;
+            state
+                .sessions
+                .forget_subject(SubjectKind::User, principal.id)
+                .await;
+        }
+        (SubjectKind::Admin, _) => {
+            repo::bump_admin_token_version(&state.db, principal.id).await?;
+            state
+                .sessions
+                .forget_subject(SubjectKind::Admin, principal.id)
+                .await;
+        }
+    }
+    Ok(())
+}
+
+pub async fn admin_login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client_ip: IpAddr,
+) -> AppResult<AdminLoginResult> {
+    let limits = &state.config.login_limits;
+    state
+        .limiter
+        .hit("admin-login-ip", &client_ip.to_string(), limits.per_ip)
+        .await?;
+    state
+        .limiter
+        .hit("admin-login-user", username, limits.per_openid)
+        .await?;
+    let wrong = || AppError::new(ErrorCode::InvalidCredentials, "wrong username or password");
+    let account = repo::find_admin_by_username(&state.db, username).await?;
+    // Verify against a dummy hash for unknown names too, so timing does not reveal them.
+    let stored = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
+    let password = password.to_string();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(AppError::internal)?;
+    let account = match account {
+        Some(account) if matches => account,
+        _ => return Err(wrong()),
+    };
+    if account.disabled {
+        return Err(AppError::new(
+            ErrorCode::UserBanned,
+            "the account is disabled",
+        ));
+    }
+    let (token, expires_in) = access_token(
+        state,
+        SubjectKind::Admin,
+        account.id,
+        &account.role,
+        account.token_version,
+        None,
+    )?;
+    Ok(AdminLoginResult {
+        token,
+        expires_in,
+        admin: AdminSummary {
+            id: account.id,
+            username: account.username,
+            role: Role::parse(&account.role).unwrap_or(Role::Moderator),
+        },
+    })
+}
+
+/// Create an admin-console account (the `minibase admin create` command).
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+    role: Role,
+) -> anyhow::Result<i64> {
+    let username = username.trim();
+    anyhow::ensure!(
+        (3..=64).contains(&username.len())
+            && username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)),
+        "username must be 3-64 characters of letters, digits, '.', '_' or '-'"
+    );
+    anyhow::ensure!(
+        password.chars().count() >= 10,
+        "password must be at least 10 characters"
+    );
+    anyhow::ensure!(
+        role != Role::User,
+        "an admin account's role is admin or moderator"
+    );
+    anyhow::ensure!(
+        repo::find_admin_by_username(db, username).await?.is_none(),
+        "an admin account named {username} already exists"
+    );
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+    Ok(repo::insert_admin(db, username, &hash, role, Utc::now()).await?)
+}
+
+fn access_token(
+    state: &AppState,
+    kind: SubjectKind,
+    id: i64,
+    role: &str,
+    version: i32,
+    sid: Option<String>,
+) -> AppResult<(String, u64)> {
+    let keys = &state.config.jwt.keys;
+    let ttl = state.config.jwt.access_ttl;
+    let claims = keys.new_claims(kind, id, role, version, sid, ttl);
+    let token = keys.sign(&claims).map_err(AppError::internal)?;
+    Ok((token, ttl.as_secs()))
+}
+
+fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Refresh tokens are 256 random bits, so a plain SHA-256 is enough to store them safely.
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|err| anyhow::anyhow!("hashing the password: {err}"))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A real Argon2 hash of a random password nobody knows, so that checking an unknown username
+/// costs as much as checking a known one.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let mut secret = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut secret);
+        hash_password(&hex::encode(secret)).unwrap_or_default()
+    })
+}

@@ -1,0 +1,318 @@
+//! The rules about users: profile, phone number, open data, signatures, administration.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{self as users, Role};
+use super::repo;
+use crate::app::AppState;
+use crate::auth::guard::Principal;
+use crate::auth::jwt::SubjectKind;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::http::pagination::{Page, PageQuery};
+use crate::wechat::map_error;
+
+/// A user as others see them (authors, the login answer).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserSummary {
+    pub id: i64,
+    pub nickname: String,
+    pub avatar_url: String,
+}
+
+impl From<&users::Model> for UserSummary {
+    fn from(user: &users::Model) -> Self {
+        Self {
+            id: user.id,
+            nickname: user.nickname.clone(),
+            avatar_url: user.avatar_url.clone(),
+        }
+    }
+}
+
+/// The caller's own profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub nickname: String,
+    pub avatar_url: String,
+    pub role: Role,
+    /// The bound phone number, once `POST /api/v1/users/me/phone` succeeded.
+    pub phone: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<users::Model> for Me {
+    fn from(user: users::Model) -> Self {
+        Self {
+            id: user.id,
+            nickname: user.nickname,
+            avatar_url: user.avatar_url,
+            role: Role::parse(&user.role).unwrap_or(Role::User),
+            phone: user.phone,
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// A user as the admin console sees them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminUserView {
+    pub id: i64,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub nickname: String,
+    pub avatar_url: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub banned: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<users::Model> for AdminUserView {
+    fn from(user: users::Model) -> Self {
+        Self {
+            id: user.id,
+            openid: user.openid,
+            unionid: user.unionid,
+            nickname: user.nickname,
+            avatar_url: user.avatar_url,
+            phone: user.phone,
+            role: Role::parse(&user.role).unwrap_or(Role::User),
+            banned: user.banned,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhoneView {
+    pub phone_number: String,
+    pub pure_phone_number: String,
+    pub country_code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignatureCheck {
+    /// Always true (a mismatch is a 403 with code 40304).
+    pub valid: bool,
+}
+
+async fn load(state: &AppState, id: i64) -> AppResult<users::Model> {
+    repo::find(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
+pub async fn me(state: &AppState, principal: &Principal) -> AppResult<Me> {
+    load(state, principal.id).await.map(Me::from)
+}
+
+pub async fn update_me(
+    state: &AppState,
+    principal: &Principal,
+    nickname: Option<&str>,
+    avatar_url: Option<&str>,
+) -> AppResult<Me> {
+    let nickname = nickname.map(str::trim);
+    if let Some(name) = nickname {
+        if name.is_empty() {
+            return Err(AppError::validation("nickname", "must not be blank"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(AppError::validation(
+                "nickname",
+                "must not contain control characters",
+            ));
+        }
+    }
+    if let Some(url) = avatar_url {
+        let parsed = url::Url::parse(url)
+            .map_err(|_| AppError::validation("avatar_url", "must be an http(s) URL"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(AppError::validation("avatar_url", "must be an http(s) URL"));
+        }
+    }
+    repo::update_profile(&state.db, principal.id, nickname, avatar_url, Utc::now()).await?;
+    me(state, principal).await
+}
+
+/// Exchange a `getPhoneNumber` code for the number and keep it on the profile.
+pub async fn bind_phone(
+    state: &AppState,
+    principal: &Principal,
+    code: &str,
+) -> AppResult<PhoneView> {
+    let info = state
+        .wechat
+        .client()
+        .phone_number(code)
+        .await
+        .map_err(map_error)?;
+    repo::set_phone(&state.db, principal.id, &info.phone_number, Utc::now()).await?;
+    Ok(PhoneView {
+        phone_number: info.phone_number,
+        pure_phone_number: info.pure_phone_number,
+        country_code: info.country_code,
+    })
+}
+
+fn session_key(user: &users::Model) -> AppResult<&str> {
+    user.session_key.as_deref().ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Conflict,
+            "no WeChat session for this user; log in again",
+        )
+    })
+}
+
+/// Decrypt open data (wx.getWeRunData, share info) with the caller's stored session key,
+/// refusing data watermarked for another AppID.
+pub async fn decrypt_open_data(
+    state: &AppState,
+    principal: &Principal,
+    encrypted_data: &str,
+    iv: &str,
+) -> AppResult<serde_json::Value> {
+    let user = load(state, principal.id).await?;
+    minibase_wechat::decrypt_open_data(
+        session_key(&user)?,
+        encrypted_data,
+        iv,
+        state.wechat.appid(),
+    )
+    .map_err(map_error)
+}
+
+#[derive(Debug, Deserialize, ToSchema, validator::Validate)]
+pub struct SignedPayload {
+    /// Login-state signature check: the signed buffer, checked with hmac_sha256(session_key).
+    #[validate(length(max = 65536))]
+    pub buffer: Option<String>,
+    /// Legacy check of `wx.getUserInfo`: sha1(raw_data + session_key).
+    #[validate(length(max = 65536))]
+    pub raw_data: Option<String>,
+    /// Hex signature sent by the client.
+    #[validate(length(min = 1, max = 128))]
+    pub signature: String,
+}
+
+pub async fn verify_signature(
+    state: &AppState,
+    principal: &Principal,
+    payload: &SignedPayload,
+) -> AppResult<SignatureCheck> {
+    let user = load(state, principal.id).await?;
+    let key = session_key(&user)?;
+    let valid = match (&payload.buffer, &payload.raw_data) {
+        (Some(buffer), None) => minibase_wechat::verify_login_state_signature(
+            key,
+            buffer.as_bytes(),
+            &payload.signature,
+        ),
+        (None, Some(raw)) => minibase_wechat::verify_signature(raw, key, &payload.signature),
+        _ => {
+            return Err(AppError::validation(
+                "buffer",
+                "give exactly one of buffer or raw_data",
+            ))
+        }
+    };
+    if !valid {
+        return Err(AppError::new(
+            ErrorCode::SignatureMismatch,
+            "signature does not match",
+        ));
+    }
+    Ok(SignatureCheck { valid })
+}
+
+#[derive(Debug, Deserialize, validator::Validate, utoipa::IntoParams)]
+pub struct AdminUserQuery {
+    /// Nickname or phone substring, exact openid, or id.
+    #[validate(length(max = 64))]
+    pub q: Option<String>,
+    /// Only banned (true) or only active (false) users.
+    pub banned: Option<bool>,
+    /// Page size, 1..100 (default 20).
+    #[validate(range(min = 1, max = 100))]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+pub async fn admin_list(
+    state: &AppState,
+    query: &AdminUserQuery,
+) -> AppResult<Page<AdminUserView>> {
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    };
+    let limit = page.limit();
+    let before: Option<i64> = page.decode()?;
+    let rows = repo::list(
+        &state.db,
+        query.q.as_deref(),
+        query.banned,
+        before,
+        u64::from(limit) + 1,
+    )
+    .await?;
+    Ok(Page::from_rows(rows, limit, |u| u.id).map(AdminUserView::from))
+}
+
+pub async fn admin_get(state: &AppState, id: i64) -> AppResult<AdminUserView> {
+    load(state, id).await.map(AdminUserView::from)
+}
+
+/// Ban (ending every session) or unban.
+pub async fn set_banned(
+    state: &AppState,
+    actor: &Principal,
+    id: i64,
+    banned: bool,
+) -> AppResult<AdminUserView> {
+    if actor.kind == SubjectKind::User && actor.id == id {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "you cannot ban yourself",
+        ));
+    }
+    let target = load(state, id).await?;
+    let target_role = Role::parse(&target.role).unwrap_or(Role::User);
+    if target_role >= actor.role && banned {
+        return Err(AppError::forbidden(
+            "you can only ban users with a lower role",
+        ));
+    }
+    repo::set_banned(&state.db, id, banned, Utc::now()).await?;
+    state.sessions.forget_subject(SubjectKind::User, id).await;
+    tracing::info!(
+        target_user = id,
+        banned,
+        actor = actor.id,
+        "user ban changed"
+    );
+    admin_get(state, id).await
+}
+
+/// End all of a user's sessions at once.
+pub async fn revoke_sessions(state: &AppState, id: i64) -> AppResult<()> {
+    if !repo::bump_token_version(&state.db, id, Utc::now()).await? {
+        return Err(AppError::not_found("user"));
+    }
+    state.sessions.forget_subject(SubjectKind::User, id).await;
+    Ok(())
+}
+
+pub async fn set_role(state: &AppState, id: i64, role: Role) -> AppResult<AdminUserView> {
+    if !repo::set_role(&state.db, id, role, Utc::now()).await? {
+        return Err(AppError::not_found("user"));
+    }
+    state.sessions.forget_subject(SubjectKind::User, id).await;
+    admin_get(state, id).await
+}
