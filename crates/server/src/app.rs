@@ -23,6 +23,7 @@ use crate::config::{Config, CorsOrigins};
 use crate::error::{AppError, ErrorCode};
 use crate::http::middleware::{panic_response, request_context, RequestContext};
 use crate::openapi::ApiDoc;
+use crate::store::cache::Cache;
 use crate::store::ratelimit::RateLimiter;
 use crate::store::{self, redis::Redis, Db};
 use crate::wechat::Wechat;
@@ -35,7 +36,8 @@ pub struct AppState {
     pub redis: Option<Redis>,
     pub limiter: RateLimiter,
     pub wechat: Wechat,
-    pub sessions: Arc<SessionGuard>,
+    pub cache: Cache,
+    pub sessions: SessionGuard,
 }
 
 impl AppState {
@@ -44,17 +46,19 @@ impl AppState {
         let db = store::db::connect(&config.database).await?;
         store::db::migrate(&db).await?;
         let redis = match &config.redis_url {
-            Some(url) => Some(store::redis::connect(url).await?),
+            Some(url) => Some(Redis::connect(url).await?),
             None => None,
         };
         let wechat = Wechat::start(&config, redis.as_ref()).await?;
+        let cache = Cache::new(redis.clone());
         Ok(Self {
             config: Arc::new(config),
             db,
             limiter: RateLimiter::new(redis.clone()),
             redis,
             wechat,
-            sessions: Arc::new(SessionGuard::default()),
+            sessions: SessionGuard::new(cache.clone()),
+            cache,
         })
     }
 }

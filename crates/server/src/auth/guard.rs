@@ -1,20 +1,31 @@
 //! Checks a verified token against live state: the subject's token version, ban and role, and
-//! whether the login session was revoked. Answers are cached briefly so a hot path costs no
-//! query; the node that changes a subject forgets its entry at once, other nodes within
-//! `LIVE_TTL`.
+//! whether the login session was revoked. Answers come through the shared cache, so the hot path
+//! costs no query, and a change made on any node reaches every node within the cache's
+//! staleness bound (about 1 s; see `store::cache`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
 
 use super::jwt::{Claims, SubjectKind};
 use super::repo;
 use crate::error::{AppError, ErrorCode};
+use crate::store::cache::{Cache, CacheSpec};
 use crate::users::model::Role;
 
-/// How long another node may keep honouring a token after a ban, role change or logout.
-pub const LIVE_TTL: Duration = Duration::from_secs(5);
+const SUBJECTS: CacheSpec = CacheSpec {
+    namespace: "auth-subject",
+    ttl: Duration::from_secs(60),
+    shared: false,
+};
+
+const SESSIONS: CacheSpec = CacheSpec {
+    namespace: "auth-session",
+    ttl: Duration::from_secs(60),
+    shared: false,
+};
 
 /// The authenticated caller, as handlers see it.
 #[derive(Clone, Debug)]
@@ -26,34 +37,27 @@ pub struct Principal {
     pub session_id: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LiveSubject {
     pub role: Role,
     pub token_version: i32,
     pub blocked: bool,
 }
 
+#[derive(Clone)]
 pub struct SessionGuard {
-    subjects: moka::future::Cache<(SubjectKind, i64), Option<Arc<LiveSubject>>>,
-    revoked_sessions: moka::future::Cache<String, bool>,
+    cache: Cache,
 }
 
-impl Default for SessionGuard {
-    fn default() -> Self {
-        Self {
-            subjects: moka::future::Cache::builder()
-                .max_capacity(200_000)
-                .time_to_live(LIVE_TTL)
-                .build(),
-            revoked_sessions: moka::future::Cache::builder()
-                .max_capacity(200_000)
-                .time_to_live(LIVE_TTL)
-                .build(),
-        }
-    }
+fn subject_key(kind: SubjectKind, id: i64) -> String {
+    format!("{kind:?}:{id}")
 }
 
 impl SessionGuard {
+    pub fn new(cache: Cache) -> Self {
+        Self { cache }
+    }
+
     pub async fn authenticate(
         &self,
         db: &DatabaseConnection,
@@ -64,16 +68,13 @@ impl SessionGuard {
             .parse()
             .map_err(|_| AppError::new(ErrorCode::TokenInvalid, "token subject is not valid"))?;
         let kind = claims.knd;
-        let live = self
-            .subjects
-            .try_get_with((kind, id), async {
-                repo::live_subject(db, kind, id)
-                    .await
-                    .map(|s| s.map(Arc::new))
+        let live: Arc<Option<LiveSubject>> = self
+            .cache
+            .get_or_load(&SUBJECTS, &subject_key(kind, id), || async {
+                Ok(repo::live_subject(db, kind, id).await?)
             })
-            .await
-            .map_err(|err| AppError::internal(anyhow::anyhow!("loading live subject: {err}")))?;
-        let Some(live) = live else {
+            .await?;
+        let Some(live) = live.as_ref() else {
             return Err(AppError::new(
                 ErrorCode::TokenRevoked,
                 "the account no longer exists",
@@ -92,12 +93,13 @@ impl SessionGuard {
             ));
         }
         if let Some(sid) = &claims.sid {
-            let revoked = self
-                .revoked_sessions
-                .try_get_with(sid.clone(), async { repo::session_revoked(db, sid).await })
-                .await
-                .map_err(|err| AppError::internal(anyhow::anyhow!("loading session: {err}")))?;
-            if revoked {
+            let revoked: Arc<bool> = self
+                .cache
+                .get_or_load(&SESSIONS, sid, || async {
+                    Ok(repo::session_revoked(db, sid).await?)
+                })
+                .await?;
+            if *revoked {
                 return Err(AppError::new(
                     ErrorCode::TokenRevoked,
                     "the session was ended",
@@ -114,11 +116,13 @@ impl SessionGuard {
 
     /// After a ban, role change or version bump.
     pub async fn forget_subject(&self, kind: SubjectKind, id: i64) {
-        self.subjects.invalidate(&(kind, id)).await;
+        self.cache
+            .invalidate(&SUBJECTS, &subject_key(kind, id))
+            .await;
     }
 
     /// After a logout or a refresh-token reuse.
     pub async fn forget_session(&self, sid: &str) {
-        self.revoked_sessions.invalidate(sid).await;
+        self.cache.invalidate(&SESSIONS, sid).await;
     }
 }

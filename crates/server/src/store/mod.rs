@@ -1,5 +1,6 @@
 //! Storage: the database pool and migrations, Redis, and (later) cache, bus and jobs.
 
+pub mod cache;
 pub mod db;
 pub mod migrations;
 pub mod ratelimit;

@@ -50,14 +50,17 @@ impl RateLimiter {
         let window = now_ms / window_ms;
         let counter_key = format!("mb:rl:{scope}:{key}:{window}");
         let (count, ms_left) = match &self.redis {
-            Some(redis) => match self.hit_redis(redis, &counter_key, window_ms).await {
-                Ok(answer) => answer,
-                Err(err) => {
-                    tracing::warn!(error = %err, "rate limit: Redis unavailable, counting locally");
-                    self.hit_local(&counter_key, window_ms, now_ms)
+            Some(redis) if redis.is_healthy() => {
+                match self.hit_redis(redis, &counter_key, window_ms).await {
+                    Ok(answer) => answer,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "rate limit: Redis unavailable, counting locally");
+                        redis.mark_unhealthy();
+                        self.hit_local(&counter_key, window_ms, now_ms)
+                    }
                 }
-            },
-            None => self.hit_local(&counter_key, window_ms, now_ms),
+            }
+            _ => self.hit_local(&counter_key, window_ms, now_ms),
         };
         if count > u64::from(limit.max) {
             return Err(AppError::rate_limited(ms_left.div_ceil(1000)));
@@ -79,7 +82,7 @@ impl RateLimiter {
         key: &str,
         window_ms: u64,
     ) -> anyhow::Result<(u64, u64)> {
-        let mut conn = redis.clone();
+        let mut conn = redis.conn();
         let (count, ttl): (u64, i64) = redis::Script::new(HIT_SCRIPT)
             .key(key)
             .arg(window_ms)

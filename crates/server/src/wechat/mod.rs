@@ -56,7 +56,7 @@ impl Wechat {
         };
         let appid: Arc<str> = Arc::from(client_config.appid.as_str());
         let store: Arc<dyn TokenStore> = match redis {
-            Some(conn) => Arc::new(RedisTokenStore::new(conn.clone(), format!("mb:wx:{appid}"))),
+            Some(redis) => Arc::new(RedisTokenStore::new(redis.conn(), "mb:wx")),
             None => Arc::new(MemoryTokenStore::new()),
         };
         let client = WechatClient::with_token_store(client_config, store)
