@@ -69,6 +69,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::health::routes())
         .merge(crate::auth::routes())
         .merge(crate::users::routes())
+        .merge(crate::config_center::routes())
 }
 
 /// The whole OpenAPI document, as served at `/openapi.json`.

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod config_center;
 pub mod error;
 pub mod health;
 pub mod http;

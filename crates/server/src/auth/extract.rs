@@ -104,3 +104,24 @@ impl<R: MinRole> FromRequestParts<AppState> for RequireRole<R> {
         Ok(Self(principal, PhantomData))
     }
 }
+
+/// An optional caller: None without an `Authorization` header; a header that is present but
+/// wrong is still a 401, never silently ignored.
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for MaybePrincipal {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(AUTHORIZATION) {
+            Principal::from_request_parts(parts, state)
+                .await
+                .map(|p| Self(Some(p)))
+        } else {
+            Ok(Self(None))
+        }
+    }
+}

@@ -38,19 +38,30 @@ pub struct CacheSpec {
     pub shared: bool,
 }
 
+/// A cached value and its deadline. The deadline is checked on every read: moka's own per-entry
+/// expiry is applied during its background housekeeping, which an idle cache may not run for a
+/// while, and the staleness bound must hold exactly.
 #[derive(Clone)]
 struct Entry {
     value: Arc<dyn Any + Send + Sync>,
-    ttl: Duration,
+    expires_at: Instant,
 }
 
-struct PerEntryTtl;
+impl Entry {
+    fn new(value: Arc<dyn Any + Send + Sync>, ttl: Duration) -> Self {
+        Self {
+            value,
+            expires_at: Instant::now() + ttl,
+        }
+    }
 
-impl moka::Expiry<String, Entry> for PerEntryTtl {
-    fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
-        Some(entry.ttl)
+    fn is_fresh(&self) -> bool {
+        Instant::now() < self.expires_at
     }
 }
+
+/// Upper bound of any entry's life, so moka frees memory of entries nobody reads.
+const MAX_TTL: Duration = Duration::from_secs(3600);
 
 #[derive(Clone)]
 pub struct Cache {
@@ -69,7 +80,7 @@ impl Cache {
         let inner = Arc::new(Inner {
             local: moka::future::Cache::builder()
                 .max_capacity(100_000)
-                .expire_after(PerEntryTtl)
+                .time_to_live(MAX_TTL)
                 .build(),
             redis,
             bus_live: AtomicBool::new(false),
@@ -111,10 +122,25 @@ impl Cache {
     {
         let full_key = format!("{}:{key}", spec.namespace);
         if let Some(entry) = self.inner.local.get(&full_key).await {
-            if let Ok(value) = entry.value.downcast::<T>() {
-                metrics::counter!("cache_requests_total", "namespace" => spec.namespace, "result" => "hit").increment(1);
-                return Ok(value);
+            if entry.is_fresh() {
+                if let Ok(value) = entry.value.downcast::<T>() {
+                    metrics::counter!("cache_requests_total", "namespace" => spec.namespace, "result" => "hit").increment(1);
+                    return Ok(value);
+                }
             }
+            // Remove it only if it is still the stale one: another caller may have reloaded it.
+            self.inner
+                .local
+                .entry(full_key.clone())
+                .and_compute_with(|current| async move {
+                    match current {
+                        Some(current) if !current.value().is_fresh() => {
+                            moka::ops::compute::Op::Remove
+                        }
+                        _ => moka::ops::compute::Op::Nop,
+                    }
+                })
+                .await;
         }
         metrics::counter!("cache_requests_total", "namespace" => spec.namespace, "result" => "miss").increment(1);
         let ttl = self.ttl(spec);
@@ -124,10 +150,7 @@ impl Cache {
             .try_get_with(full_key.clone(), async {
                 if spec.shared {
                     if let Some(value) = self.shared_get::<T>(&full_key).await {
-                        return Ok(Entry {
-                            value: Arc::new(value),
-                            ttl,
-                        });
+                        return Ok(Entry::new(Arc::new(value), ttl));
                     }
                 }
                 metrics::counter!("cache_loads_total", "namespace" => spec.namespace).increment(1);
@@ -135,15 +158,12 @@ impl Cache {
                 if spec.shared {
                     self.shared_set(&full_key, &value, spec.ttl).await;
                 }
-                Ok::<_, AppError>(Entry {
-                    value: Arc::new(value),
-                    ttl,
-                })
+                Ok::<_, AppError>(Entry::new(Arc::new(value), ttl))
             })
             .await
             .map_err(|err: Arc<AppError>| {
-                // The cause was logged by the loader's caller chain only once: keep code and
-                // message for the client; log the shared error here.
+                // Every waiter shares one error: log its cause once here, and give each caller
+                // the same code and message.
                 tracing::warn!(error = ?err, key = %full_key, "cache load failed");
                 AppError::new(err.code(), err.message().to_string())
             })?;

@@ -216,6 +216,11 @@ impl TestApp {
         }
     }
 
+    /// The database this node runs on, to start another node on the same one.
+    pub fn database(&self) -> Option<Arc<TestDatabase>> {
+        self._db.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

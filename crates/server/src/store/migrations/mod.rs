@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_users;
 mod m20261121_000002_auth;
+mod m20261121_000003_config_center;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_users::Migration),
             Box::new(m20261121_000002_auth::Migration),
+            Box::new(m20261121_000003_config_center::Migration),
         ]
     }
 }

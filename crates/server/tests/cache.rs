@@ -1,0 +1,176 @@
+//! The cache layer on its own: single-flight loads, errors not cached, invalidation across two
+//! caches sharing Redis, and the degraded TTL while Redis is away.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::proxy::TcpProxy;
+use minibase::error::{AppError, ErrorCode};
+use minibase::store::cache::{Cache, CacheSpec, DEGRADED_TTL};
+use minibase::store::redis::Redis;
+
+const SPEC: CacheSpec = CacheSpec {
+    namespace: "test",
+    ttl: Duration::from_secs(300),
+    shared: true,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cold_key_under_load_is_loaded_once() {
+    let metrics = minibase::observability::metrics_handle();
+    let cache = Cache::new(None);
+    let loads = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..1000 {
+        let cache = cache.clone();
+        let loads = loads.clone();
+        tasks.push(tokio::spawn(async move {
+            cache
+                .get_or_load(&SPEC, "cold", || async move {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok::<_, AppError>(42_u64)
+                })
+                .await
+        }));
+    }
+    for task in tasks {
+        assert_eq!(*task.await.unwrap().unwrap(), 42);
+    }
+    assert_eq!(loads.load(Ordering::SeqCst), 1, "one load for 1000 callers");
+    cache
+        .get_or_load(&SPEC, "cold", || async { Ok::<_, AppError>(0_u64) })
+        .await
+        .unwrap();
+    let text = metrics.render();
+    let count = |result: &str| -> u64 {
+        let prefix = format!("cache_requests_total{{namespace=\"test\",result=\"{result}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {result} counter in:\n{text}"))
+    };
+    assert!(count("hit") >= 1, "the last read was a hit");
+    assert!(count("miss") >= 1);
+}
+
+#[tokio::test]
+async fn errors_are_not_cached_and_invalidation_reloads() {
+    let cache = Cache::new(None);
+    let failed = cache
+        .get_or_load(&SPEC, "k", || async {
+            Err::<u64, _>(AppError::new(ErrorCode::Unavailable, "db down"))
+        })
+        .await;
+    assert_eq!(failed.unwrap_err().code(), ErrorCode::Unavailable);
+    let value = cache
+        .get_or_load(&SPEC, "k", || async { Ok::<_, AppError>(1_u64) })
+        .await
+        .unwrap();
+    assert_eq!(*value, 1);
+    let cached = cache
+        .get_or_load(&SPEC, "k", || async { Ok::<_, AppError>(2_u64) })
+        .await
+        .unwrap();
+    assert_eq!(*cached, 1, "served from cache");
+    cache.invalidate(&SPEC, "k").await;
+    let reloaded = cache
+        .get_or_load(&SPEC, "k", || async { Ok::<_, AppError>(3_u64) })
+        .await
+        .unwrap();
+    assert_eq!(*reloaded, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invalidation_crosses_nodes_and_degrades_to_short_ttls() {
+    let test = "invalidation_crosses_nodes_and_degrades_to_short_ttls";
+    let Some(redis_url) = common::redis_url(test) else {
+        return;
+    };
+    let target = url::Url::parse(&redis_url).unwrap();
+    let target = tokio::net::lookup_host(format!(
+        "{}:{}",
+        target.host_str().unwrap(),
+        target.port().unwrap_or(6379)
+    ))
+    .await
+    .unwrap()
+    .next()
+    .unwrap();
+    let proxy = TcpProxy::start(target).await;
+    let url = format!("redis://{}", proxy.addr);
+    let a = Cache::new(Some(Redis::connect(&url).await.unwrap()));
+    let b = Cache::new(Some(Redis::connect(&url).await.unwrap()));
+    let key = uuid::Uuid::new_v4().to_string();
+    for _ in 0..50 {
+        if a.is_coherent() && b.is_coherent() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(a.is_coherent() && b.is_coherent(), "both subscribed");
+
+    // B caches v1; A's invalidation reaches B.
+    let v1 = b
+        .get_or_load(&SPEC, &key, || async { Ok::<_, AppError>(1_u64) })
+        .await
+        .unwrap();
+    assert_eq!(*v1, 1);
+    // The shared level lets A skip its loader.
+    let from_redis = a
+        .get_or_load(&SPEC, &key, || async { Ok::<_, AppError>(99_u64) })
+        .await
+        .unwrap();
+    assert_eq!(*from_redis, 1, "second level shared through Redis");
+    a.invalidate(&SPEC, &key).await;
+    let started = std::time::Instant::now();
+    loop {
+        let v = b
+            .get_or_load(&SPEC, &key, || async { Ok::<_, AppError>(2_u64) })
+            .await
+            .unwrap();
+        if *v == 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "invalidation did not reach B"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    // Redis away: B cannot hear A, but its entries live at most DEGRADED_TTL.
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(!b.is_coherent());
+    let v = b
+        .get_or_load(&SPEC, &key, || async { Ok::<_, AppError>(3_u64) })
+        .await
+        .unwrap();
+    assert_eq!(*v, 3, "reloaded after the outage began");
+    let v = b
+        .get_or_load(&SPEC, &key, || async { Ok::<_, AppError>(4_u64) })
+        .await
+        .unwrap();
+    assert_eq!(*v, 3, "still cached within the short TTL");
+    tokio::time::sleep(DEGRADED_TTL + Duration::from_millis(50)).await;
+    let v = b
+        .get_or_load(&SPEC, &key, || async { Ok::<_, AppError>(5_u64) })
+        .await
+        .unwrap();
+    assert_eq!(*v, 5, "expired after the degraded TTL");
+
+    // Redis back: B resubscribes and long TTLs return.
+    proxy.restore();
+    let started = std::time::Instant::now();
+    while !b.is_coherent() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "B did not resubscribe"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
