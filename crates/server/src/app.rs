@@ -1,6 +1,7 @@
 //! Application state, the router every feature adds its routes to, and the server's life cycle
 //! (bind, serve, graceful shutdown).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::http::middleware::{panic_response, request_context, RequestContext};
 use crate::openapi::ApiDoc;
 use crate::store::cache::Cache;
+use crate::store::jobs::{Handler, Jobs};
 use crate::store::ratelimit::RateLimiter;
 use crate::store::{self, redis::Redis, Db};
 use crate::wechat::Wechat;
@@ -38,6 +40,7 @@ pub struct AppState {
     pub wechat: Wechat,
     pub cache: Cache,
     pub sessions: SessionGuard,
+    pub jobs: Jobs,
 }
 
 impl AppState {
@@ -59,8 +62,18 @@ impl AppState {
             wechat,
             sessions: SessionGuard::new(cache.clone()),
             cache,
+            jobs: Jobs::new(job_handlers()),
         })
     }
+}
+
+/// Every feature's background-job handlers, by kind.
+fn job_handlers() -> HashMap<&'static str, Handler> {
+    let mut handlers: HashMap<&'static str, Handler> = HashMap::new();
+    for (kind, handler) in crate::notifications::jobs() {
+        handlers.insert(kind, handler);
+    }
+    handlers
 }
 
 /// Every feature's routes, with their OpenAPI description.
@@ -70,6 +83,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::auth::routes())
         .merge(crate::users::routes())
         .merge(crate::config_center::routes())
+        .merge(crate::notifications::routes())
 }
 
 /// The whole OpenAPI document, as served at `/openapi.json`.
@@ -201,6 +215,14 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let grace = state.config.http.shutdown_timeout;
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let worker = match state.config.jobs_concurrency {
+        0 => None,
+        n => Some(tokio::spawn(crate::store::jobs::run_worker(
+            state.clone(),
+            n as usize,
+            stopping_rx.clone(),
+        ))),
+    };
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
@@ -217,6 +239,10 @@ pub async fn serve(
             grace_secs = grace.as_secs(),
             "in-flight requests did not finish within the shutdown timeout; closing anyway"
         ),
+    }
+    if let Some(worker) = worker {
+        // Running jobs get a grace period; unfinished ones run again later (at least once).
+        let _ = tokio::time::timeout(grace, worker).await;
     }
     state
         .db

@@ -110,6 +110,7 @@ pub struct RawConfig {
     pub login_rate_per_ip: u32,
     pub login_rate_per_openid: u32,
     pub login_rate_window_secs: u64,
+    pub jobs_concurrency: u32,
 }
 
 impl Default for RawConfig {
@@ -146,6 +147,7 @@ impl Default for RawConfig {
             login_rate_per_ip: 60,
             login_rate_per_openid: 10,
             login_rate_window_secs: 60,
+            jobs_concurrency: 4,
         }
     }
 }
@@ -263,6 +265,8 @@ pub struct Config {
     pub wechat: WechatSettings,
     pub log: LogConfig,
     pub login_limits: LoginLimits,
+    /// Background jobs run at once on this node; 0: this node runs none (others do).
+    pub jobs_concurrency: u32,
 }
 
 /// An IP network such as `10.0.0.0/8` or a single address.
@@ -580,6 +584,7 @@ impl RawConfig {
                 format,
                 level: self.log_level,
             },
+            jobs_concurrency: self.jobs_concurrency,
             login_limits: LoginLimits {
                 per_ip: RateLimit {
                     max: self.login_rate_per_ip,

@@ -11,6 +11,7 @@ pub mod config_center;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod notifications;
 pub mod observability;
 pub mod openapi;
 pub mod store;

@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod db;
+pub mod jobs;
 pub mod migrations;
 pub mod ratelimit;
 pub mod redis;

@@ -8,6 +8,8 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_users;
 mod m20261121_000002_auth;
 mod m20261121_000003_config_center;
+mod m20261121_000004_jobs;
+mod m20261121_000005_notifications;
 
 pub struct Migrator;
 
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_users::Migration),
             Box::new(m20261121_000002_auth::Migration),
             Box::new(m20261121_000003_config_center::Migration),
+            Box::new(m20261121_000004_jobs::Migration),
+            Box::new(m20261121_000005_notifications::Migration),
         ]
     }
 }

@@ -1,0 +1,127 @@
+//! In-app notifications: features record them (inside their own transactions), users list them,
+//! count the unread ones and mark them read.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::model;
+use super::repo;
+use crate::app::AppState;
+use crate::auth::guard::Principal;
+use crate::error::{AppError, AppResult};
+use crate::http::pagination::{Page, PageQuery};
+
+/// What to tell a user.
+pub struct Notice<'a> {
+    pub user_id: i64,
+    pub kind: &'a str,
+    pub actor_id: Option<i64>,
+    pub subject_type: &'a str,
+    pub subject_id: i64,
+    pub body: Value,
+}
+
+/// Record a notification, inside the caller's transaction. Telling users about their own acts
+/// (liking one's own post) is skipped.
+pub async fn notify(db: &impl ConnectionTrait, notice: Notice<'_>) -> AppResult<()> {
+    if notice.actor_id == Some(notice.user_id) {
+        return Ok(());
+    }
+    let body = serde_json::to_string(&notice.body).map_err(AppError::internal)?;
+    repo::insert(
+        db,
+        repo::new_row(
+            notice.user_id,
+            notice.kind,
+            notice.actor_id,
+            notice.subject_type,
+            notice.subject_id,
+            body,
+            Utc::now(),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: i64,
+    pub kind: String,
+    pub actor_id: Option<i64>,
+    pub subject_type: String,
+    pub subject_id: i64,
+    #[schema(value_type = Object)]
+    pub body: Value,
+    pub read: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<model::Model> for NotificationView {
+    fn from(row: model::Model) -> Self {
+        Self {
+            id: row.id,
+            kind: row.kind,
+            actor_id: row.actor_id,
+            subject_type: row.subject_type,
+            subject_id: row.subject_id,
+            body: serde_json::from_str(&row.body).unwrap_or(Value::Null),
+            read: row.read_at.is_some(),
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadCount {
+    pub unread: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkedRead {
+    pub marked: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema, validator::Validate)]
+pub struct MarkRead {
+    /// The notifications to mark; absent marks all of the caller's.
+    #[validate(length(min = 1, max = 200))]
+    pub ids: Option<Vec<i64>>,
+}
+
+pub async fn list(
+    state: &AppState,
+    user: &Principal,
+    page: &PageQuery,
+    unread_only: bool,
+) -> AppResult<Page<NotificationView>> {
+    let limit = page.limit();
+    let before: Option<i64> = page.decode()?;
+    let rows = repo::list(
+        &state.db,
+        user.id,
+        before,
+        unread_only,
+        u64::from(limit) + 1,
+    )
+    .await?;
+    Ok(Page::from_rows(rows, limit, |n| n.id).map(NotificationView::from))
+}
+
+pub async fn unread_count(state: &AppState, user: &Principal) -> AppResult<UnreadCount> {
+    Ok(UnreadCount {
+        unread: repo::unread_count(&state.db, user.id).await?,
+    })
+}
+
+pub async fn mark_read(
+    state: &AppState,
+    user: &Principal,
+    request: &MarkRead,
+) -> AppResult<MarkedRead> {
+    let marked = repo::mark_read(&state.db, user.id, request.ids.as_deref(), Utc::now()).await?;
+    Ok(MarkedRead { marked })
+}

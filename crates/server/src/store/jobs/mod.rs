@@ -1,0 +1,187 @@
+//! Durable background jobs: anything that must happen later or elsewhere (message sends,
+//! moderation callbacks, order expiry) is a row in `jobs`, run by a worker on some node, retried
+//! with backoff, and not lost by a restart or a dead node.
+//!
+//! Delivery is at least once: a node that dies mid-job leaves it to be taken over when its lease
+//! runs out, so handlers must be idempotent (check-and-set state transitions, dedupe keys).
+//! Enqueue inside the transaction that makes the job necessary, so both happen or neither does.
+
+pub mod model;
+pub mod repo;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use tokio::sync::{watch, Notify, Semaphore};
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// A job handler: gets the app state and the payload (JSON); an error means "retry later".
+pub type Handler = fn(AppState, serde_json::Value) -> BoxFuture<'static, anyhow::Result<()>>;
+
+/// How long a claimed job belongs to its worker; past this another node may take it over.
+const LEASE: Duration = Duration::from_secs(60);
+const POLL: Duration = Duration::from_millis(500);
+const BATCH: u64 = 32;
+pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
+
+/// Options of one enqueued job.
+pub struct JobSpec<'a> {
+    pub kind: &'static str,
+    pub run_at: DateTime<Utc>,
+    pub dedupe_key: Option<&'a str>,
+    pub max_attempts: i32,
+}
+
+impl JobSpec<'_> {
+    pub fn now(kind: &'static str) -> Self {
+        Self {
+            kind,
+            run_at: Utc::now(),
+            dedupe_key: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        }
+    }
+}
+
+/// Add a job, inside the caller's transaction when given one. Call [`Jobs::wake`] after the
+/// commit to have it run at once on this node.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    spec: JobSpec<'_>,
+    payload: &impl Serialize,
+) -> Result<(), AppError> {
+    let payload = serde_json::to_string(payload).map_err(AppError::internal)?;
+    repo::insert(
+        db,
+        repo::NewJob {
+            kind: spec.kind,
+            payload,
+            dedupe_key: spec.dedupe_key,
+            run_at: spec.run_at,
+            max_attempts: spec.max_attempts,
+        },
+        Utc::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The node's handle on the queue: the handlers it knows and a bell to ring after enqueueing.
+#[derive(Clone)]
+pub struct Jobs {
+    handlers: Arc<HashMap<&'static str, Handler>>,
+    wake: Arc<Notify>,
+}
+
+impl Jobs {
+    pub fn new(handlers: HashMap<&'static str, Handler>) -> Self {
+        Self {
+            handlers: Arc::new(handlers),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Run due jobs now rather than at the next poll.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Run jobs until `stop` turns true; `concurrency` jobs at a time.
+pub async fn run_worker(state: AppState, concurrency: usize, mut stop: watch::Receiver<bool>) {
+    let jobs = state.jobs.clone();
+    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut last_purge = tokio::time::Instant::now();
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let now = Utc::now();
+        match repo::due(&state.db, now, BATCH).await {
+            Ok(ids) => {
+                for id in ids {
+                    let Ok(permit) = slots.clone().acquire_owned().await else {
+                        return;
+                    };
+                    match repo::claim(
+                        &state.db,
+                        id,
+                        Utc::now(),
+                        Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default(),
+                    )
+                    .await
+                    {
+                        Ok(Some(job)) => {
+                            let state = state.clone();
+                            let handlers = jobs.handlers.clone();
+                            tokio::spawn(async move {
+                                run_one(&state, &handlers, job).await;
+                                drop(permit);
+                            });
+                        }
+                        Ok(None) => {}
+                        Err(err) => tracing::warn!(error = %err, "jobs: claim failed"),
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "jobs: cannot read the queue"),
+        }
+        if last_purge.elapsed() > Duration::from_secs(3600) {
+            last_purge = tokio::time::Instant::now();
+            let _ = repo::purge_done(&state.db, Utc::now() - chrono::Duration::days(7)).await;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(POLL) => {}
+            () = jobs.wake.notified() => {}
+            _ = stop.changed() => {}
+        }
+    }
+    // Let running jobs finish (bounded by the shutdown timeout of the caller).
+    let _ = slots.acquire_many(concurrency.max(1) as u32).await;
+}
+
+async fn run_one(state: &AppState, handlers: &HashMap<&'static str, Handler>, job: model::Model) {
+    let outcome = match handlers.get(job.kind.as_str()) {
+        None => Err(anyhow::anyhow!("no handler for job kind '{}'", job.kind)),
+        Some(handler) => match serde_json::from_str(&job.payload) {
+            Ok(payload) => match tokio::time::timeout(LEASE, handler(state.clone(), payload)).await
+            {
+                Ok(result) => result,
+                Err(_) => Err(anyhow::anyhow!("timed out after {LEASE:?}")),
+            },
+            Err(err) => Err(anyhow::anyhow!("bad payload: {err}")),
+        },
+    };
+    let now = Utc::now();
+    let (status, run_at, error) = match outcome {
+        Ok(()) => (repo::DONE, now, None),
+        Err(err) if job.attempts >= job.max_attempts => {
+            tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %format!("{err:#}"), "job failed for good");
+            (repo::FAILED, now, Some(format!("{err:#}")))
+        }
+        Err(err) => {
+            // 1 s, 2 s, 4 s, ... capped at 10 minutes.
+            let delay = 2_i64
+                .saturating_pow(job.attempts.saturating_sub(1) as u32)
+                .min(600);
+            tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, retry_in_secs = delay, error = %format!("{err:#}"), "job failed; will retry");
+            (
+                repo::PENDING,
+                now + chrono::Duration::seconds(delay),
+                Some(format!("{err:#}")),
+            )
+        }
+    };
+    metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "status" => status)
+        .increment(1);
+    if let Err(err) = repo::finish(&state.db, &job, status, run_at, error, now).await {
+        tracing::warn!(job = job.id, error = %err, "jobs: could not record the outcome; the job will run again");
+    }
+}
