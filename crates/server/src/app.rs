@@ -22,9 +22,11 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::guard::SessionGuard;
 use crate::config::{Config, CorsOrigins};
 use crate::error::{AppError, ErrorCode};
+use crate::files::store::FileStore;
 use crate::http::middleware::{panic_response, request_context, RequestContext};
 use crate::openapi::ApiDoc;
 use crate::store::cache::Cache;
+use crate::store::db::QueryCounter;
 use crate::store::jobs::{Handler, Jobs};
 use crate::store::ratelimit::RateLimiter;
 use crate::store::{self, redis::Redis, Db};
@@ -41,18 +43,22 @@ pub struct AppState {
     pub cache: Cache,
     pub sessions: SessionGuard,
     pub jobs: Jobs,
+    /// Statements run by `db`.
+    pub queries: QueryCounter,
+    pub files: FileStore,
 }
 
 impl AppState {
     /// Connect to the database (applying migrations) and to Redis when configured.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
-        let db = store::db::connect(&config.database).await?;
+        let (db, queries) = store::db::connect_counted(&config.database).await?;
         store::db::migrate(&db).await?;
         let redis = match &config.redis_url {
             Some(url) => Some(Redis::connect(url).await?),
             None => None,
         };
         let wechat = Wechat::start(&config, redis.as_ref()).await?;
+        let files = FileStore::new(&config.files)?;
         let cache = Cache::new(redis.clone());
         Ok(Self {
             config: Arc::new(config),
@@ -63,6 +69,8 @@ impl AppState {
             sessions: SessionGuard::new(cache.clone()),
             cache,
             jobs: Jobs::new(job_handlers()),
+            queries,
+            files,
         })
     }
 }
@@ -70,7 +78,10 @@ impl AppState {
 /// Every feature's background-job handlers, by kind.
 fn job_handlers() -> HashMap<&'static str, Handler> {
     let mut handlers: HashMap<&'static str, Handler> = HashMap::new();
-    for (kind, handler) in crate::notifications::jobs() {
+    for (kind, handler) in crate::notifications::jobs()
+        .into_iter()
+        .chain(crate::community::jobs())
+    {
         handlers.insert(kind, handler);
     }
     handlers
@@ -84,6 +95,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::users::routes())
         .merge(crate::config_center::routes())
         .merge(crate::notifications::routes())
+        .merge(crate::files::routes())
+        .merge(crate::community::routes())
 }
 
 /// The whole OpenAPI document, as served at `/openapi.json`.
@@ -178,12 +191,13 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         let listen = config.http.listen;
-        let state = AppState::connect(config).await?;
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("binding {listen} (MINIBASE_LISTEN)"))?;
+        config.set_bound_addr(listener.local_addr()?);
+        let state = AppState::connect(config).await?;
         Ok(Self { listener, state })
     }
 

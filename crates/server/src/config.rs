@@ -20,6 +20,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "minibase.toml";
 pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
 /// Signs dev-mode tokens when no secret is configured; prod mode refuses to start with it.
 const DEV_JWT_SECRET: &str = "minibase-dev-secret-do-not-use-in-production";
+/// Verifies the in-process mock WeChat's callbacks in dev mode.
+pub const DEV_PUSH_TOKEN: &str = "minibase-dev-push-token";
 
 /// A configuration problem, naming the key.
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +113,21 @@ pub struct RawConfig {
     pub login_rate_per_openid: u32,
     pub login_rate_window_secs: u64,
     pub jobs_concurrency: u32,
+    pub public_url: Option<String>,
+    pub files_store: String,
+    pub files_dir: String,
+    pub files_max_bytes: u64,
+    pub files_max_pixels: u64,
+    pub s3_bucket: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    pub wechat_push_token: Option<String>,
+    pub moderation_fallback: String,
+    pub posts_per_minute: u32,
+    pub comments_per_minute: u32,
+    pub duplicate_window_secs: u64,
 }
 
 impl Default for RawConfig {
@@ -148,6 +165,21 @@ impl Default for RawConfig {
             login_rate_per_openid: 10,
             login_rate_window_secs: 60,
             jobs_concurrency: 4,
+            public_url: None,
+            files_store: "local".into(),
+            files_dir: "data/files".into(),
+            files_max_bytes: 10 * 1024 * 1024,
+            files_max_pixels: 40_000_000,
+            s3_bucket: None,
+            s3_region: None,
+            s3_endpoint: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            wechat_push_token: None,
+            moderation_fallback: "hold".into(),
+            posts_per_minute: 5,
+            comments_per_minute: 20,
+            duplicate_window_secs: 600,
         }
     }
 }
@@ -267,6 +299,52 @@ pub struct Config {
     pub login_limits: LoginLimits,
     /// Background jobs run at once on this node; 0: this node runs none (others do).
     pub jobs_concurrency: u32,
+    /// Absolute base URL clients and WeChat reach this server at (file URLs, callbacks).
+    pub public_url: String,
+    /// True when `public_url` was configured, rather than derived from the listen address.
+    pub public_url_configured: bool,
+    pub files: FilesConfig,
+    pub community: CommunityConfig,
+}
+
+#[derive(Debug, Clone)]
+pub enum FileBackend {
+    Local {
+        dir: PathBuf,
+    },
+    S3 {
+        bucket: String,
+        region: String,
+        endpoint: Option<String>,
+        access_key_id: Option<String>,
+        secret_access_key: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct FilesConfig {
+    pub backend: FileBackend,
+    pub max_bytes: usize,
+    pub max_pixels: u64,
+}
+
+/// What to do with new content when WeChat's content check cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModerationFallback {
+    /// Keep it pending until a moderator decides.
+    Hold,
+    /// Publish it and check again later by a background job.
+    Publish,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommunityConfig {
+    /// Verifies WeChat's message-push callbacks (media check results).
+    pub push_token: String,
+    pub moderation_fallback: ModerationFallback,
+    pub posts_per_minute: RateLimit,
+    pub comments_per_minute: RateLimit,
+    pub duplicate_window: Duration,
 }
 
 /// An IP network such as `10.0.0.0/8` or a single address.
@@ -333,6 +411,13 @@ impl FromStr for IpNet {
 }
 
 impl Config {
+    /// Once the listener is bound (port 0 picks a port), a derived public URL names the real port.
+    pub fn set_bound_addr(&mut self, addr: SocketAddr) {
+        if !self.public_url_configured {
+            self.public_url = format!("http://{addr}");
+        }
+    }
+
     /// Load from every source. `config_file`: an explicit TOML file (must exist), or `None` for
     /// `./minibase.toml` when present.
     pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
@@ -557,6 +642,9 @@ impl RawConfig {
         positive("login_rate_window_secs", self.login_rate_window_secs)?;
         let window = Duration::from_secs(self.login_rate_window_secs);
 
+        let public_url = self.public_url(listen)?;
+        let files = self.files_config()?;
+        let community = self.community_config(mode)?;
         Ok(Config {
             mode,
             http: HttpConfig {
@@ -585,6 +673,13 @@ impl RawConfig {
                 level: self.log_level,
             },
             jobs_concurrency: self.jobs_concurrency,
+            public_url_configured: self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| !u.trim().is_empty()),
+            public_url,
+            files,
+            community,
             login_limits: LoginLimits {
                 per_ip: RateLimit {
                     max: self.login_rate_per_ip,
@@ -595,6 +690,104 @@ impl RawConfig {
                     window,
                 },
             },
+        })
+    }
+
+    fn public_url(&self, listen: SocketAddr) -> Result<String, ConfigError> {
+        match self
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Ok(format!("http://{listen}")),
+            Some(url) => match url::Url::parse(url) {
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {
+                    Ok(url.trim_end_matches('/').to_string())
+                }
+                _ => Err(ConfigError::new(
+                    "public_url",
+                    format!("'{url}' is not an http(s) URL"),
+                )),
+            },
+        }
+    }
+
+    fn files_config(&self) -> Result<FilesConfig, ConfigError> {
+        let nonempty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
+        let backend = match self.files_store.trim() {
+            "local" => FileBackend::Local {
+                dir: PathBuf::from(self.files_dir.trim()),
+            },
+            "s3" => FileBackend::S3 {
+                bucket: nonempty(&self.s3_bucket).ok_or_else(|| {
+                    ConfigError::new("s3_bucket", "is required with files_store = s3")
+                })?,
+                region: nonempty(&self.s3_region).unwrap_or_else(|| "us-east-1".into()),
+                endpoint: nonempty(&self.s3_endpoint),
+                access_key_id: nonempty(&self.s3_access_key_id),
+                secret_access_key: nonempty(&self.s3_secret_access_key),
+            },
+            other => {
+                return Err(ConfigError::new(
+                    "files_store",
+                    format!("'{other}' is not one of local, s3"),
+                ))
+            }
+        };
+        if self.files_max_bytes < 1024 {
+            return Err(ConfigError::new("files_max_bytes", "must be at least 1024"));
+        }
+        positive("files_max_pixels", self.files_max_pixels)?;
+        Ok(FilesConfig {
+            backend,
+            max_bytes: usize::try_from(self.files_max_bytes)
+                .map_err(|_| ConfigError::new("files_max_bytes", "is too large"))?,
+            max_pixels: self.files_max_pixels,
+        })
+    }
+
+    fn community_config(&self, mode: Mode) -> Result<CommunityConfig, ConfigError> {
+        let push_token = match self
+            .wechat_push_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(token) => token.to_string(),
+            None if mode == Mode::Dev => DEV_PUSH_TOKEN.to_string(),
+            // Without a token no callback can be verified; prod must set one to use media checks.
+            None => String::new(),
+        };
+        let moderation_fallback = match self.moderation_fallback.trim() {
+            "hold" => ModerationFallback::Hold,
+            "publish" => ModerationFallback::Publish,
+            other => {
+                return Err(ConfigError::new(
+                    "moderation_fallback",
+                    format!("'{other}' is not one of hold, publish"),
+                ))
+            }
+        };
+        positive("duplicate_window_secs", self.duplicate_window_secs)?;
+        let minute = Duration::from_secs(60);
+        Ok(CommunityConfig {
+            push_token,
+            moderation_fallback,
+            posts_per_minute: RateLimit {
+                max: self.posts_per_minute,
+                window: minute,
+            },
+            comments_per_minute: RateLimit {
+                max: self.comments_per_minute,
+                window: minute,
+            },
+            duplicate_window: Duration::from_secs(self.duplicate_window_secs),
         })
     }
 

@@ -43,9 +43,12 @@ pub enum ErrorCode {
     NotFound = 40401,
     MethodNotAllowed = 40500,
     Conflict = 40900,
+    DuplicateContent = 40950,
+    NotEditable = 40951,
     PayloadTooLarge = 41300,
     UnsupportedMediaType = 41500,
     ValidationFailed = 42200,
+    ContentRejected = 42210,
     RateLimited = 42900,
     Internal = 50000,
     WechatUnavailable = 50200,
@@ -81,9 +84,12 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Conflict,
+        Self::DuplicateContent,
+        Self::NotEditable,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
+        Self::ContentRejected,
         Self::RateLimited,
         Self::Internal,
         Self::WechatUnavailable,
@@ -135,11 +141,18 @@ impl ErrorCode {
             Self::NotFound => "The resource does not exist (or is not visible to the caller).",
             Self::MethodNotAllowed => "The path exists but not with this HTTP method.",
             Self::Conflict => "The request conflicts with the current state.",
+            Self::DuplicateContent => "The same text was posted again within the duplicate window.",
+            Self::NotEditable => {
+                "The content can no longer be changed (removed, blocked or deleted)."
+            }
             Self::PayloadTooLarge => "The body exceeds the configured size limit.",
             Self::UnsupportedMediaType => {
                 "The Content-Type is not the one the endpoint takes (usually application/json)."
             }
             Self::ValidationFailed => "A field is missing or invalid; the message names the field.",
+            Self::ContentRejected => {
+                "WeChat's content check found the text risky; it was not published."
+            }
             Self::RateLimited => "Too many requests; retry after the Retry-After header's seconds.",
             Self::Internal => {
                 "An unexpected server error; the log holds the detail under the request id."
@@ -252,6 +265,14 @@ impl fmt::Debug for AppError {
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.message, self.code.as_u32())
+    }
+}
+
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -6,9 +6,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod community;
 pub mod config;
 pub mod config_center;
 pub mod error;
+pub mod files;
 pub mod health;
 pub mod http;
 pub mod notifications;

@@ -2,11 +2,13 @@
 //! MySQL-protocol servers (MySQL, MariaDB, TiDB). Repos write their queries once against it.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use anyhow::Context;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, SqlxMySqlConnector, SqlxPostgresConnector,
-    SqlxSqliteConnector,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqlxMySqlConnector,
+    SqlxPostgresConnector, SqlxSqliteConnector, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
@@ -17,6 +19,29 @@ use crate::config::{redact_url, DatabaseBackend, DatabaseConfig};
 use crate::store::migrations::Migrator;
 
 pub type Db = DatabaseConnection;
+
+/// Counts the statements one connection pool runs: `db_queries_total` in metrics, and the way
+/// tests prove that a list costs a fixed number of queries whatever its length.
+#[derive(Clone, Default)]
+pub struct QueryCounter(Arc<AtomicU64>);
+
+impl QueryCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Open the pool and count its statements.
+pub async fn connect_counted(config: &DatabaseConfig) -> anyhow::Result<(Db, QueryCounter)> {
+    let mut db = connect(config).await?;
+    let counter = QueryCounter::default();
+    let inner = counter.0.clone();
+    db.set_metric_callback(move |_info| {
+        inner.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("db_queries_total").increment(1);
+    });
+    Ok((db, counter))
+}
 
 /// Open the pool described by the configuration. SQLite files (and their folder) are created.
 pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
@@ -80,6 +105,37 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
         }
     };
     Ok(db)
+}
+
+/// Insert a row unless a unique key already holds it; true when inserted. The insert runs in a
+/// savepoint, so a duplicate leaves the caller's transaction usable (PostgreSQL aborts a
+/// transaction on any failed statement), and the answer is exact on MySQL too, where sqlx's
+/// FOUND_ROWS makes `INSERT IGNORE`-style upserts report a duplicate as a change.
+pub async fn insert_unless_duplicate<A>(
+    txn: &DatabaseTransaction,
+    insert: sea_orm::Insert<A>,
+) -> Result<bool, sea_orm::DbErr>
+where
+    A: sea_orm::ActiveModelTrait,
+    <A::Entity as sea_orm::EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    let savepoint = txn.begin().await?;
+    match insert.exec_without_returning(&savepoint).await {
+        Ok(_) => {
+            savepoint.commit().await?;
+            Ok(true)
+        }
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            savepoint.rollback().await?;
+            Ok(false)
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// Apply every pending migration.

@@ -42,14 +42,28 @@ impl RateLimiter {
         if limit.max == 0 {
             return Ok(());
         }
-        let window_ms = limit.window.as_millis().max(1) as u64;
+        let (count, ms_left) = self.increment(scope, key, limit.window).await;
+        if count > u64::from(limit.max) {
+            return Err(AppError::rate_limited(ms_left.div_ceil(1000)));
+        }
+        Ok(())
+    }
+
+    /// True when `key` was already seen in `scope` within the current window (and records it).
+    pub async fn seen_before(&self, scope: &str, key: &str, window: Duration) -> bool {
+        self.increment(scope, key, window).await.0 > 1
+    }
+
+    /// Count a hit: (hits in the current window, milliseconds until it ends).
+    async fn increment(&self, scope: &str, key: &str, window: Duration) -> (u64, u64) {
+        let window_ms = window.as_millis().max(1) as u64;
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
         let window = now_ms / window_ms;
         let counter_key = format!("mb:rl:{scope}:{key}:{window}");
-        let (count, ms_left) = match &self.redis {
+        match &self.redis {
             Some(redis) if redis.is_healthy() => {
                 match self.hit_redis(redis, &counter_key, window_ms).await {
                     Ok(answer) => answer,
@@ -61,11 +75,7 @@ impl RateLimiter {
                 }
             }
             _ => self.hit_local(&counter_key, window_ms, now_ms),
-        };
-        if count > u64::from(limit.max) {
-            return Err(AppError::rate_limited(ms_left.div_ceil(1000)));
         }
-        Ok(())
     }
 
     fn hit_local(&self, key: &str, window_ms: u64, now_ms: u64) -> (u64, u64) {

@@ -188,3 +188,14 @@ pub async fn list(
         .all(db)
         .await
 }
+
+/// Users by id, in one query (authors of a page of posts).
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<users::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::Entity::find()
+        .filter(users::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}

@@ -32,7 +32,11 @@ impl Wechat {
                 None,
             ),
             None => {
-                let mock = MockWechat::new(MockConfig::default());
+                // The mock signs its callbacks with our push token, so they verify like WeChat's.
+                let mock = MockWechat::new(MockConfig {
+                    push_token: Some(config.community.push_token.clone()),
+                    ..MockConfig::default()
+                });
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .context("binding the in-process mock WeChat")?;

@@ -189,11 +189,11 @@ impl TestApp {
         extra: impl FnOnce(Router<AppState>) -> Router<AppState>,
     ) -> Self {
         init_test_logging();
-        let config = raw.validate().expect("valid test config");
-        let listen = config.http.listen;
-        let state = AppState::connect(config).await.expect("app state");
-        let listener = TcpListener::bind(listen).await.expect("bind");
+        let mut config = raw.validate().expect("valid test config");
+        let listener = TcpListener::bind(config.http.listen).await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
+        config.set_bound_addr(addr);
+        let state = AppState::connect(config).await.expect("app state");
         let routes = extra(app::routes());
         let router = app::with_middleware(routes, state.clone());
         let (tx, rx) = oneshot::channel::<()>();

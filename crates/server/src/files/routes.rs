@@ -1,0 +1,120 @@
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::service::{self, FileView};
+use crate::app::AppState;
+use crate::auth::extract::CurrentUser;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::http::{ApiJson, Envelope};
+use crate::openapi::ErrorEnvelope;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        // Uploads have their own limit (files_max_bytes), counted while the file streams in.
+        .routes(routes!(upload))
+        .layer(DefaultBodyLimit::disable())
+        .routes(routes!(download))
+}
+
+/// The multipart form `wx.uploadFile` sends: one file part (any field name).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Upload an image (JPEG, PNG, WebP or GIF, sniffed from its bytes) as `wx.uploadFile` sends it.
+#[utoipa::path(post, path = "/api/v1/files", tag = "files", security(("bearer" = [])),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored", body = Envelope<FileView>),
+        (status = 400, description = "Not a multipart form, or no file in it", body = ErrorEnvelope),
+        (status = 413, description = "Larger than files_max_bytes", body = ErrorEnvelope),
+        (status = 415, description = "Not an image of an accepted type", body = ErrorEnvelope),
+        (status = 422, description = "Unreadable image or too many pixels", body = ErrorEnvelope),
+    ))]
+pub async fn upload(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> AppResult<ApiJson<FileView>> {
+    let mut multipart = multipart.map_err(|err| {
+        AppError::bad_request(format!("expected a multipart/form-data upload: {err}"))
+    })?;
+    loop {
+        let field = multipart.next_field().await.map_err(multipart_error)?;
+        let Some(field) = field else {
+            return Err(AppError::bad_request("the form has no file part"));
+        };
+        if field.file_name().is_none() {
+            continue;
+        }
+        let max = state.config.files.max_bytes;
+        let mut field = field;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if bytes.len() + chunk.len() > max {
+                return Err(AppError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("file is larger than {max} bytes"),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return service::upload(&state, &user, bytes.into())
+            .await
+            .map(ApiJson::created);
+    }
+}
+
+fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::new(ErrorCode::PayloadTooLarge, "file is too large")
+    } else {
+        AppError::bad_request(format!("malformed multipart body: {}", err.body_text()))
+    }
+}
+
+/// A stored file, with its content type and long-lived caching headers (names never change).
+#[utoipa::path(get, path = "/files/{key}", tag = "files",
+    params(("key" = String, Path, description = "Storage key, as in the file's url")),
+    responses(
+        (status = 200, description = "The bytes", content_type = "image/*"),
+        (status = 304, description = "Unchanged (If-None-Match)"),
+        (status = 404, description = "No such file", body = ErrorEnvelope),
+    ))]
+pub async fn download(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let etag = format!("\"{}\"", key.replace(['/', '.'], "-"));
+    let etag_value = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
+    let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
+    if headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(ETAG, etag_value), (CACHE_CONTROL, cache)],
+        )
+            .into_response());
+    }
+    let (content_type, bytes) = service::read(&state, &key).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (ETAG, etag_value),
+            (CACHE_CONTROL, cache),
+            (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
