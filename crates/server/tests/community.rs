@@ -53,22 +53,7 @@ async fn login(app: &TestApp, code: &str) -> (i64, String) {
 }
 
 async fn moderator_token(app: &TestApp) -> String {
-    let name = format!("mod-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    minibase::auth::service::create_admin(
-        &app.state.db,
-        &name,
-        "correct horse battery",
-        Role::Moderator,
-    )
-    .await
-    .unwrap();
-    let reply = app
-        .post_json(
-            "/api/v1/admin/auth/login",
-            &json!({"username": name, "password": "correct horse battery"}),
-        )
-        .await;
-    reply.assert_ok(200)["token"].as_str().unwrap().to_string()
+    common::staff_token(app, Role::Moderator).await
 }
 
 async fn post(app: &TestApp, token: &str, body: Value) -> Reply {

@@ -12,22 +12,7 @@ use minibase::users::model::Role;
 use serde_json::{json, Value};
 
 async fn admin_token(app: &TestApp) -> String {
-    let name = format!("cfg-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    minibase::auth::service::create_admin(
-        &app.state.db,
-        &name,
-        "correct horse battery",
-        Role::Admin,
-    )
-    .await
-    .unwrap();
-    let reply = app
-        .post_json(
-            "/api/v1/admin/auth/login",
-            &json!({"username": name, "password": "correct horse battery"}),
-        )
-        .await;
-    reply.assert_ok(200)["token"].as_str().unwrap().to_string()
+    common::staff_token(app, Role::Admin).await
 }
 
 async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> Reply {

@@ -338,43 +338,60 @@ async fn visible_post(
     }
 }
 
+/// The authors of a page (one query) and which of its items the caller liked (one query).
+async fn authors_and_likes(
+    state: &AppState,
+    viewer: Option<&Principal>,
+    author_ids: impl Iterator<Item = i64>,
+    target_type: &str,
+    ids: &[i64],
+) -> AppResult<(HashMap<i64, UserSummary>, HashSet<i64>)> {
+    let author_ids: Vec<i64> = author_ids.collect::<HashSet<_>>().into_iter().collect();
+    let authors = users_repo::find_many(&state.db, &author_ids)
+        .await?
+        .iter()
+        .map(|u| (u.id, UserSummary::from(u)))
+        .collect();
+    let liked = match viewer.filter(|v| v.kind == crate::auth::jwt::SubjectKind::User) {
+        Some(v) => repo::liked(&state.db, v.id, target_type, ids)
+            .await?
+            .into_iter()
+            .collect(),
+        None => HashSet::new(),
+    };
+    Ok((authors, liked))
+}
+
+fn author_or_placeholder(authors: &HashMap<i64, UserSummary>, id: i64) -> UserSummary {
+    authors.get(&id).cloned().unwrap_or(UserSummary {
+        id,
+        nickname: String::new(),
+        avatar_url: String::new(),
+    })
+}
+
 /// Views of a page of posts: one query for the authors, one for the caller's likes.
 pub async fn post_views(
     state: &AppState,
     viewer: Option<&Principal>,
     posts: Vec<post::Model>,
 ) -> AppResult<Vec<PostView>> {
-    let author_ids: Vec<i64> = posts
-        .iter()
-        .map(|p| p.author_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let authors: HashMap<i64, UserSummary> = users_repo::find_many(&state.db, &author_ids)
-        .await?
-        .iter()
-        .map(|u| (u.id, UserSummary::from(u)))
-        .collect();
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
-    let liked: HashSet<i64> = match viewer.filter(|v| v.kind == crate::auth::jwt::SubjectKind::User)
-    {
-        Some(v) => repo::liked(&state.db, v.id, "post", &ids)
-            .await?
-            .into_iter()
-            .collect(),
-        None => HashSet::new(),
-    };
+    let (authors, liked) = authors_and_likes(
+        state,
+        viewer,
+        posts.iter().map(|p| p.author_id),
+        "post",
+        &ids,
+    )
+    .await?;
     Ok(posts
         .into_iter()
         .map(|p| {
             let images: Vec<ImageRef> = serde_json::from_str(&p.images).unwrap_or_default();
             PostView {
                 id: p.id,
-                author: authors.get(&p.author_id).cloned().unwrap_or(UserSummary {
-                    id: p.author_id,
-                    nickname: String::new(),
-                    avatar_url: String::new(),
-                }),
+                author: author_or_placeholder(&authors, p.author_id),
                 content: p.content,
                 images: images
                     .into_iter()
@@ -788,36 +805,21 @@ pub async fn comment_views(
     viewer: Option<&Principal>,
     comments: Vec<comment::Model>,
 ) -> AppResult<Vec<CommentView>> {
-    let author_ids: Vec<i64> = comments
-        .iter()
-        .map(|c| c.author_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let authors: HashMap<i64, UserSummary> = users_repo::find_many(&state.db, &author_ids)
-        .await?
-        .iter()
-        .map(|u| (u.id, UserSummary::from(u)))
-        .collect();
     let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
-    let liked: HashSet<i64> = match viewer.filter(|v| v.kind == crate::auth::jwt::SubjectKind::User)
-    {
-        Some(v) => repo::liked(&state.db, v.id, "comment", &ids)
-            .await?
-            .into_iter()
-            .collect(),
-        None => HashSet::new(),
-    };
+    let (authors, liked) = authors_and_likes(
+        state,
+        viewer,
+        comments.iter().map(|c| c.author_id),
+        "comment",
+        &ids,
+    )
+    .await?;
     Ok(comments
         .into_iter()
         .map(|c| CommentView {
             id: c.id,
             post_id: c.post_id,
-            author: authors.get(&c.author_id).cloned().unwrap_or(UserSummary {
-                id: c.author_id,
-                nickname: String::new(),
-                avatar_url: String::new(),
-            }),
+            author: author_or_placeholder(&authors, c.author_id),
             parent_id: c.parent_id,
             reply_to_user_id: c.reply_to_user_id,
             content: c.content,

@@ -284,6 +284,24 @@ impl Drop for TestApp {
     }
 }
 
+/// An admin-console account with `role` and its token.
+pub async fn staff_token(app: &TestApp, role: minibase::users::model::Role) -> String {
+    let name = format!("staff-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    minibase::auth::service::create_admin(&app.state.db, &name, "correct horse battery", role)
+        .await
+        .expect("create admin");
+    let reply = app
+        .post_json(
+            "/api/v1/admin/auth/login",
+            &serde_json::json!({"username": name, "password": "correct horse battery"}),
+        )
+        .await;
+    reply.assert_ok(200)["token"]
+        .as_str()
+        .expect("token")
+        .to_string()
+}
+
 /// A response read whole: status, headers and JSON body (Null when the body is not JSON).
 #[derive(Debug)]
 pub struct Reply {
