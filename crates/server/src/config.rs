@@ -18,6 +18,8 @@ use crate::auth::jwt::{JwtKeys, KeyMaterial};
 pub const ENV_PREFIX: &str = "MINIBASE_";
 pub const DEFAULT_CONFIG_FILE: &str = "minibase.toml";
 pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
+/// The mini-program page an approval's subscribe message opens (`?id=<request id>` is added).
+pub const DEFAULT_APPROVALS_PAGE: &str = "pages/approvals/detail";
 /// Signs dev-mode tokens when no secret is configured; prod mode refuses to start with it.
 const DEV_JWT_SECRET: &str = "minibase-dev-secret-do-not-use-in-production";
 
@@ -111,6 +113,8 @@ pub struct RawConfig {
     pub login_rate_per_openid: u32,
     pub login_rate_window_secs: u64,
     pub jobs_concurrency: u32,
+    pub approvals_subscribe_template_id: Option<String>,
+    pub approvals_subscribe_page: String,
 }
 
 impl Default for RawConfig {
@@ -148,6 +152,8 @@ impl Default for RawConfig {
             login_rate_per_openid: 10,
             login_rate_window_secs: 60,
             jobs_concurrency: 4,
+            approvals_subscribe_template_id: None,
+            approvals_subscribe_page: DEFAULT_APPROVALS_PAGE.into(),
         }
     }
 }
@@ -267,6 +273,16 @@ pub struct Config {
     pub login_limits: LoginLimits,
     /// Background jobs run at once on this node; 0: this node runs none (others do).
     pub jobs_concurrency: u32,
+    pub approvals: ApprovalsConfig,
+}
+
+/// Settings of the approval workflow.
+#[derive(Debug, Clone)]
+pub struct ApprovalsConfig {
+    /// The WeChat subscribe-message template approvals are announced with; None sends none.
+    pub subscribe_template_id: Option<String>,
+    /// The mini-program page the message opens, without `?id=`.
+    pub subscribe_page: String,
 }
 
 /// An IP network such as `10.0.0.0/8` or a single address.
@@ -556,6 +572,7 @@ impl RawConfig {
             .map_err(|problem| ConfigError::new("trusted_proxies", problem))?;
         positive("login_rate_window_secs", self.login_rate_window_secs)?;
         let window = Duration::from_secs(self.login_rate_window_secs);
+        let approvals = self.approvals_config()?;
 
         Ok(Config {
             mode,
@@ -585,6 +602,7 @@ impl RawConfig {
                 level: self.log_level,
             },
             jobs_concurrency: self.jobs_concurrency,
+            approvals,
             login_limits: LoginLimits {
                 per_ip: RateLimit {
                     max: self.login_rate_per_ip,
@@ -677,6 +695,34 @@ impl RawConfig {
                 format!("'{other}' is not one of HS256, RS256, EdDSA"),
             )),
         }
+    }
+
+    fn approvals_config(&self) -> Result<ApprovalsConfig, ConfigError> {
+        let subscribe_template_id = match self
+            .approvals_subscribe_template_id
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("") => None,
+            Some(id) if id.len() > 128 || id.chars().any(char::is_whitespace) => {
+                return Err(ConfigError::new(
+                    "approvals_subscribe_template_id",
+                    "must be a WeChat template id (at most 128 characters, no spaces)",
+                ))
+            }
+            Some(id) => Some(id.to_string()),
+        };
+        let page = self.approvals_subscribe_page.trim();
+        if page.is_empty() || page.starts_with('/') || page.contains('?') || page.len() > 128 {
+            return Err(ConfigError::new(
+                "approvals_subscribe_page",
+                "must be a mini-program page path like pages/approvals/detail (no leading '/', no query)",
+            ));
+        }
+        Ok(ApprovalsConfig {
+            subscribe_template_id,
+            subscribe_page: page.to_string(),
+        })
     }
 
     fn database_config(&self) -> Result<DatabaseConfig, ConfigError> {
@@ -846,6 +892,14 @@ mod tests {
             (
                 |r| r.wechat_api_base = "ftp://x".into(),
                 "MINIBASE_WECHAT_API_BASE",
+            ),
+            (
+                |r| r.approvals_subscribe_page = "/pages/x?id=1".into(),
+                "MINIBASE_APPROVALS_SUBSCRIBE_PAGE",
+            ),
+            (
+                |r| r.approvals_subscribe_template_id = Some("a b".into()),
+                "MINIBASE_APPROVALS_SUBSCRIBE_TEMPLATE_ID",
             ),
         ];
         for (change, key) in cases {
