@@ -84,6 +84,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::users::routes())
         .merge(crate::config_center::routes())
         .merge(crate::notifications::routes())
+        .merge(crate::approvals::routes())
 }
 
 /// The whole OpenAPI document, as served at `/openapi.json`.
