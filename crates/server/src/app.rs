@@ -97,6 +97,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::notifications::routes())
         .merge(crate::files::routes())
         .merge(crate::community::routes())
+        .merge(crate::approvals::routes())
 }
 
 /// The whole OpenAPI document, as served at `/openapi.json`.

@@ -18,6 +18,8 @@ use crate::auth::jwt::{JwtKeys, KeyMaterial};
 pub const ENV_PREFIX: &str = "MINIBASE_";
 pub const DEFAULT_CONFIG_FILE: &str = "minibase.toml";
 pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
+/// The mini-program page an approval's subscribe message opens (`?id=<request id>` is added).
+pub const DEFAULT_APPROVALS_PAGE: &str = "pages/approvals/detail";
 /// Signs dev-mode tokens when no secret is configured; prod mode refuses to start with it.
 const DEV_JWT_SECRET: &str = "minibase-dev-secret-do-not-use-in-production";
 /// Verifies the in-process mock WeChat's callbacks in dev mode.
@@ -128,6 +130,8 @@ pub struct RawConfig {
     pub posts_per_minute: u32,
     pub comments_per_minute: u32,
     pub duplicate_window_secs: u64,
+    pub approvals_subscribe_template_id: Option<String>,
+    pub approvals_subscribe_page: String,
 }
 
 impl Default for RawConfig {
@@ -180,6 +184,8 @@ impl Default for RawConfig {
             posts_per_minute: 5,
             comments_per_minute: 20,
             duplicate_window_secs: 600,
+            approvals_subscribe_template_id: None,
+            approvals_subscribe_page: DEFAULT_APPROVALS_PAGE.into(),
         }
     }
 }
@@ -305,6 +311,7 @@ pub struct Config {
     pub public_url_configured: bool,
     pub files: FilesConfig,
     pub community: CommunityConfig,
+    pub approvals: ApprovalsConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -345,6 +352,15 @@ pub struct CommunityConfig {
     pub posts_per_minute: RateLimit,
     pub comments_per_minute: RateLimit,
     pub duplicate_window: Duration,
+}
+
+/// Settings of the approval workflow.
+#[derive(Debug, Clone)]
+pub struct ApprovalsConfig {
+    /// The WeChat subscribe-message template approvals are announced with; None sends none.
+    pub subscribe_template_id: Option<String>,
+    /// The mini-program page the message opens, without `?id=`.
+    pub subscribe_page: String,
 }
 
 /// An IP network such as `10.0.0.0/8` or a single address.
@@ -641,6 +657,7 @@ impl RawConfig {
             .map_err(|problem| ConfigError::new("trusted_proxies", problem))?;
         positive("login_rate_window_secs", self.login_rate_window_secs)?;
         let window = Duration::from_secs(self.login_rate_window_secs);
+        let approvals = self.approvals_config()?;
 
         let public_url = self.public_url(listen)?;
         let files = self.files_config()?;
@@ -680,6 +697,7 @@ impl RawConfig {
             public_url,
             files,
             community,
+            approvals,
             login_limits: LoginLimits {
                 per_ip: RateLimit {
                     max: self.login_rate_per_ip,
@@ -872,6 +890,34 @@ impl RawConfig {
         }
     }
 
+    fn approvals_config(&self) -> Result<ApprovalsConfig, ConfigError> {
+        let subscribe_template_id = match self
+            .approvals_subscribe_template_id
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("") => None,
+            Some(id) if id.len() > 128 || id.chars().any(char::is_whitespace) => {
+                return Err(ConfigError::new(
+                    "approvals_subscribe_template_id",
+                    "must be a WeChat template id (at most 128 characters, no spaces)",
+                ))
+            }
+            Some(id) => Some(id.to_string()),
+        };
+        let page = self.approvals_subscribe_page.trim();
+        if page.is_empty() || page.starts_with('/') || page.contains('?') || page.len() > 128 {
+            return Err(ConfigError::new(
+                "approvals_subscribe_page",
+                "must be a mini-program page path like pages/approvals/detail (no leading '/', no query)",
+            ));
+        }
+        Ok(ApprovalsConfig {
+            subscribe_template_id,
+            subscribe_page: page.to_string(),
+        })
+    }
+
     fn database_config(&self) -> Result<DatabaseConfig, ConfigError> {
         let url = self.database_url.trim().to_string();
         let backend = if url.starts_with("sqlite:") {
@@ -1039,6 +1085,14 @@ mod tests {
             (
                 |r| r.wechat_api_base = "ftp://x".into(),
                 "MINIBASE_WECHAT_API_BASE",
+            ),
+            (
+                |r| r.approvals_subscribe_page = "/pages/x?id=1".into(),
+                "MINIBASE_APPROVALS_SUBSCRIBE_PAGE",
+            ),
+            (
+                |r| r.approvals_subscribe_template_id = Some("a b".into()),
+                "MINIBASE_APPROVALS_SUBSCRIBE_TEMPLATE_ID",
             ),
         ];
         for (change, key) in cases {

@@ -26,6 +26,8 @@ pub enum ErrorCode {
     InvalidCursor = 40003,
     InvalidWechatCode = 40010,
     WechatCodeUsed = 40011,
+    ApproverUnresolved = 40030,
+    TemplateDisabled = 40031,
     Unauthenticated = 40100,
     TokenMalformed = 40101,
     TokenInvalid = 40102,
@@ -43,6 +45,11 @@ pub enum ErrorCode {
     NotFound = 40401,
     MethodNotAllowed = 40500,
     Conflict = 40900,
+    RequestNotPending = 40930,
+    AlreadyDecided = 40931,
+    NotYourTurn = 40932,
+    StepCompleted = 40933,
+    DepartmentNotEmpty = 40934,
     DuplicateContent = 40950,
     NotEditable = 40951,
     PayloadTooLarge = 41300,
@@ -67,6 +74,8 @@ impl ErrorCode {
         Self::InvalidCursor,
         Self::InvalidWechatCode,
         Self::WechatCodeUsed,
+        Self::ApproverUnresolved,
+        Self::TemplateDisabled,
         Self::Unauthenticated,
         Self::TokenMalformed,
         Self::TokenInvalid,
@@ -84,6 +93,11 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Conflict,
+        Self::RequestNotPending,
+        Self::AlreadyDecided,
+        Self::NotYourTurn,
+        Self::StepCompleted,
+        Self::DepartmentNotEmpty,
         Self::DuplicateContent,
         Self::NotEditable,
         Self::PayloadTooLarge,
@@ -120,6 +134,12 @@ impl ErrorCode {
             Self::InvalidCursor => "The pagination cursor is unknown or forged.",
             Self::InvalidWechatCode => "WeChat rejected the wx.login code (errcode 40029).",
             Self::WechatCodeUsed => "The wx.login code was already used (errcode 40163).",
+            Self::ApproverUnresolved => {
+                "An approval step has nobody to approve it (no manager, no department head, nobody with the role); the message names the step."
+            }
+            Self::TemplateDisabled => {
+                "The approval template is disabled; no new request can be submitted with it."
+            }
             Self::Unauthenticated => "No bearer token was sent.",
             Self::TokenMalformed => "The bearer token is not a well-formed JWT.",
             Self::TokenInvalid => "The token's signature, algorithm or claims are not valid.",
@@ -141,6 +161,21 @@ impl ErrorCode {
             Self::NotFound => "The resource does not exist (or is not visible to the caller).",
             Self::MethodNotAllowed => "The path exists but not with this HTTP method.",
             Self::Conflict => "The request conflicts with the current state.",
+            Self::RequestNotPending => {
+                "The approval request is no longer pending (approved, rejected or withdrawn)."
+            }
+            Self::AlreadyDecided => {
+                "You already acted on this approval request (approved, rejected or transferred your task)."
+            }
+            Self::NotYourTurn => {
+                "The approval request is not waiting for you: you have no pending task at its current step."
+            }
+            Self::StepCompleted => {
+                "Another approver completed this approval step first; your task was cancelled."
+            }
+            Self::DepartmentNotEmpty => {
+                "The department still has sub-departments or members; move them first."
+            }
             Self::DuplicateContent => "The same text was posted again within the duplicate window.",
             Self::NotEditable => {
                 "The content can no longer be changed (removed, blocked or deleted)."

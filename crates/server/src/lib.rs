@@ -5,6 +5,7 @@
 //! rules in `service` and SQL in `repo`.
 
 pub mod app;
+pub mod approvals;
 pub mod auth;
 pub mod community;
 pub mod config;
