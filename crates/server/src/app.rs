@@ -41,6 +41,7 @@ pub struct AppState {
     pub cache: Cache,
     pub sessions: SessionGuard,
     pub jobs: Jobs,
+    pub flash_sale: crate::flash_sale::FlashSaleState,
 }
 
 impl AppState {
@@ -58,6 +59,7 @@ impl AppState {
             config: Arc::new(config),
             db,
             limiter: RateLimiter::new(redis.clone()),
+            flash_sale: crate::flash_sale::FlashSaleState::new(redis.clone()),
             redis,
             wechat,
             sessions: SessionGuard::new(cache.clone()),
@@ -70,7 +72,10 @@ impl AppState {
 /// Every feature's background-job handlers, by kind.
 fn job_handlers() -> HashMap<&'static str, Handler> {
     let mut handlers: HashMap<&'static str, Handler> = HashMap::new();
-    for (kind, handler) in crate::notifications::jobs() {
+    for (kind, handler) in crate::notifications::jobs()
+        .into_iter()
+        .chain(crate::flash_sale::jobs())
+    {
         handlers.insert(kind, handler);
     }
     handlers
@@ -84,6 +89,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::users::routes())
         .merge(crate::config_center::routes())
         .merge(crate::notifications::routes())
+        .merge(crate::flash_sale::routes())
 }
 
 /// The whole OpenAPI document, as served at `/openapi.json`.
@@ -223,6 +229,10 @@ pub async fn serve(
             stopping_rx.clone(),
         ))),
     };
+    let reconciler = tokio::spawn(crate::flash_sale::run_reconciler(
+        state.clone(),
+        stopping_rx.clone(),
+    ));
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
@@ -240,6 +250,7 @@ pub async fn serve(
             "in-flight requests did not finish within the shutdown timeout; closing anyway"
         ),
     }
+    reconciler.abort();
     if let Some(worker) = worker {
         // Running jobs get a grace period; unfinished ones run again later (at least once).
         let _ = tokio::time::timeout(grace, worker).await;

@@ -111,6 +111,11 @@ pub struct RawConfig {
     pub login_rate_per_openid: u32,
     pub login_rate_window_secs: u64,
     pub jobs_concurrency: u32,
+    pub flash_sale_order_ttl_secs: u64,
+    pub flash_sale_order_rate_per_user: u32,
+    pub flash_sale_order_rate_per_ip: u32,
+    pub flash_sale_order_rate_window_secs: u64,
+    pub flash_sale_reconcile_interval_secs: u64,
 }
 
 impl Default for RawConfig {
@@ -148,6 +153,11 @@ impl Default for RawConfig {
             login_rate_per_openid: 10,
             login_rate_window_secs: 60,
             jobs_concurrency: 4,
+            flash_sale_order_ttl_secs: 900,
+            flash_sale_order_rate_per_user: 5,
+            flash_sale_order_rate_per_ip: 200,
+            flash_sale_order_rate_window_secs: 1,
+            flash_sale_reconcile_interval_secs: 5,
         }
     }
 }
@@ -267,6 +277,17 @@ pub struct Config {
     pub login_limits: LoginLimits,
     /// Background jobs run at once on this node; 0: this node runs none (others do).
     pub jobs_concurrency: u32,
+    pub flash_sale: FlashSaleConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct FlashSaleConfig {
+    /// Unpaid orders expire (and give their stock back) this long after they were placed.
+    pub order_ttl: Duration,
+    pub per_user: RateLimit,
+    pub per_ip: RateLimit,
+    /// How often a node repairs Redis stock from the database (Redis only).
+    pub reconcile_interval: Duration,
 }
 
 /// An IP network such as `10.0.0.0/8` or a single address.
@@ -556,8 +577,31 @@ impl RawConfig {
             .map_err(|problem| ConfigError::new("trusted_proxies", problem))?;
         positive("login_rate_window_secs", self.login_rate_window_secs)?;
         let window = Duration::from_secs(self.login_rate_window_secs);
+        positive("flash_sale_order_ttl_secs", self.flash_sale_order_ttl_secs)?;
+        positive(
+            "flash_sale_order_rate_window_secs",
+            self.flash_sale_order_rate_window_secs,
+        )?;
+        positive(
+            "flash_sale_reconcile_interval_secs",
+            self.flash_sale_reconcile_interval_secs,
+        )?;
+        let order_window = Duration::from_secs(self.flash_sale_order_rate_window_secs);
+        let flash_sale = FlashSaleConfig {
+            order_ttl: Duration::from_secs(self.flash_sale_order_ttl_secs),
+            per_user: RateLimit {
+                max: self.flash_sale_order_rate_per_user,
+                window: order_window,
+            },
+            per_ip: RateLimit {
+                max: self.flash_sale_order_rate_per_ip,
+                window: order_window,
+            },
+            reconcile_interval: Duration::from_secs(self.flash_sale_reconcile_interval_secs),
+        };
 
         Ok(Config {
+            flash_sale,
             mode,
             http: HttpConfig {
                 listen,

@@ -26,6 +26,8 @@ pub enum ErrorCode {
     InvalidCursor = 40003,
     InvalidWechatCode = 40010,
     WechatCodeUsed = 40011,
+    SaleNotStarted = 40020,
+    SaleEnded = 40021,
     Unauthenticated = 40100,
     TokenMalformed = 40101,
     TokenInvalid = 40102,
@@ -43,6 +45,10 @@ pub enum ErrorCode {
     NotFound = 40401,
     MethodNotAllowed = 40500,
     Conflict = 40900,
+    SoldOut = 40910,
+    OverLimit = 40911,
+    OrderStateConflict = 40912,
+    IdempotencyConflict = 40913,
     PayloadTooLarge = 41300,
     UnsupportedMediaType = 41500,
     ValidationFailed = 42200,
@@ -64,6 +70,8 @@ impl ErrorCode {
         Self::InvalidCursor,
         Self::InvalidWechatCode,
         Self::WechatCodeUsed,
+        Self::SaleNotStarted,
+        Self::SaleEnded,
         Self::Unauthenticated,
         Self::TokenMalformed,
         Self::TokenInvalid,
@@ -81,6 +89,10 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Conflict,
+        Self::SoldOut,
+        Self::OverLimit,
+        Self::OrderStateConflict,
+        Self::IdempotencyConflict,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
@@ -114,6 +126,8 @@ impl ErrorCode {
             Self::InvalidCursor => "The pagination cursor is unknown or forged.",
             Self::InvalidWechatCode => "WeChat rejected the wx.login code (errcode 40029).",
             Self::WechatCodeUsed => "The wx.login code was already used (errcode 40163).",
+            Self::SaleNotStarted => "The flash sale has not started yet; wait for its start time.",
+            Self::SaleEnded => "The flash sale has ended or was closed.",
             Self::Unauthenticated => "No bearer token was sent.",
             Self::TokenMalformed => "The bearer token is not a well-formed JWT.",
             Self::TokenInvalid => "The token's signature, algorithm or claims are not valid.",
@@ -135,6 +149,16 @@ impl ErrorCode {
             Self::NotFound => "The resource does not exist (or is not visible to the caller).",
             Self::MethodNotAllowed => "The path exists but not with this HTTP method.",
             Self::Conflict => "The request conflicts with the current state.",
+            Self::SoldOut => "The flash sale is sold out.",
+            Self::OverLimit => {
+                "The caller already bought as many as the sale's per-user limit allows."
+            }
+            Self::OrderStateConflict => {
+                "The order is not in a state that allows this (e.g. cancelling a paid order)."
+            }
+            Self::IdempotencyConflict => {
+                "The Idempotency-Key was already used for a different request."
+            }
             Self::PayloadTooLarge => "The body exceeds the configured size limit.",
             Self::UnsupportedMediaType => {
                 "The Content-Type is not the one the endpoint takes (usually application/json)."

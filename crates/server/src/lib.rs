@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod config_center;
 pub mod error;
+pub mod flash_sale;
 pub mod health;
 pub mod http;
 pub mod notifications;

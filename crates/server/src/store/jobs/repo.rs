@@ -48,7 +48,8 @@ pub async fn insert(
         insert
             .on_conflict(
                 OnConflict::column(Column::DedupeKey)
-                    .do_nothing()
+                    // Plain DO NOTHING is not valid MySQL; this is a no-op update there.
+                    .do_nothing_on([Column::DedupeKey])
                     .to_owned(),
             )
             .exec_without_returning(db)

@@ -10,6 +10,7 @@ mod m20261121_000002_auth;
 mod m20261121_000003_config_center;
 mod m20261121_000004_jobs;
 mod m20261121_000005_notifications;
+mod m20261121_000100_flash_sale;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_config_center::Migration),
             Box::new(m20261121_000004_jobs::Migration),
             Box::new(m20261121_000005_notifications::Migration),
+            Box::new(m20261121_000100_flash_sale::Migration),
         ]
     }
 }
