@@ -46,6 +46,7 @@ pub struct AppState {
     /// Statements run by `db`.
     pub queries: QueryCounter,
     pub files: FileStore,
+    pub flash_sale: crate::flash_sale::FlashSaleState,
 }
 
 impl AppState {
@@ -64,6 +65,7 @@ impl AppState {
             config: Arc::new(config),
             db,
             limiter: RateLimiter::new(redis.clone()),
+            flash_sale: crate::flash_sale::FlashSaleState::new(redis.clone()),
             redis,
             wechat,
             sessions: SessionGuard::new(cache.clone()),
@@ -81,6 +83,7 @@ fn job_handlers() -> HashMap<&'static str, Handler> {
     for (kind, handler) in crate::notifications::jobs()
         .into_iter()
         .chain(crate::community::jobs())
+        .chain(crate::flash_sale::jobs())
     {
         handlers.insert(kind, handler);
     }
@@ -98,6 +101,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::files::routes())
         .merge(crate::community::routes())
         .merge(crate::approvals::routes())
+        .merge(crate::flash_sale::routes())
 }
 
 /// The whole OpenAPI document, as served at `/openapi.json`.
@@ -238,6 +242,10 @@ pub async fn serve(
             stopping_rx.clone(),
         ))),
     };
+    let reconciler = tokio::spawn(crate::flash_sale::run_reconciler(
+        state.clone(),
+        stopping_rx.clone(),
+    ));
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
@@ -255,6 +263,7 @@ pub async fn serve(
             "in-flight requests did not finish within the shutdown timeout; closing anyway"
         ),
     }
+    reconciler.abort();
     if let Some(worker) = worker {
         // Running jobs get a grace period; unfinished ones run again later (at least once).
         let _ = tokio::time::timeout(grace, worker).await;

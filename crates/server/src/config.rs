@@ -132,6 +132,11 @@ pub struct RawConfig {
     pub duplicate_window_secs: u64,
     pub approvals_subscribe_template_id: Option<String>,
     pub approvals_subscribe_page: String,
+    pub flash_sale_order_ttl_secs: u64,
+    pub flash_sale_order_rate_per_user: u32,
+    pub flash_sale_order_rate_per_ip: u32,
+    pub flash_sale_order_rate_window_secs: u64,
+    pub flash_sale_reconcile_interval_secs: u64,
 }
 
 impl Default for RawConfig {
@@ -186,6 +191,11 @@ impl Default for RawConfig {
             duplicate_window_secs: 600,
             approvals_subscribe_template_id: None,
             approvals_subscribe_page: DEFAULT_APPROVALS_PAGE.into(),
+            flash_sale_order_ttl_secs: 900,
+            flash_sale_order_rate_per_user: 5,
+            flash_sale_order_rate_per_ip: 200,
+            flash_sale_order_rate_window_secs: 1,
+            flash_sale_reconcile_interval_secs: 5,
         }
     }
 }
@@ -312,6 +322,7 @@ pub struct Config {
     pub files: FilesConfig,
     pub community: CommunityConfig,
     pub approvals: ApprovalsConfig,
+    pub flash_sale: FlashSaleConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -361,6 +372,16 @@ pub struct ApprovalsConfig {
     pub subscribe_template_id: Option<String>,
     /// The mini-program page the message opens, without `?id=`.
     pub subscribe_page: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FlashSaleConfig {
+    /// Unpaid orders expire (and give their stock back) this long after they were placed.
+    pub order_ttl: Duration,
+    pub per_user: RateLimit,
+    pub per_ip: RateLimit,
+    /// How often a node repairs Redis stock from the database (Redis only).
+    pub reconcile_interval: Duration,
 }
 
 /// An IP network such as `10.0.0.0/8` or a single address.
@@ -658,11 +679,34 @@ impl RawConfig {
         positive("login_rate_window_secs", self.login_rate_window_secs)?;
         let window = Duration::from_secs(self.login_rate_window_secs);
         let approvals = self.approvals_config()?;
+        positive("flash_sale_order_ttl_secs", self.flash_sale_order_ttl_secs)?;
+        positive(
+            "flash_sale_order_rate_window_secs",
+            self.flash_sale_order_rate_window_secs,
+        )?;
+        positive(
+            "flash_sale_reconcile_interval_secs",
+            self.flash_sale_reconcile_interval_secs,
+        )?;
+        let order_window = Duration::from_secs(self.flash_sale_order_rate_window_secs);
+        let flash_sale = FlashSaleConfig {
+            order_ttl: Duration::from_secs(self.flash_sale_order_ttl_secs),
+            per_user: RateLimit {
+                max: self.flash_sale_order_rate_per_user,
+                window: order_window,
+            },
+            per_ip: RateLimit {
+                max: self.flash_sale_order_rate_per_ip,
+                window: order_window,
+            },
+            reconcile_interval: Duration::from_secs(self.flash_sale_reconcile_interval_secs),
+        };
 
         let public_url = self.public_url(listen)?;
         let files = self.files_config()?;
         let community = self.community_config(mode)?;
         Ok(Config {
+            flash_sale,
             mode,
             http: HttpConfig {
                 listen,

@@ -26,6 +26,8 @@ pub enum ErrorCode {
     InvalidCursor = 40003,
     InvalidWechatCode = 40010,
     WechatCodeUsed = 40011,
+    SaleNotStarted = 40020,
+    SaleEnded = 40021,
     ApproverUnresolved = 40030,
     TemplateDisabled = 40031,
     Unauthenticated = 40100,
@@ -45,6 +47,10 @@ pub enum ErrorCode {
     NotFound = 40401,
     MethodNotAllowed = 40500,
     Conflict = 40900,
+    SoldOut = 40910,
+    OverLimit = 40911,
+    OrderStateConflict = 40912,
+    IdempotencyConflict = 40913,
     RequestNotPending = 40930,
     AlreadyDecided = 40931,
     NotYourTurn = 40932,
@@ -74,6 +80,8 @@ impl ErrorCode {
         Self::InvalidCursor,
         Self::InvalidWechatCode,
         Self::WechatCodeUsed,
+        Self::SaleNotStarted,
+        Self::SaleEnded,
         Self::ApproverUnresolved,
         Self::TemplateDisabled,
         Self::Unauthenticated,
@@ -93,6 +101,10 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Conflict,
+        Self::SoldOut,
+        Self::OverLimit,
+        Self::OrderStateConflict,
+        Self::IdempotencyConflict,
         Self::RequestNotPending,
         Self::AlreadyDecided,
         Self::NotYourTurn,
@@ -134,6 +146,8 @@ impl ErrorCode {
             Self::InvalidCursor => "The pagination cursor is unknown or forged.",
             Self::InvalidWechatCode => "WeChat rejected the wx.login code (errcode 40029).",
             Self::WechatCodeUsed => "The wx.login code was already used (errcode 40163).",
+            Self::SaleNotStarted => "The flash sale has not started yet; wait for its start time.",
+            Self::SaleEnded => "The flash sale has ended or was closed.",
             Self::ApproverUnresolved => {
                 "An approval step has nobody to approve it (no manager, no department head, nobody with the role); the message names the step."
             }
@@ -161,6 +175,16 @@ impl ErrorCode {
             Self::NotFound => "The resource does not exist (or is not visible to the caller).",
             Self::MethodNotAllowed => "The path exists but not with this HTTP method.",
             Self::Conflict => "The request conflicts with the current state.",
+            Self::SoldOut => "The flash sale is sold out.",
+            Self::OverLimit => {
+                "The caller already bought as many as the sale's per-user limit allows."
+            }
+            Self::OrderStateConflict => {
+                "The order is not in a state that allows this (e.g. cancelling a paid order)."
+            }
+            Self::IdempotencyConflict => {
+                "The Idempotency-Key was already used for a different request."
+            }
             Self::RequestNotPending => {
                 "The approval request is no longer pending (approved, rejected or withdrawn)."
             }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod config_center;
 pub mod error;
 pub mod files;
+pub mod flash_sale;
 pub mod health;
 pub mod http;
 pub mod notifications;

@@ -338,8 +338,10 @@ async fn failing_jobs_back_off_then_fail_for_good() {
         .await
         .unwrap();
     app.state.jobs.wake();
+    // Wait for the first attempt to be recorded (not just claimed: a claimed job is "running").
     wait_until("first attempt", Duration::from_secs(5), || async {
-        repo::by_kind(&app.state.db, "no.such.kind").await.unwrap()[0].attempts == 1
+        let job = &repo::by_kind(&app.state.db, "no.such.kind").await.unwrap()[0];
+        job.attempts == 1 && job.status != "running"
     })
     .await;
     let rows = repo::by_kind(&app.state.db, "no.such.kind").await.unwrap();

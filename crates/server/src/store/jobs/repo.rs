@@ -2,7 +2,7 @@
 //! MySQL and TiDB (which ignores SKIP LOCKED): of several workers, one wins each job.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -43,23 +43,21 @@ pub async fn insert(
         updated_at: Set(now),
         ..Default::default()
     };
-    if let Some(key) = job.dedupe_key {
-        // Check first: a portable "insert unless present" that works inside any transaction.
-        // Two enqueues of one key racing in separate transactions leave one failing on the
-        // unique index, which is the caller's error to report.
-        let exists = jobs::Entity::find()
-            .filter(Column::DedupeKey.eq(key))
-            .one(db)
-            .await?
-            .is_some();
-        if exists {
-            return Ok(());
-        }
+    let insert = jobs::Entity::insert(model);
+    if job.dedupe_key.is_some() {
+        insert
+            .on_conflict(
+                OnConflict::column(Column::DedupeKey)
+                    // Plain DO NOTHING is not valid MySQL; this is a no-op update there.
+                    .do_nothing_on([Column::DedupeKey])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await
+            .map(|_| ())
+    } else {
+        insert.exec_without_returning(db).await.map(|_| ())
     }
-    jobs::Entity::insert(model)
-        .exec_without_returning(db)
-        .await
-        .map(|_| ())
 }
 
 fn claimable(now: DateTime<Utc>) -> Condition {

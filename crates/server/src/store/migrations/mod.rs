@@ -11,6 +11,7 @@ mod m20261121_000003_config_center;
 mod m20261121_000004_jobs;
 mod m20261121_000005_notifications;
 mod m20261121_000010_community;
+mod m20261121_000100_flash_sale;
 mod m20261121_000200_approvals;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_notifications::Migration),
             Box::new(m20261121_000010_community::Migration),
             Box::new(m20261121_000200_approvals::Migration),
+            Box::new(m20261121_000100_flash_sale::Migration),
         ]
     }
 }
