@@ -9,7 +9,7 @@
 PSQL_BASE=${PSQL_BASE:-postgres://postgres@127.0.0.1:5432}
 
 # psql on one database, quiet, unaligned, stop on error.
-q() { local db=$1; shift; psql "$PSQL_BASE/$db" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+q() { local db=$1; shift; PGOPTIONS='-c client_min_messages=warning' psql "$PSQL_BASE/$db" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 recreate_db() {
   q postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null

@@ -267,4 +267,8 @@ app.use((err, req, res, next) => {
 });
 
 const [host, port] = env('LISTEN', '127.0.0.1:8082').split(/:(?=\d+$)/);
-app.listen(Number(port), host, () => console.log(`express peer listening on ${host}:${port}`));
+const server = app.listen(Number(port), host, () => console.log(`express peer listening on ${host}:${port}`));
+// Node closes idle keep-alive connections after 5 s by default; production Express behind a
+// load balancer raises it past the balancer's idle timeout (60 s). Go and hyper never close them.
+server.keepAliveTimeout = 65000;
+server.headersTimeout = 66000;

@@ -49,6 +49,10 @@ struct Load {
     server_cpu_pct: Option<f64>,
     #[serde(default)]
     ok_2xx: Option<u64>,
+    #[serde(default)]
+    server_cpu_us_per_req: Option<f64>,
+    #[serde(default)]
+    db_cpu_us_per_req: Option<f64>,
     check: String,
 }
 
@@ -79,6 +83,8 @@ struct Startup {
 struct Size {
     server: String,
     bytes: u64,
+    #[serde(default)]
+    stripped_bytes: Option<u64>,
     what: String,
 }
 
@@ -127,6 +133,10 @@ fn scenario_name(key: &str) -> &str {
 
 fn mib(kb: u64) -> String {
     format!("{:.1}", kb as f64 / 1024.0)
+}
+
+fn micros(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into())
 }
 
 pub fn report(run_dir: &Path, doc: &Path, charts: &Path) -> anyhow::Result<()> {
@@ -228,6 +238,7 @@ fn ratio(a: Option<&Load>, b: Option<&Load>) -> Option<f64> {
 
 fn write_targets(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
     writeln!(md, "### Targets ({c} connections)\n")?;
+    writeln!(md, "Measured is the ratio of requests/s; beside it, the CPU each request cost (server process plus its PostgreSQL backends) and the ratio of those costs.\n")?;
     writeln!(md, "| target | measured | verdict |\n|---|---|---|")?;
     let verdict = |ok: bool| if ok { "holds" } else { "**missed**" };
     let mb = |s: &str| run.load("minibase", s, c);
@@ -240,10 +251,24 @@ fn write_targets(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
         Ok(())
     };
     let throughput = |s: &str, peer: &str, min: f64| {
-        ratio(mb(s), run.load(peer, s, c)).map(|r| {
+        let theirs = run.load(peer, s, c);
+        ratio(mb(s), theirs).map(|r| {
             let checks_ok = mb(s).is_some_and(|l| l.check == "ok");
+            // What each request costs in CPU, which a busy machine disturbs less than req/s.
+            let cost = |l: Option<&Load>| {
+                l.and_then(|l| Some(l.server_cpu_us_per_req? + l.db_cpu_us_per_req.unwrap_or(0.0)))
+            };
+            let cost_text = match (cost(mb(s)), cost(theirs)) {
+                (Some(m), Some(t)) if m > 0.0 => {
+                    format!("; CPU per request {m:.0} µs vs {t:.0} µs ({:.2}x)", t / m)
+                }
+                _ => String::new(),
+            };
             (
-                format!("{r:.2}x{}", if checks_ok { "" } else { " (checks failed)" }),
+                format!(
+                    "{r:.2}x{cost_text}{}",
+                    if checks_ok { "" } else { " (checks failed)" }
+                ),
                 r >= min && checks_ok,
             )
         })
@@ -287,9 +312,9 @@ fn write_headline(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
     writeln!(md, "### Results at {c} connections\n")?;
     writeln!(
         md,
-        "| scenario | server | requests/s | vs Gin | p50 ms | p99 ms | errors | peak RSS MiB | server CPU | checks |"
+        "| scenario | server | requests/s | vs Gin | p50 ms | p99 ms | errors | peak RSS MiB | server CPU | server µs/req | DB µs/req | checks |"
     )?;
-    writeln!(md, "|---|---|--:|--:|--:|--:|--:|--:|--:|---|")?;
+    writeln!(md, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")?;
     for (key, name) in SCENARIOS {
         for (server, label, _) in SERVERS {
             let Some(l) = run.load(server, key, c) else {
@@ -300,7 +325,7 @@ fn write_headline(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
                 .unwrap_or_else(|| "-".into());
             writeln!(
                 md,
-                "| {name} | {label} | {:.0} | {vs} | {:.2} | {:.2} | {} | {} | {} | {} |",
+                "| {name} | {label} | {:.0} | {vs} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
                 l.rps,
                 l.p50_ms,
                 l.p99_ms,
@@ -309,13 +334,15 @@ fn write_headline(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
                 l.server_cpu_pct
                     .map(|p| format!("{p:.0}%"))
                     .unwrap_or_else(|| "-".into()),
+                micros(l.server_cpu_us_per_req),
+                micros(l.db_cpu_us_per_req),
                 l.check
             )?;
         }
     }
     writeln!(
         md,
-        "\nerrors = unexpected statuses (anything but 2xx; for the flash sale, anything but 2xx and 409) plus socket errors and timeouts. server CPU = the server's CPU time over the run's wall time (100% = its one core).\n"
+        "\nerrors = unexpected statuses (anything but 2xx; for the flash sale, anything but 2xx and 409) plus socket errors and timeouts. server CPU = the server's CPU time over the run's wall time (100% = its one core); well under 100% means the server was starved (other work on its CPU) or the load generator could not keep up. server µs/req and DB µs/req = CPU time per request of the server process and of the PostgreSQL backends serving its pool: the cost of the work, which other load on the machine disturbs far less than requests/s.\n"
     )?;
     Ok(())
 }
@@ -456,7 +483,7 @@ fn write_extras(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
         writeln!(md, "### Start-up time and size\n")?;
         writeln!(
             md,
-            "| server | start-up to first answer (median) | what ships | size |\n|---|--:|---|--:|"
+            "| server | start-up to first answer (median) | what ships | size | stripped |\n|---|--:|---|--:|--:|"
         )?;
         for (server, label, _) in SERVERS {
             let start = run
@@ -469,11 +496,14 @@ fn write_extras(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
             if size.is_none() && start == "-" {
                 continue;
             }
+            let in_mib = |b: u64| format!("{:.1} MiB", b as f64 / 1048576.0);
             writeln!(
                 md,
-                "| {label} | {start} | {} | {} |",
+                "| {label} | {start} | {} | {} | {} |",
                 size.map(|s| s.what.as_str()).unwrap_or("-"),
-                size.map(|s| format!("{:.1} MiB", s.bytes as f64 / 1048576.0))
+                size.map(|s| in_mib(s.bytes)).unwrap_or_else(|| "-".into()),
+                size.and_then(|s| s.stripped_bytes)
+                    .map(in_mib)
                     .unwrap_or_else(|| "-".into())
             )?;
         }
@@ -498,14 +528,17 @@ fn write_extras(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
 
 fn write_all(md: &mut String, run: &Run) -> anyhow::Result<()> {
     writeln!(md, "<details><summary>Every measurement</summary>\n")?;
-    writeln!(md, "| scenario | server | connections | requests/s | p50 ms | p99 ms | non-2xx | 2xx | socket errors | peak RSS MiB | server CPU | checks |")?;
-    writeln!(md, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")?;
+    writeln!(md, "| scenario | server | connections | requests/s | p50 ms | p99 ms | non-2xx | 2xx | socket errors | peak RSS MiB | server CPU | server µs/req | DB µs/req | checks |")?;
+    writeln!(
+        md,
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
+    )?;
     for (key, name) in SCENARIOS {
         for (server, label, _) in SERVERS {
             for l in run.series(server, key) {
                 writeln!(
                     md,
-                    "| {name} | {label} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
+                    "| {name} | {label} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     l.concurrency,
                     l.rps,
                     l.p50_ms,
@@ -517,6 +550,8 @@ fn write_all(md: &mut String, run: &Run) -> anyhow::Result<()> {
                     l.server_cpu_pct
                         .map(|p| format!("{p:.0}%"))
                         .unwrap_or_else(|| "-".into()),
+                    micros(l.server_cpu_us_per_req),
+                    micros(l.db_cpu_us_per_req),
                     l.check
                 )?;
             }
