@@ -1,0 +1,110 @@
+-- One wrk script for every scenario; bench/run chooses it with BENCH_SCENARIO:
+--   ping, config, feed   a fixed GET (wrk's static request: the cheapest for the load generator)
+--   me                   GET /api/v1/users/me, the Bearer token of a different user each request
+--   login                POST /api/v1/auth/login, code "<prefix><user>:<n>": a fresh code each
+--                        time, for one of the seeded users (the mock WeChat maps C:n to C's openid)
+--   post                 POST /api/v1/posts as a different user each request
+--   flash                POST /api/v1/flash-sales/<BENCH_SALE_ID>/orders as a different user each
+--                        request; 2xx and 409 are counted apart
+-- done() prints one line "BENCH_JSON {...}" that bench/run records.
+
+local scenario = os.getenv("BENCH_SCENARIO") or "ping"
+local users = tonumber(os.getenv("BENCH_USERS") or "10000")
+local prefix = os.getenv("BENCH_LOGIN_PREFIX") or "bench-user-"
+local threads = {}
+
+local paths = {
+  ping = "/ping",
+  config = "/api/v1/config",
+  feed = "/api/v1/posts?limit=20",
+  me = "/api/v1/users/me",
+  login = "/api/v1/auth/login",
+  post = "/api/v1/posts",
+  flash = "/api/v1/flash-sales/" .. (os.getenv("BENCH_SALE_ID") or "0") .. "/orders",
+}
+wrk.path = paths[scenario]
+if not wrk.path then
+  error("unknown BENCH_SCENARIO " .. scenario)
+end
+
+local function read_tokens()
+  local file = os.getenv("BENCH_TOKENS")
+  local tokens = {}
+  for line in io.lines(file) do
+    if line ~= "" then tokens[#tokens + 1] = line end
+  end
+  assert(#tokens > 0, "no tokens in " .. tostring(file))
+  return tokens
+end
+
+function setup(thread)
+  thread:set("id", #threads + 1)
+  threads[#threads + 1] = thread
+end
+
+local prepared, counter = nil, 0
+
+function init(args)
+  if scenario == "me" or scenario == "flash" then
+    -- Formatted once: request() then costs the load generator next to nothing.
+    prepared = {}
+    local method = scenario == "me" and "GET" or "POST"
+    local body = scenario == "flash" and "{}" or nil
+    for i, token in ipairs(read_tokens()) do
+      prepared[i] = wrk.format(method, wrk.path,
+        { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }, body)
+    end
+  elseif scenario == "post" then
+    prepared = read_tokens()
+  end
+  counter = id * 1000000000
+  ok2xx, conflict409 = 0, 0
+end
+
+if scenario == "me" or scenario == "flash" then
+  function request()
+    counter = counter + 1
+    return prepared[counter % #prepared + 1]
+  end
+elseif scenario == "login" then
+  function request()
+    counter = counter + 1
+    local body = '{"code":"' .. prefix .. (counter % users) .. ':' .. counter .. '"}'
+    return wrk.format("POST", wrk.path, { ["Content-Type"] = "application/json" }, body)
+  end
+elseif scenario == "post" then
+  function request()
+    counter = counter + 1
+    local body = '{"content":"Benchmark post ' .. counter .. ': what a fine day to buy noodles."}'
+    return wrk.format("POST", wrk.path, {
+      ["Authorization"] = "Bearer " .. prepared[counter % #prepared + 1],
+      ["Content-Type"] = "application/json",
+    }, body)
+  end
+end
+
+if scenario == "flash" then
+  function response(status, headers, body)
+    if status >= 200 and status < 300 then
+      ok2xx = ok2xx + 1
+    elseif status == 409 then
+      conflict409 = conflict409 + 1
+    end
+  end
+end
+
+function done(summary, latency, requests)
+  local ok, conflict = 0, 0
+  for _, thread in ipairs(threads) do
+    ok = ok + (thread:get("ok2xx") or 0)
+    conflict = conflict + (thread:get("conflict409") or 0)
+  end
+  local counted = scenario == "flash"
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,'
+      .. '"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d,"ok_2xx":%s,"conflict_409":%s}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, e.connect, e.read, e.write, e.timeout, e.status,
+    counted and tostring(ok) or "null", counted and tostring(conflict) or "null"))
+end
