@@ -148,6 +148,11 @@ pub fn test_config(database_url: &str) -> RawConfig {
         database_max_connections: 5,
         log_level: "warn".into(),
         shutdown_timeout_secs: 5,
+        // Uploads go to a temporary folder, never into the source tree.
+        files_dir: std::env::temp_dir()
+            .join(format!("minibase-test-files-{}", std::process::id()))
+            .display()
+            .to_string(),
         ..RawConfig::default()
     }
 }
