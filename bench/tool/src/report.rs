@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context};
+use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
@@ -382,48 +384,93 @@ fn draw(run: &Run, key: &str, name: &str, file: &Path) -> anyhow::Result<()> {
     let root = root.titled(name, ("sans-serif", 18))?;
     let (left, right) = root.split_horizontally(480);
     let loads: Vec<&Load> = run.loads.iter().filter(|l| l.scenario == key).collect();
-    let cmin = loads.iter().map(|l| l.concurrency).min().unwrap_or(1) as f64;
-    let cmax = loads.iter().map(|l| l.concurrency).max().unwrap_or(2) as f64;
-    let panels: [(&DrawingArea<SVGBackend, _>, &str, fn(&Load) -> f64); 2] = [
-        (&left, "requests/s", |l| l.rps),
-        (&right, "p99 latency, ms", |l| l.p99_ms),
-    ];
-    for (area, label, value) in panels {
-        let ymax = loads.iter().map(|l| value(l)).fold(0.0, f64::max) * 1.1;
-        let mut chart = ChartBuilder::on(area)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(64)
-            .build_cartesian_2d((cmin * 0.8..cmax * 1.25).log_scale(), 0.0..ymax.max(1.0))?;
-        chart
-            .configure_mesh()
-            .x_desc("connections")
-            .y_desc(label)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .light_line_style(WHITE)
-            .draw()?;
-        for (server, label, color) in SERVERS {
-            let points: Vec<(f64, f64)> = run
-                .series(server, key)
-                .iter()
-                .map(|l| (l.concurrency as f64, value(l)))
-                .collect();
-            if points.is_empty() {
-                continue;
+    let levels: Vec<f64> = loads
+        .iter()
+        .map(|l| l.concurrency)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(f64::from)
+        .collect();
+    let (cmin, cmax) = (levels[0], levels[levels.len() - 1]);
+    let x = || {
+        (cmin * 0.8..cmax * 1.25)
+            .log_scale()
+            .with_key_points(levels.clone())
+    };
+    // Throughput on a linear axis from zero; p99 on a log axis, as latencies span decades.
+    let rps_max = loads.iter().map(|l| l.rps).fold(0.0, f64::max) * 1.1;
+    let mut chart = ChartBuilder::on(&left)
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x(), 0.0..rps_max.max(1.0))?;
+    mesh(&mut chart, "requests/s")?;
+    lines(&mut chart, run, key, |l| l.rps)?;
+    let p99 = loads.iter().map(|l| l.p99_ms.max(0.01));
+    let (p_min, p_max) = p99.fold((f64::MAX, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let mut chart = ChartBuilder::on(&right)
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x(), (p_min * 0.7..p_max * 1.4).log_scale())?;
+    mesh(&mut chart, "p99 latency, ms (log scale)")?;
+    lines(&mut chart, run, key, |l| l.p99_ms.max(0.01))?;
+    root.present()?;
+    Ok(())
+}
+
+type Chart<'a, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<WithKeyPoints<LogCoord<f64>>, Y>>;
+
+fn mesh<Y>(chart: &mut Chart<'_, Y>, label: &str) -> anyhow::Result<()>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc("connections")
+        .y_desc(label)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| {
+            if *y >= 10.0 || *y == 0.0 {
+                format!("{y:.0}")
+            } else {
+                format!("{y:.2}")
             }
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
-                .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
-            chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+        })
+        .light_line_style(WHITE)
+        .draw()?;
+    Ok(())
+}
+
+fn lines<Y>(
+    chart: &mut Chart<'_, Y>,
+    run: &Run,
+    key: &str,
+    value: fn(&Load) -> f64,
+) -> anyhow::Result<()>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    for (server, label, color) in SERVERS {
+        let points: Vec<(f64, f64)> = run
+            .series(server, key)
+            .iter()
+            .map(|l| (f64::from(l.concurrency), value(l)))
+            .collect();
+        if points.is_empty() {
+            continue;
         }
         chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
     }
-    root.present()?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
     Ok(())
 }
 
