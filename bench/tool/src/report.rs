@@ -141,6 +141,19 @@ fn micros(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into())
 }
 
+/// The "server CPU | server µs/req | DB µs/req" cells of a measurement.
+fn cpu_cells(l: &Load) -> String {
+    let share = l
+        .server_cpu_pct
+        .map(|p| format!("{p:.0}%"))
+        .unwrap_or_else(|| "-".into());
+    format!(
+        "{share} | {} | {}",
+        micros(l.server_cpu_us_per_req),
+        micros(l.db_cpu_us_per_req)
+    )
+}
+
 pub fn report(run_dir: &Path, doc: &Path, charts: &Path) -> anyhow::Result<()> {
     let meta: Value = serde_json::from_str(
         &std::fs::read_to_string(run_dir.join("meta.json")).context("reading meta.json")?,
@@ -330,17 +343,13 @@ fn write_headline(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
                 .unwrap_or_else(|| "-".into());
             writeln!(
                 md,
-                "| {name} | {label} | {:.0} | {vs} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
+                "| {name} | {label} | {:.0} | {vs} | {:.2} | {:.2} | {} | {} | {} | {} |",
                 l.rps,
                 l.p50_ms,
                 l.p99_ms,
                 l.unexpected + l.socket_errors,
                 mib(l.peak_rss_kb),
-                l.server_cpu_pct
-                    .map(|p| format!("{p:.0}%"))
-                    .unwrap_or_else(|| "-".into()),
-                micros(l.server_cpu_us_per_req),
-                micros(l.db_cpu_us_per_req),
+                cpu_cells(l),
                 l.check
             )?;
         }
@@ -588,7 +597,7 @@ fn write_all(md: &mut String, run: &Run) -> anyhow::Result<()> {
             for l in run.series(server, key) {
                 writeln!(
                     md,
-                    "| {name} | {label} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {name} | {label} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
                     l.concurrency,
                     l.rps,
                     l.p50_ms,
@@ -597,11 +606,7 @@ fn write_all(md: &mut String, run: &Run) -> anyhow::Result<()> {
                     l.ok_2xx.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
                     l.socket_errors,
                     mib(l.peak_rss_kb),
-                    l.server_cpu_pct
-                        .map(|p| format!("{p:.0}%"))
-                        .unwrap_or_else(|| "-".into()),
-                    micros(l.server_cpu_us_per_req),
-                    micros(l.db_cpu_us_per_req),
+                    cpu_cells(l),
                     l.check
                 )?;
             }
