@@ -48,9 +48,12 @@ pub async fn hold(addr: &str, connections: usize, seconds: u64) -> anyhow::Resul
     let mut still_open = 0usize;
     for stream in &mut streams {
         let mut byte = [0u8; 1];
-        match tokio::time::timeout(Duration::from_millis(1), stream.read(&mut byte)).await {
-            Err(_) => still_open += 1,
-            Ok(Ok(0)) | Ok(Err(_)) | Ok(Ok(_)) => {}
+        let nothing_to_read =
+            tokio::time::timeout(Duration::from_millis(1), stream.read(&mut byte))
+                .await
+                .is_err();
+        if nothing_to_read {
+            still_open += 1;
         }
     }
     println!("held {still_open}");
