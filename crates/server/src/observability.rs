@@ -34,6 +34,8 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
 /// The process-wide Prometheus recorder. Installed on first use; several apps in one process
 /// (tests) share it.
 pub fn metrics_handle() -> &'static PrometheusHandle {
@@ -49,6 +51,18 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
+        }
+        // Histogram samples queue up until upkeep drains them; without it a node nobody scrapes
+        // grows by every request's sample (found by the benchmark: ~17 bytes a request).
+        let upkeep = handle.clone();
+        let spawned = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || loop {
+                std::thread::sleep(UPKEEP_INTERVAL);
+                upkeep.run_upkeep();
+            });
+        if let Err(err) = spawned {
+            tracing::error!(error = %err, "cannot start the metrics upkeep thread");
         }
         handle
     })
