@@ -26,15 +26,15 @@ minibase_config() { # DB BASE
   api_json PUT "$base/api/v1/admin/config/secret.payment_key" '{"value":"not for clients","public":false}' "$token" >/dev/null
 }
 
-# Prints the new sale's id. The flash-sale feature is being built on another branch: this is the
-# admin call it is expected to have; if the merged API differs, adapt this function (bench/run
-# then skips the flash-sale scenario with the server's answer as the reason).
+# Prints the new sale's id: a product, then a sale of it (the admin API of docs/flash-sale.md).
 minibase_flash_sale() { # DB BASE STOCK
-  local base=$2 stock=$3 token starts ends
+  local base=$2 stock=$3 token starts ends product
   token=$(minibase_admin_token "$base") || return 1
   starts=$(date -u -d '-1 minute' +%Y-%m-%dT%H:%M:%SZ)
   ends=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+  product=$(api_json POST "$base/api/v1/admin/products" \
+    '{"name":"Ceramic bowl set","price_cents":9900}' "$token" | jq -er .data.id) || return 1
   api_json POST "$base/api/v1/admin/flash-sales" \
-    "{\"title\":\"Ceramic bowl set, 1 yuan\",\"stock\":$stock,\"per_user_limit\":1,\"starts_at\":\"$starts\",\"ends_at\":\"$ends\"}" \
+    "{\"product_id\":$product,\"title\":\"Ceramic bowl set, 1 yuan\",\"sale_price_cents\":100,\"stock\":$stock,\"per_user_limit\":1,\"starts_at\":\"$starts\",\"ends_at\":\"$ends\"}" \
     "$token" | jq -er .data.id
 }
