@@ -32,9 +32,20 @@ use crate::store::ratelimit::RateLimiter;
 use crate::store::{self, redis::Redis, Db};
 use crate::wechat::Wechat;
 
-/// What every handler can reach. Cheap to clone (everything inside is shared).
+/// What every handler can reach: one pointer, cloned for every request and extractor.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The node's shared resources, reached through [`AppState`].
+pub struct Shared {
     pub config: Arc<Config>,
     pub db: Db,
     pub redis: Option<Redis>,
@@ -61,7 +72,7 @@ impl AppState {
         let wechat = Wechat::start(&config, redis.as_ref()).await?;
         let files = FileStore::new(&config.files)?;
         let cache = Cache::new(redis.clone());
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             config: Arc::new(config),
             db,
             limiter: RateLimiter::new(redis.clone()),
@@ -73,7 +84,7 @@ impl AppState {
             jobs: Jobs::new(job_handlers()),
             queries,
             files,
-        })
+        })))
     }
 }
 
@@ -246,8 +257,7 @@ pub async fn serve(
         state.clone(),
         stopping_rx.clone(),
     ));
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+    let server = crate::http::server::serve_http1(listener, app, async move {
         shutdown.await;
         tracing::info!("shutting down: no new connections; finishing in-flight requests");
         let _ = stopping_tx.send(true);
@@ -257,7 +267,7 @@ pub async fn serve(
         tokio::time::sleep(grace).await;
     };
     tokio::select! {
-        result = server => result.context("serving HTTP")?,
+        () = server => {}
         () = deadline => tracing::warn!(
             grace_secs = grace.as_secs(),
             "in-flight requests did not finish within the shutdown timeout; closing anyway"

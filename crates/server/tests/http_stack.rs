@@ -3,7 +3,10 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use std::time::Duration;
+use tokio::io::AsyncWriteExt;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -22,6 +25,9 @@ struct Echo {
     age: u32,
 }
 
+/// Set by `/test/finish` once its handler has run to the end.
+static FINISHED: AtomicBool = AtomicBool::new(false);
+
 /// Test-only routes behind the real middleware stack.
 fn test_routes(routes: Router<AppState>) -> Router<AppState> {
     routes
@@ -37,6 +43,14 @@ fn test_routes(routes: Router<AppState>) -> Router<AppState> {
                 let empty: Vec<u8> = Vec::new();
                 // A bug in a handler: indexing out of bounds.
                 ApiJson::ok(empty[3])
+            }),
+        )
+        .route(
+            "/test/finish",
+            post(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                FINISHED.store(true, Ordering::SeqCst);
+                ApiJson::ok("finished")
             }),
         )
         .route(
@@ -336,6 +350,28 @@ async fn metrics_expose_routes_histograms_and_pool() {
         "latency histogram with explicit buckets"
     );
     assert!(text.contains("db_pool_connections"), "pool gauge");
+}
+
+#[tokio::test]
+async fn a_client_hanging_up_does_not_cut_its_request_short() {
+    let (app, _db) = spawn_stack(|_| {}).await;
+    // A raw socket, so that the server sees the connection end while the handler runs.
+    let mut socket = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    socket
+        .write_all(b"POST /test/finish HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(socket);
+    // The handler would have been dropped mid-way with the connection; it runs to its end.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !FINISHED.load(Ordering::SeqCst) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the handler was cancelled when its client hung up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

@@ -31,11 +31,10 @@ pub async fn request_context(
     let id = request_id::from_header(req.headers().get(request_id::HEADER))
         .unwrap_or_else(request_id::generate);
     let method = req.method().clone();
-    let route: Arc<str> = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| Arc::from(p.as_str()))
-        .unwrap_or_else(|| Arc::from(UNMATCHED_ROUTE));
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched
+        .as_ref()
+        .map_or(UNMATCHED_ROUTE, MatchedPath::as_str);
     let span = tracing::info_span!(
         "request",
         request_id = %id,
@@ -45,11 +44,23 @@ pub async fn request_context(
     );
     let started = Instant::now();
     let timeout = ctx.request_timeout;
+    // The rest of the stack runs in its own task: neither a client that hangs up nor the
+    // timeout cancels a handler halfway. A dropped future can stop between two writes, and sqlx
+    // 0.8 can return a connection to the pool inside a transaction when a `BEGIN` is cancelled
+    // before its answer arrives (later statements of other requests then join it unseen). After
+    // the timeout the caller gets its 503 and the handler still runs to its end.
+    let mut handler =
+        tokio::spawn(request_id::scope(id.clone(), next.run(req)).instrument(span.clone()));
     let mut response = request_id::scope(
         id.clone(),
         async move {
-            match tokio::time::timeout(timeout, next.run(req)).await {
-                Ok(response) => envelope_fallback(response),
+            match tokio::time::timeout(timeout, &mut handler).await {
+                Ok(Ok(response)) => envelope_fallback(response),
+                // Panics are answered inside (CatchPanicLayer); this is the runtime stopping.
+                Ok(Err(err)) => {
+                    tracing::error!(error = %err, "request task did not finish");
+                    AppError::new(ErrorCode::Internal, "internal server error").into_response()
+                }
                 Err(_) => AppError::new(ErrorCode::Timeout, "request timed out").into_response(),
             }
         }
@@ -57,15 +68,15 @@ pub async fn request_context(
     )
     .await;
     let elapsed = started.elapsed();
-    let status = response.status().as_u16();
+    let status = response.status();
     span.in_scope(|| {
         tracing::info!(
-            status,
+            status = status.as_u16(),
             latency_ms = elapsed.as_secs_f64() * 1000.0,
             "request"
         )
     });
-    observability::record_request(method.as_str(), &route, status, elapsed);
+    observability::record_request(&method, route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(request_id::HEADER, value);
     }

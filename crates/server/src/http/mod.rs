@@ -6,6 +6,7 @@ pub mod extract;
 pub mod middleware;
 pub mod pagination;
 pub mod request_id;
+pub mod server;
 
 pub use envelope::{ApiJson, Envelope};
 pub use extract::{ValidJson, ValidQuery};

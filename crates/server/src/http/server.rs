@@ -1,0 +1,136 @@
+//! The HTTP/1.1 connection loop. Mini-programs (`wx.request`) and the reverse proxies in front of
+//! a node speak HTTP/1.1 to it, so each connection is served by hyper's HTTP/1 server directly:
+//! no protocol sniffing, a smaller per-connection footprint than a dual-protocol server (measured
+//! in docs/benchmarks.md), and `/ping` answered before the router.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderValue, Method, Request, Response};
+use axum::Router;
+use bytes::Bytes;
+use http_body_util::{Either, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use crate::http::request_id;
+
+/// How long a client may take to send a request's headers before its connection is closed.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+const PONG: &[u8] = br#"{"message":"pong"}"#;
+
+/// Accept connections until `shutdown` resolves; then stop accepting, let every connection finish
+/// the request it is serving (idle keep-alive connections close at once) and return.
+pub async fn serve_http1(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
+    let graceful = GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(err) => {
+                    accept_error(err).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Responses go out in one write; do not let Nagle hold the last segment back.
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+        }
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |request| dispatch(app.clone(), peer, request));
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, %peer, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// Errors from `accept` that concern one connection are skipped; running out of file
+/// descriptors (or memory) is waited out rather than spun on.
+async fn accept_error(err: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        err.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %err, "accepting a connection failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// `/ping` is answered here, without the router and its middleware: it is what load balancers
+/// and liveness probes hit most, and it must stay cheap when the node is busy. It still carries
+/// `X-Request-Id`, as every answer does, and is counted in `http_requests_total`; it is not
+/// written to the access log. Requests from browsers (with `Origin`) go through the
+/// router so that CORS applies.
+async fn dispatch(
+    app: Router,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Result<Response<Either<Full<Bytes>, Body>>, Infallible> {
+    if request.method() == Method::GET
+        && request.uri().path() == "/ping"
+        && !request.headers().contains_key(header::ORIGIN)
+    {
+        return Ok(pong(&request));
+    }
+    let response = route(app, peer, request).await;
+    Ok(response.map(Either::Right))
+}
+
+async fn route(app: Router, peer: SocketAddr, mut request: Request<Incoming>) -> Response<Body> {
+    request.extensions_mut().insert(ConnectInfo(peer));
+    // The request-context middleware runs the handler in a task of its own, so hanging up here
+    // (dropping this future) does not cancel it.
+    match app.oneshot(request).await {
+        Ok(response) => response,
+        Err(infallible) => match infallible {},
+    }
+}
+
+fn pong(request: &Request<Incoming>) -> Response<Either<Full<Bytes>, Body>> {
+    // A handle kept from the first answer: counting is then one atomic add. Probes need no
+    // latency histogram, so none is recorded.
+    static PINGS: OnceLock<metrics::Counter> = OnceLock::new();
+    PINGS
+        .get_or_init(|| {
+            metrics::counter!("http_requests_total", "method" => "GET", "route" => "/ping", "status" => "200")
+        })
+        .increment(1);
+    let id = request
+        .headers()
+        .get(request_id::HEADER)
+        .filter(|value| request_id::is_acceptable(value))
+        .cloned()
+        .unwrap_or_else(request_id::generate_header);
+    let mut response = Response::new(Either::Left(Full::new(Bytes::from_static(PONG))));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(request_id::HEADER, id);
+    response
+}
