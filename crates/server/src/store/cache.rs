@@ -1,4 +1,4 @@
-//! The cache every feature uses: an in-process level (moka) always, Redis as a shared second
+//! The cache every feature uses: an in-process level (quick_cache) always, Redis as a shared second
 //! level when configured, and invalidation events broadcast to every node over Redis pub/sub.
 //!
 //! Staleness bound: with Redis up, an invalidation reaches every node within the pub/sub
@@ -10,14 +10,16 @@
 //! Loads are single-flight per node: a cold key under load costs one database read per node.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tokio::sync::watch;
 
 use crate::error::AppError;
 use crate::store::redis::{Redis, HEALTH_INTERVAL};
@@ -38,9 +40,7 @@ pub struct CacheSpec {
     pub shared: bool,
 }
 
-/// A cached value and its deadline. The deadline is checked on every read: moka's own per-entry
-/// expiry is applied during its background housekeeping, which an idle cache may not run for a
-/// while, and the staleness bound must hold exactly.
+/// A cached value and its deadline, checked on every read so the staleness bound holds exactly.
 #[derive(Clone)]
 struct Entry {
     value: Arc<dyn Any + Send + Sync>,
@@ -60,28 +60,57 @@ impl Entry {
     }
 }
 
-/// Upper bound of any entry's life, so moka frees memory of entries nobody reads.
-const MAX_TTL: Duration = Duration::from_secs(3600);
+/// Entries kept per node (the least used go first).
+const CAPACITY: usize = 100_000;
 
 #[derive(Clone)]
 pub struct Cache {
     inner: Arc<Inner>,
 }
 
+/// The outcome of one load, shared with every caller that waited for it.
+type Loaded = Result<Entry, Arc<AppError>>;
+
 struct Inner {
-    local: moka::future::Cache<String, Entry>,
+    /// quick_cache rather than moka: a read is a sharded hash lookup (~0.1 µs against ~1 µs),
+    /// and an entry costs a fraction of the memory. Every authenticated request reads two or
+    /// three entries, so this is on the hot path of the whole API (docs/benchmarks.md).
+    local: quick_cache::sync::Cache<String, Entry>,
+    /// Loads in progress, by key: later callers wait for the first one's outcome.
+    flights: Mutex<HashMap<String, Arc<watch::Sender<Option<Loaded>>>>>,
     redis: Option<Redis>,
     /// True while this node is subscribed to the invalidation channel.
     bus_live: AtomicBool,
 }
 
+/// What a caller that missed does: wait for the load in progress, or run it.
+enum Flight {
+    Wait(watch::Receiver<Option<Loaded>>),
+    Lead(Arc<watch::Sender<Option<Loaded>>>),
+}
+
+/// Ends a flight however its leader stops (done, failed or cancelled): waiters of an abandoned
+/// flight see the sender go and start over.
+struct FlightEnd<'a> {
+    inner: &'a Inner,
+    key: &'a str,
+}
+
+impl Drop for FlightEnd<'_> {
+    fn drop(&mut self) {
+        self.inner
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(self.key);
+    }
+}
+
 impl Cache {
     pub fn new(redis: Option<Redis>) -> Self {
         let inner = Arc::new(Inner {
-            local: moka::future::Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(MAX_TTL)
-                .build(),
+            local: quick_cache::sync::Cache::new(CAPACITY),
+            flights: Mutex::new(HashMap::new()),
             redis,
             bus_live: AtomicBool::new(false),
         });
@@ -108,7 +137,7 @@ impl Cache {
     }
 
     /// The cached value of `key`, or the result of `load` (run once per node however many
-    /// callers wait for it). Errors are not cached.
+    /// callers wait for it; they all get its outcome). Errors are not cached.
     pub async fn get_or_load<T, F, Fut>(
         &self,
         spec: &CacheSpec,
@@ -121,55 +150,106 @@ impl Cache {
         Fut: Future<Output = Result<T, AppError>>,
     {
         let full_key = format!("{}:{key}", spec.namespace);
-        if let Some(entry) = self.inner.local.get(&full_key).await {
-            if entry.is_fresh() {
-                if let Ok(value) = entry.value.downcast::<T>() {
-                    metrics::counter!("cache_requests_total", "namespace" => spec.namespace, "result" => "hit").increment(1);
-                    return Ok(value);
+        if let Some(entry) = self.fresh(&full_key) {
+            if let Ok(value) = entry.value.downcast::<T>() {
+                count(spec.namespace, Outcome::Hit);
+                return Ok(value);
+            }
+        }
+        count(spec.namespace, Outcome::Miss);
+        let mut load = Some(load);
+        let entry = loop {
+            match self.join_or_lead(&full_key) {
+                Flight::Wait(mut waiting) => {
+                    match waiting.wait_for(Option::is_some).await {
+                        Ok(outcome) => break outcome.clone().unwrap_or_else(abandoned),
+                        // The leader was cancelled: whoever comes first now leads.
+                        Err(_) => continue,
+                    }
+                }
+                Flight::Lead(sender) => {
+                    let _end = FlightEnd {
+                        inner: &self.inner,
+                        key: &full_key,
+                    };
+                    let Some(load) = load.take() else {
+                        break abandoned();
+                    };
+                    let outcome = self.load_entry(spec, &full_key, load).await;
+                    if let Ok(entry) = &outcome {
+                        // Before the flight ends, so a caller arriving now finds the value.
+                        self.inner.local.insert(full_key.clone(), entry.clone());
+                    }
+                    sender.send_replace(Some(outcome.clone()));
+                    break outcome;
                 }
             }
-            // Remove it only if it is still the stale one: another caller may have reloaded it.
-            self.inner
-                .local
-                .entry(full_key.clone())
-                .and_compute_with(|current| async move {
-                    match current {
-                        Some(current) if !current.value().is_fresh() => {
-                            moka::ops::compute::Op::Remove
-                        }
-                        _ => moka::ops::compute::Op::Nop,
-                    }
-                })
-                .await;
-        }
-        metrics::counter!("cache_requests_total", "namespace" => spec.namespace, "result" => "miss").increment(1);
-        let ttl = self.ttl(spec);
-        let entry = self
-            .inner
-            .local
-            .try_get_with(full_key.clone(), async {
-                if spec.shared {
-                    if let Some(value) = self.shared_get::<T>(&full_key).await {
-                        return Ok(Entry::new(Arc::new(value), ttl));
-                    }
-                }
-                metrics::counter!("cache_loads_total", "namespace" => spec.namespace).increment(1);
-                let value = load().await?;
-                if spec.shared {
-                    self.shared_set(&full_key, &value, spec.ttl).await;
-                }
-                Ok::<_, AppError>(Entry::new(Arc::new(value), ttl))
-            })
-            .await
-            .map_err(|err: Arc<AppError>| {
-                // Every waiter shares one error: log its cause once here, and give each caller
-                // the same code and message.
-                tracing::warn!(error = ?err, key = %full_key, "cache load failed");
-                AppError::new(err.code(), err.message().to_string())
-            })?;
+        };
+        let entry = entry.map_err(|err| {
+            // Every waiter shares one error: its cause is logged once, by the leader.
+            AppError::new(err.code(), err.message().to_string())
+        })?;
         entry.value.downcast::<T>().map_err(|_| {
             AppError::internal(anyhow::anyhow!("cache key {full_key} holds another type"))
         })
+    }
+
+    /// The entry of `full_key` while fresh; a stale one is dropped (unless replaced meanwhile).
+    fn fresh(&self, full_key: &str) -> Option<Entry> {
+        let entry = self.inner.local.get(full_key)?;
+        if entry.is_fresh() {
+            return Some(entry);
+        }
+        self.inner
+            .local
+            .remove_if(full_key, |current| !current.is_fresh());
+        None
+    }
+
+    fn join_or_lead(&self, full_key: &str) -> Flight {
+        let mut flights = self
+            .inner
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = flights.get(full_key) {
+            return Flight::Wait(sender.subscribe());
+        }
+        // A leader stores its value before ending its flight: look again under the lock.
+        if let Some(entry) = self.fresh(full_key) {
+            let (sender, _) = watch::channel(Some(Ok(entry)));
+            return Flight::Wait(sender.subscribe());
+        }
+        let sender = Arc::new(watch::channel(None).0);
+        flights.insert(full_key.to_string(), sender.clone());
+        Flight::Lead(sender)
+    }
+
+    async fn load_entry<T, F, Fut>(&self, spec: &CacheSpec, full_key: &str, load: F) -> Loaded
+    where
+        T: Serialize + DeserializeOwned + Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        let ttl = self.ttl(spec);
+        if spec.shared {
+            if let Some(value) = self.shared_get::<T>(full_key).await {
+                return Ok(Entry::new(Arc::new(value), ttl));
+            }
+        }
+        metrics::counter!("cache_loads_total", "namespace" => spec.namespace).increment(1);
+        match load().await {
+            Ok(value) => {
+                if spec.shared {
+                    self.shared_set(full_key, &value, spec.ttl).await;
+                }
+                Ok(Entry::new(Arc::new(value), ttl))
+            }
+            Err(err) => {
+                tracing::warn!(error = ?err, key = %full_key, "cache load failed");
+                Err(Arc::new(err))
+            }
+        }
     }
 
     /// Forget `key` on every node (and in Redis).
@@ -184,7 +264,7 @@ impl Cache {
     }
 
     async fn invalidate_everywhere(&self, full_key: &str) {
-        self.inner.local.invalidate(full_key).await;
+        self.inner.local.remove(full_key);
         let Some(redis) = self.inner.redis.as_ref().filter(|r| r.is_healthy()) else {
             return;
         };
@@ -261,7 +341,7 @@ async fn subscribe(inner: std::sync::Weak<Inner>) {
                 if pubsub.subscribe(CHANNEL).await.is_ok() {
                     if let Some(strong) = inner.upgrade() {
                         // Events may have been missed while unsubscribed: start clean.
-                        strong.local.invalidate_all();
+                        strong.local.clear();
                         strong.bus_live.store(true, Ordering::Relaxed);
                     }
                     backoff = Duration::from_millis(100);
@@ -273,7 +353,7 @@ async fn subscribe(inner: std::sync::Weak<Inner>) {
                                 let Some(message) = message else { break };
                                 let Some(strong) = inner.upgrade() else { return };
                                 if let Ok(key) = message.get_payload::<String>() {
-                                    strong.local.invalidate(&key).await;
+                                    strong.local.remove(&key);
                                 }
                             }
                             _ = health.tick() => {
@@ -294,9 +374,47 @@ async fn subscribe(inner: std::sync::Weak<Inner>) {
         if strong.bus_live.swap(false, Ordering::Relaxed) {
             tracing::warn!("cache: invalidation channel lost; entries now live at most 1 s");
         }
-        strong.local.invalidate_all();
+        strong.local.clear();
         drop(strong);
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(2));
     }
+}
+
+/// A flight that ended without an outcome (its leader lost the loader); cannot happen in practice.
+fn abandoned() -> Loaded {
+    Err(Arc::new(AppError::internal(anyhow::anyhow!(
+        "cache load abandoned"
+    ))))
+}
+
+#[derive(Clone, Copy)]
+enum Outcome {
+    Hit,
+    Miss,
+}
+
+/// `cache_requests_total` by namespace and result. The counter handles are kept, so a hit costs
+/// an atomic add rather than a registry lookup.
+fn count(namespace: &'static str, outcome: Outcome) {
+    type Counters = RwLock<HashMap<&'static str, [metrics::Counter; 2]>>;
+    static COUNTERS: OnceLock<Counters> = OnceLock::new();
+    let counters = COUNTERS.get_or_init(Default::default);
+    let index = outcome as usize;
+    if let Some(pair) = counters
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(namespace)
+    {
+        pair[index].increment(1);
+        return;
+    }
+    let mut counters = counters.write().unwrap_or_else(PoisonError::into_inner);
+    let pair = counters.entry(namespace).or_insert_with(|| {
+        [
+            metrics::counter!("cache_requests_total", "namespace" => namespace, "result" => "hit"),
+            metrics::counter!("cache_requests_total", "namespace" => namespace, "result" => "miss"),
+        ]
+    });
+    pair[index].increment(1);
 }
