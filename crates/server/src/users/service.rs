@@ -1,5 +1,8 @@
 //! The rules about users: profile, phone number, open data, signatures, administration.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,10 +14,11 @@ use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
+use crate::store::cache::CacheSpec;
 use crate::wechat::map_error;
 
 /// A user as others see them (authors, the login answer).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserSummary {
     pub id: i64,
     pub nickname: String,
@@ -32,7 +36,7 @@ impl From<&users::Model> for UserSummary {
 }
 
 /// The caller's own profile.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Me {
     pub id: i64,
     pub nickname: String,
@@ -107,8 +111,32 @@ async fn load(state: &AppState, id: i64) -> AppResult<users::Model> {
         .ok_or_else(|| AppError::not_found("user"))
 }
 
+/// Profiles are read far more often than written (every page of the mini-program shows the
+/// caller), so they come from the cache; every write below forgets the entry on all nodes.
+const PROFILES: CacheSpec = CacheSpec {
+    namespace: "user-profile",
+    ttl: Duration::from_secs(60),
+    shared: false,
+};
+
 pub async fn me(state: &AppState, principal: &Principal) -> AppResult<Me> {
-    load(state, principal.id).await.map(Me::from)
+    let profile: Arc<Option<Me>> = state
+        .cache
+        .get_or_load(&PROFILES, &principal.id.to_string(), || async {
+            Ok(repo::find(&state.db, principal.id).await?.map(Me::from))
+        })
+        .await?;
+    let mut me = Option::as_ref(&profile)
+        .cloned()
+        .ok_or_else(|| AppError::not_found("user"))?;
+    // The guard's live role is authoritative (and as fresh as this entry).
+    me.role = principal.role;
+    Ok(me)
+}
+
+/// After any change to what [`Me`] shows.
+async fn forget_profile(state: &AppState, id: i64) {
+    state.cache.invalidate(&PROFILES, &id.to_string()).await;
 }
 
 pub async fn update_me(
@@ -137,6 +165,9 @@ pub async fn update_me(
         }
     }
     repo::update_profile(&state.db, principal.id, nickname, avatar_url, Utc::now()).await?;
+    forget_profile(state, principal.id).await;
+    // Cached feed pages show authors' names and avatars.
+    crate::community::service::latest_changed(state).await;
     me(state, principal).await
 }
 
@@ -153,6 +184,7 @@ pub async fn bind_phone(
         .await
         .map_err(map_error)?;
     repo::set_phone(&state.db, principal.id, &info.phone_number, Utc::now()).await?;
+    forget_profile(state, principal.id).await;
     Ok(PhoneView {
         phone_number: info.phone_number,
         pure_phone_number: info.pure_phone_number,
@@ -314,5 +346,6 @@ pub async fn set_role(state: &AppState, id: i64, role: Role) -> AppResult<AdminU
         return Err(AppError::not_found("user"));
     }
     state.sessions.forget_subject(SubjectKind::User, id).await;
+    forget_profile(state, id).await;
     admin_get(state, id).await
 }
