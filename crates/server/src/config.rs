@@ -114,6 +114,7 @@ pub struct RawConfig {
     pub login_rate_per_ip: u32,
     pub login_rate_per_openid: u32,
     pub login_rate_window_secs: u64,
+    pub login_async_commit: bool,
     pub jobs_concurrency: u32,
     pub public_url: Option<String>,
     pub files_store: String,
@@ -173,6 +174,7 @@ impl Default for RawConfig {
             login_rate_per_ip: 60,
             login_rate_per_openid: 10,
             login_rate_window_secs: 60,
+            login_async_commit: true,
             jobs_concurrency: 4,
             public_url: None,
             files_store: "local".into(),
@@ -313,6 +315,8 @@ pub struct Config {
     pub wechat: WechatSettings,
     pub log: LogConfig,
     pub login_limits: LoginLimits,
+    /// PostgreSQL: commit logins without waiting for the WAL flush (see docs/configuration.md).
+    pub login_async_commit: bool,
     /// Background jobs run at once on this node; 0: this node runs none (others do).
     pub jobs_concurrency: u32,
     /// Absolute base URL clients and WeChat reach this server at (file URLs, callbacks).
@@ -742,6 +746,7 @@ impl RawConfig {
             files,
             community,
             approvals,
+            login_async_commit: self.login_async_commit,
             login_limits: LoginLimits {
                 per_ip: RateLimit {
                     max: self.login_rate_per_ip,

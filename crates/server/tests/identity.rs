@@ -27,6 +27,13 @@ async fn user_count(app: &TestApp) -> u64 {
     users::Entity::find().count(&app.state.db).await.unwrap()
 }
 
+async fn session_count(app: &TestApp) -> u64 {
+    minibase::auth::model::session::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
 /// An admin-console account and its token.
 async fn admin_token(app: &TestApp, role: Role) -> String {
     let name = format!("ops-{}", role.as_str());
@@ -280,7 +287,28 @@ async fn roles_bans_and_revocation(backend: Backend, test: &str) {
     app.get_auth("/api/v1/users/me", &user_token)
         .await
         .assert_error(401, 40104);
+    let sessions_before = session_count(&app).await;
+    let row_before = users::Entity::find_by_id(user_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     login(&app, "eve:2").await.assert_error(403, 40301);
+    assert_eq!(
+        session_count(&app).await,
+        sessions_before,
+        "a refused login opens no session"
+    );
+    let row_after = users::Entity::find_by_id(user_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row_after.session_key, row_after.updated_at),
+        (row_before.session_key, row_before.updated_at),
+        "a refused login leaves the user row alone"
+    );
     app.send(post(format!("/api/v1/admin/users/{user_id}/unban"), &admin))
         .await
         .assert_ok(200);
@@ -316,7 +344,17 @@ async fn roles_bans_and_revocation(backend: Backend, test: &str) {
             .bearer_auth(token.to_string())
             .json(&json!({"role": role}))
     };
+    app.get_auth("/api/v1/users/me", &fresh)
+        .await
+        .assert_ok(200);
     app.send(set_role("moderator", &admin)).await.assert_ok(200);
+    assert_eq!(
+        app.get_auth("/api/v1/users/me", &fresh)
+            .await
+            .assert_ok(200)["role"],
+        "moderator",
+        "the cached profile follows a role change"
+    );
     app.get_auth("/api/v1/admin/users", &fresh)
         .await
         .assert_ok(200);
@@ -349,6 +387,33 @@ async fn roles_bans_and_revocation(backend: Backend, test: &str) {
     )
     .await
     .assert_error(401, 40105);
+}
+
+/// Logins commit asynchronously on PostgreSQL by default; the durable mode gives the same answers
+/// and writes the same rows, and a banned user still writes nothing.
+#[tokio::test]
+async fn durable_login_commits_write_the_same_rows() {
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, "durable_login", |raw| {
+        raw.login_async_commit = false;
+    })
+    .await
+    else {
+        return;
+    };
+    let first = login_ok(&app, "dana").await;
+    let again = login_ok(&app, "dana:2").await;
+    assert_eq!(first["user"]["id"], again["user"]["id"]);
+    assert_eq!(user_count(&app).await, 1);
+    assert_eq!(session_count(&app).await, 2);
+    let token = again["token"].as_str().unwrap();
+    app.get_auth("/api/v1/users/me", token).await.assert_ok(200);
+    let refreshed = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": first["refresh_token"]}),
+        )
+        .await;
+    refreshed.assert_ok(200);
 }
 
 on_every_backend!(

@@ -168,12 +168,8 @@ impl JwtKeys {
     /// (40103). An `alg: none` token is invalid, never accepted.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
         let header = parse_header(token)?;
-        let kid = header
-            .get("kid")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        let alg = header.get("alg").and_then(|v| v.as_str()).unwrap_or("");
-        if alg != format!("{:?}", self.algorithm) {
+        let kid = header.kid.as_deref().unwrap_or_default();
+        if header.alg.parse::<Algorithm>().ok() != Some(self.algorithm) {
             return Err(AppError::new(
                 ErrorCode::TokenInvalid,
                 "token algorithm is not accepted",
@@ -220,8 +216,17 @@ impl JwtKeys {
     }
 }
 
+/// The header fields looked at before the signature is checked.
+#[derive(Deserialize)]
+struct RawHeader {
+    #[serde(default)]
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
 /// Three base64url segments with a JSON-object header, or the token is malformed.
-fn parse_header(token: &str) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+fn parse_header(token: &str) -> Result<RawHeader, AppError> {
     let malformed = || AppError::new(ErrorCode::TokenMalformed, "token is not a well-formed JWT");
     let mut parts = token.split('.');
     let (Some(header), Some(_payload), Some(_signature), None) =
@@ -232,10 +237,7 @@ fn parse_header(token: &str) -> Result<serde_json::Map<String, serde_json::Value
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(header.trim_end_matches('='))
         .map_err(|_| malformed())?;
-    match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(serde_json::Value::Object(map)) => Ok(map),
-        _ => Err(malformed()),
-    }
+    serde_json::from_slice::<RawHeader>(&bytes).map_err(|_| malformed())
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
 
 use super::guard::LiveSubject;
@@ -49,6 +50,100 @@ pub async fn live_subject(
         }
     }
 }
+
+/// What a successful `code2session` leads to: the user (created on first login) and a new login
+/// session with its first refresh token.
+pub struct NewLogin<'a> {
+    pub openid: &'a str,
+    pub unionid: Option<&'a str>,
+    pub session_key: &'a str,
+    pub session_id: &'a str,
+    pub refresh_token_hash: &'a str,
+    pub expires_at: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    /// PostgreSQL: do not wait for the commit to reach the disk (`synchronous_commit = off` for
+    /// this transaction alone).
+    pub async_commit: bool,
+}
+
+/// Upsert the user by openid and open the session, atomically; `None` (and nothing written) when
+/// the user is banned. Login is the write every user makes, so on PostgreSQL it is one statement
+/// (data-modifying CTEs: one round trip, one commit); elsewhere a transaction of four.
+pub async fn record_login(
+    db: &DatabaseConnection,
+    login: &NewLogin<'_>,
+) -> Result<Option<users::Model>, DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        return users::Model::find_by_statement(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            RECORD_LOGIN_POSTGRES,
+            [
+                login.openid.into(),
+                login.unionid.map(str::to_string).into(),
+                login.session_key.into(),
+                login.now.into(),
+                login.session_id.into(),
+                login.expires_at.into(),
+                login.refresh_token_hash.into(),
+                Role::User.as_str().into(),
+                if login.async_commit { "off" } else { "on" }.into(),
+            ],
+        ))
+        .one(db)
+        .await;
+    }
+    let txn = db.begin().await?;
+    let user = crate::users::repo::upsert_login(
+        &txn,
+        login.openid,
+        login.unionid,
+        login.session_key,
+        login.now,
+    )
+    .await?;
+    if user.banned {
+        // Dropping the transaction rolls the session-key update back.
+        return Ok(None);
+    }
+    create_session(&txn, login.session_id, user.id, login.expires_at, login.now).await?;
+    insert_refresh_token(
+        &txn,
+        login.session_id,
+        login.refresh_token_hash,
+        login.expires_at,
+        login.now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(user))
+}
+
+/// A banned user's row is left alone (`WHERE NOT users.banned`), so `u` is empty and so are the
+/// session and token inserts that read from it. `commit_mode` sets `synchronous_commit` for this
+/// statement's own transaction; it is joined into the result so that it is evaluated.
+const RECORD_LOGIN_POSTGRES: &str = r#"
+WITH commit_mode AS (
+    SELECT set_config('synchronous_commit', $9, TRUE) AS synchronous_commit
+), u AS (
+    INSERT INTO users (openid, unionid, session_key, nickname, avatar_url, role, banned,
+                       token_version, created_at, updated_at)
+    VALUES ($1, $2, $3, '', '', $8, FALSE, 0, $4, $4)
+    ON CONFLICT (openid) DO UPDATE
+        SET session_key = EXCLUDED.session_key,
+            unionid = COALESCE(EXCLUDED.unionid, users.unionid),
+            updated_at = EXCLUDED.updated_at
+        WHERE NOT users.banned
+    RETURNING *
+), s AS (
+    INSERT INTO auth_sessions (id, user_id, revoked_at, expires_at, created_at)
+    SELECT $5, u.id, NULL, $6, $4 FROM u
+    RETURNING id
+), r AS (
+    INSERT INTO auth_refresh_tokens (session_id, token_hash, expires_at, used_at, created_at)
+    SELECT s.id, $7, $6, NULL, $4 FROM s
+)
+SELECT u.* FROM u CROSS JOIN commit_mode
+"#;
 
 /// True when the session is revoked or unknown.
 pub async fn session_revoked(db: &impl ConnectionTrait, sid: &str) -> Result<bool, DbErr> {

@@ -74,38 +74,27 @@ pub async fn login(state: &AppState, code: &str, client_ip: IpAddr) -> AppResult
         .limiter
         .hit("login-openid", &session.openid, limits.per_openid)
         .await?;
-    if let Some(existing) = users::find_by_openid(&state.db, &session.openid).await? {
-        if existing.banned {
-            return Err(AppError::new(
-                ErrorCode::UserBanned,
-                "the account is banned",
-            ));
-        }
-    }
     let now = Utc::now();
     let refresh_ttl =
         chrono::Duration::from_std(state.config.jwt.refresh_ttl).map_err(AppError::internal)?;
     let sid = uuid::Uuid::new_v4().to_string();
     let refresh_token = new_refresh_token();
-    let txn = state.db.begin().await?;
-    let user = users::upsert_login(
-        &txn,
-        &session.openid,
-        session.unionid.as_deref(),
-        &session.session_key,
+    let login = repo::NewLogin {
+        openid: &session.openid,
+        unionid: session.unionid.as_deref(),
+        session_key: &session.session_key,
+        session_id: &sid,
+        refresh_token_hash: &hash_token(&refresh_token),
+        expires_at: now + refresh_ttl,
         now,
-    )
-    .await?;
-    repo::create_session(&txn, &sid, user.id, now + refresh_ttl, now).await?;
-    repo::insert_refresh_token(
-        &txn,
-        &sid,
-        &hash_token(&refresh_token),
-        now + refresh_ttl,
-        now,
-    )
-    .await?;
-    txn.commit().await?;
+        async_commit: state.config.login_async_commit,
+    };
+    let Some(user) = repo::record_login(&state.db, &login).await? else {
+        return Err(AppError::new(
+            ErrorCode::UserBanned,
+            "the account is banned",
+        ));
+    };
     let (token, expires_in) = access_token(
         state,
         SubjectKind::User,

@@ -76,6 +76,8 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
             let options = PgConnectOptions::from_str(&config.url)
                 .with_context(|| format!("parsing database URL {shown}"))?;
             let pool = PgPoolOptions::new()
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
                 .max_connections(config.max_connections)
                 .min_connections(config.min_connections)
                 .acquire_timeout(config.acquire_timeout)
@@ -92,6 +94,8 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
                 .with_context(|| format!("parsing database URL {shown}"))?
                 .charset("utf8mb4");
             let pool = MySqlPoolOptions::new()
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
                 .max_connections(config.max_connections)
                 .min_connections(config.min_connections)
                 .acquire_timeout(config.acquire_timeout)
@@ -106,6 +110,21 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
     };
     Ok(db)
 }
+
+/// A connection that sat idle may have been closed by the server or a proxy; one that was in use
+/// a moment ago was just checked by sqlx, which pings every connection as it returns to the pool.
+/// Pinging again on every acquire (sqlx's default) would add a round trip to every query.
+async fn ping_if_idle<C: sqlx::Connection>(
+    conn: &mut C,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> Result<bool, sqlx::Error> {
+    if meta.idle_for >= IDLE_BEFORE_PING {
+        conn.ping().await?;
+    }
+    Ok(true)
+}
+
+const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Insert a row unless a unique key already holds it; true when inserted. The insert runs in a
 /// savepoint, so a duplicate leaves the caller's transaction usable (PostgreSQL aborts a
