@@ -1013,6 +1013,97 @@ async fn a_feed_page_costs_the_same_queries_whatever_its_length() {
         app.state.queries.get() - before <= 2,
         "anonymous: page and authors"
     );
+    let before = app.state.queries.get();
+    let cached = app.get("/api/v1/posts?limit=30").await;
+    assert_eq!(cached.assert_ok(200)["items"].as_array().unwrap().len(), 30);
+    assert_eq!(
+        app.state.queries.get(),
+        before,
+        "the anonymous first page comes from the cache"
+    );
+}
+
+/// The cached anonymous first page of the latest feed never shows what changed.
+#[tokio::test]
+async fn the_cached_anonymous_feed_follows_every_change() {
+    let app = TestApp::spawn_with(Backend::Sqlite, "feed_cache", configure)
+        .await
+        .unwrap();
+    let (_, alice) = login(&app, "fc-alice").await;
+    let (_, bob) = login(&app, "fc-bob").await;
+    let first_page = || async {
+        let reply = app.get("/api/v1/posts?limit=2").await;
+        reply.assert_ok(200).clone()
+    };
+    assert_eq!(first_page().await["items"], json!([]));
+
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let created = post(&app, &alice, json!({"content": format!("cached post {i}")})).await;
+        ids.push(created.assert_ok(201)["id"].as_i64().unwrap());
+        assert_eq!(
+            first_page().await["items"][0]["id"],
+            ids[i],
+            "a new post is on the first page at once"
+        );
+    }
+    let page = first_page().await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let cursor = page["next_cursor"].as_str().expect("a cursor").to_string();
+    let next = app
+        .get(&format!("/api/v1/posts?limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(next.assert_ok(200)["items"][0]["id"], ids[0]);
+    assert_eq!(next.json["data"]["next_cursor"], Value::Null);
+
+    let newest = ids[2];
+    send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/posts/{newest}/like"),
+        &bob,
+        None,
+    )
+    .await
+    .assert_ok(200);
+    assert_eq!(first_page().await["items"][0]["like_count"], 1, "likes");
+    send(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/posts/{newest}/comments"),
+        &bob,
+        Some(json!({"content": "nice"})),
+    )
+    .await
+    .assert_ok(201);
+    assert_eq!(
+        first_page().await["items"][0]["comment_count"],
+        1,
+        "comments"
+    );
+    app.send(
+        app.client
+            .patch(app.url("/api/v1/users/me"))
+            .bearer_auth(&alice)
+            .json(&json!({"nickname": "Alice Renamed"})),
+    )
+    .await
+    .assert_ok(200);
+    assert_eq!(
+        first_page().await["items"][0]["author"]["nickname"],
+        "Alice Renamed",
+        "authors' profiles"
+    );
+    send(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/posts/{newest}"),
+        &alice,
+        None,
+    )
+    .await
+    .assert_ok(200);
+    assert_eq!(first_page().await["items"][0]["id"], ids[1], "deletions");
 }
 
 #[tokio::test]

@@ -297,6 +297,7 @@ pub async fn decide(
         repo::record_action(&txn, &actor, "ban", "user", author_id, &reason, now).await?;
     }
     txn.commit().await?;
+    service::latest_changed(state).await;
     if decision.ban_author {
         crate::users::service::set_banned(state, moderator, author_id, true).await?;
     }

@@ -177,6 +177,7 @@ fn recheck_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow::Re
             .await?;
         }
         txn.commit().await?;
+        super::service::latest_changed(&state).await;
         Ok(())
     })
 }
@@ -310,5 +311,6 @@ pub async fn apply_media_result(state: &AppState, event: MediaCheckEvent) -> App
         }
     }
     txn.commit().await?;
+    super::service::latest_changed(state).await;
     Ok(())
 }

@@ -3,6 +3,8 @@
 //! what the caller liked), whatever its length.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, TransactionTrait};
@@ -19,6 +21,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::files::service::{owned_images, url, FileView};
 use crate::http::pagination::{Page, PageQuery};
 use crate::notifications::service::{notify, Notice};
+use crate::store::cache::CacheSpec;
 use crate::users::model::{self as users, Role};
 use crate::users::repo as users_repo;
 use crate::users::service::UserSummary;
@@ -40,7 +43,7 @@ pub struct ImageRef {
     pub height: i32,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PostView {
     pub id: i64,
     pub author: UserSummary,
@@ -285,6 +288,7 @@ pub async fn create_post(
         .await?;
     }
     txn.commit().await?;
+    latest_changed(state).await;
     state.jobs.wake();
     get_post(state, Some(user), id).await
 }
@@ -430,6 +434,38 @@ pub enum Feed {
     Hot,
 }
 
+/// The first page of the latest feed as anonymous readers see it (the mini-program's home page
+/// before sign-in, the most read list there is), kept in the cache and forgotten on every node
+/// whenever a post, its counters or its author's profile change (see [`latest_changed`]).
+const LATEST_FIRST_PAGE: CacheSpec = CacheSpec {
+    namespace: "feed-latest",
+    ttl: Duration::from_secs(30),
+    shared: false,
+};
+
+/// Pages of up to this many posts are served from the cached first page.
+const CACHED_FIRST_PAGE: u32 = 50;
+
+/// Call after committing any change to what the latest feed shows.
+pub async fn latest_changed(state: &AppState) {
+    state
+        .cache
+        .invalidate(&LATEST_FIRST_PAGE, "anonymous")
+        .await;
+}
+
+async fn cached_latest_first_page(state: &AppState, limit: u32) -> AppResult<Page<PostView>> {
+    let views: Arc<Vec<PostView>> = state
+        .cache
+        .get_or_load(&LATEST_FIRST_PAGE, "anonymous", || async {
+            let rows = repo::latest(&state.db, None, u64::from(CACHED_FIRST_PAGE) + 1).await?;
+            post_views(state, None, rows).await
+        })
+        .await?;
+    let rows = views.iter().take(limit as usize + 1).cloned().collect();
+    Ok(Page::from_rows(rows, limit, |p| p.id))
+}
+
 pub async fn feed(
     state: &AppState,
     viewer: Option<&Principal>,
@@ -437,6 +473,13 @@ pub async fn feed(
     page: &PageQuery,
 ) -> AppResult<Page<PostView>> {
     let limit = page.limit();
+    if viewer.is_none()
+        && matches!(feed, Feed::Latest)
+        && page.cursor.as_deref().is_none_or(str::is_empty)
+        && limit <= CACHED_FIRST_PAGE
+    {
+        return cached_latest_first_page(state, limit).await;
+    }
     let fetch = u64::from(limit) + 1;
     let rows = match &feed {
         Feed::Hot => {
@@ -543,6 +586,7 @@ pub async fn edit_post(
         safety::enqueue_recheck(&txn, "post", id).await?;
     }
     txn.commit().await?;
+    latest_changed(state).await;
     get_post(state, Some(user), id).await
 }
 
@@ -564,6 +608,7 @@ pub async fn delete_post(state: &AppState, user: &Principal, id: i64) -> AppResu
     }
     repo::set_topics(&txn, id, &[]).await?;
     txn.commit().await?;
+    latest_changed(state).await;
     Ok(())
 }
 
@@ -635,6 +680,7 @@ pub async fn set_like(
         .await?;
     }
     txn.commit().await?;
+    latest_changed(state).await;
     Ok(LikeState {
         liked,
         like_count: count,
@@ -713,6 +759,7 @@ pub async fn create_comment(
         safety::enqueue_recheck(&txn, "comment", id).await?;
     }
     txn.commit().await?;
+    latest_changed(state).await;
     state.jobs.wake();
     let comment = repo::find_comment(&state.db, id)
         .await?
@@ -797,6 +844,7 @@ pub async fn delete_comment(state: &AppState, user: &Principal, id: i64) -> AppR
     let txn = state.db.begin().await?;
     unpublish_comment(&txn, id, "deleted", Utc::now()).await?;
     txn.commit().await?;
+    latest_changed(state).await;
     Ok(())
 }
 
