@@ -236,6 +236,12 @@ fn write_run(md: &mut String, meta: &Value) -> anyhow::Result<()> {
         meta["users"], meta["posts"], meta["stock"], meta["duration_s"], meta["warmup_s"],
         meta["concurrency"]
     )?;
+    if let Some(depth) = meta["ping_pipeline"].as_u64().filter(|d| *d > 1) {
+        writeln!(
+            md,
+            "- `GET /ping` is pipelined, {depth} requests per write (as in TechEmpower's plaintext test): unpipelined, one wrk thread tops out below what the faster servers answer on their CPU, and every server then measures the same."
+        )?;
+    }
     writeln!(md, "- Versions: {}", s("versions"))?;
     if let Some(note) = meta["note"].as_str().filter(|n| !n.is_empty()) {
         writeln!(md, "\n> **Caveat.** {note}")?;
