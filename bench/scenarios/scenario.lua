@@ -58,7 +58,11 @@ function init(args)
   elseif scenario == "post" then
     prepared = read_tokens()
   end
-  counter = id * 1000000000
+  -- Distinct across runs too (warm-up, then each connection count): posts must not repeat a
+  -- text (Minibase refuses a user's duplicate within its window) and login codes must be new.
+  -- A run starts at least a second after the last began and sends far fewer than 100,000
+  -- requests a second; the counter stays below 10^14, which Lua prints in full.
+  counter = id * 10000000000 + (os.time() % 10000) * 100000
   ok2xx, conflict409 = 0, 0
 end
 

@@ -28,7 +28,7 @@ pub async fn request_context(
     req: Request,
     next: Next,
 ) -> Response {
-    let id = request_id::from_header(req.headers().get(request_id::HEADER))
+    let id = request_id::from_header(req.headers().get(&request_id::HEADER))
         .unwrap_or_else(request_id::generate);
     let method = req.method().clone();
     let matched = req.extensions().get::<MatchedPath>().cloned();
@@ -78,7 +78,9 @@ pub async fn request_context(
     });
     observability::record_request(&method, route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(request_id::HEADER, value);
+        response
+            .headers_mut()
+            .insert(request_id::HEADER.clone(), value);
     }
     response
 }

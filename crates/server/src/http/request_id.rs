@@ -4,9 +4,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use axum::http::HeaderValue;
+use axum::http::{HeaderName, HeaderValue};
 
-pub const HEADER: &str = "x-request-id";
+/// `X-Request-Id`, as a ready header name (parsing a `&str` name costs on every use).
+pub static HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 tokio::task_local! {
     static CURRENT: Arc<str>;

@@ -121,7 +121,7 @@ fn pong(request: &Request<Incoming>) -> Response<Either<Full<Bytes>, Body>> {
         .increment(1);
     let id = request
         .headers()
-        .get(request_id::HEADER)
+        .get(&request_id::HEADER)
         .filter(|value| request_id::is_acceptable(value))
         .cloned()
         .unwrap_or_else(request_id::generate_header);
@@ -131,6 +131,6 @@ fn pong(request: &Request<Incoming>) -> Response<Either<Full<Bytes>, Body>> {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    headers.insert(request_id::HEADER, id);
+    headers.insert(request_id::HEADER.clone(), id);
     response
 }
