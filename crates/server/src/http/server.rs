@@ -116,6 +116,7 @@ fn pong(request: &Request<Incoming>) -> Response<Either<Full<Bytes>, Body>> {
     static PINGS: OnceLock<metrics::Counter> = OnceLock::new();
     PINGS
         .get_or_init(|| {
+            crate::observability::metrics_handle();
             metrics::counter!("http_requests_total", "method" => "GET", "route" => "/ping", "status" => "200")
         })
         .increment(1);

@@ -399,7 +399,11 @@ enum Outcome {
 fn count(namespace: &'static str, outcome: Outcome) {
     type Counters = RwLock<HashMap<&'static str, [metrics::Counter; 2]>>;
     static COUNTERS: OnceLock<Counters> = OnceLock::new();
-    let counters = COUNTERS.get_or_init(Default::default);
+    let counters = COUNTERS.get_or_init(|| {
+        // Handles taken before the recorder exists would count nowhere, for good.
+        crate::observability::metrics_handle();
+        Default::default()
+    });
     let index = outcome as usize;
     if let Some(pair) = counters
         .read()
