@@ -74,7 +74,7 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
 /// once a route has been seen (this runs on every request).
 pub fn record_request(method: &Method, route: &str, status: StatusCode, elapsed: Duration) {
     let method = method_label(method);
-    let route = route_label(route);
+    let route = intern(route);
     let status = status_label(status);
     metrics::counter!("http_requests_total", "method" => method, "route" => route, "status" => status)
         .increment(1);
@@ -95,12 +95,8 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// Route templates (`/api/v1/posts/{id}`) are interned: the set is fixed by the router
-/// (unmatched paths share one label), so what is leaked is bounded.
-fn route_label(route: &str) -> &'static str {
-    intern(route)
-}
-
+/// Labels are interned: route templates are fixed by the router (unmatched paths share one
+/// label) and status codes are few, so what is leaked is bounded.
 fn intern(label: &str) -> &'static str {
     static LABELS: OnceLock<RwLock<HashSet<&'static str>>> = OnceLock::new();
     let labels = LABELS.get_or_init(Default::default);

@@ -85,6 +85,8 @@ struct Inner {
 
 /// What a caller that missed does: wait for the load in progress, or run it.
 enum Flight {
+    /// A leader stored the value between this caller's miss and its look at the flights.
+    Ready(Entry),
     Wait(watch::Receiver<Option<Loaded>>),
     Lead(Arc<watch::Sender<Option<Loaded>>>),
 }
@@ -160,6 +162,7 @@ impl Cache {
         let mut load = Some(load);
         let entry = loop {
             match self.join_or_lead(&full_key) {
+                Flight::Ready(entry) => break Ok(entry),
                 Flight::Wait(mut waiting) => {
                     match waiting.wait_for(Option::is_some).await {
                         Ok(outcome) => break outcome.clone().unwrap_or_else(abandoned),
@@ -217,8 +220,7 @@ impl Cache {
         }
         // A leader stores its value before ending its flight: look again under the lock.
         if let Some(entry) = self.fresh(full_key) {
-            let (sender, _) = watch::channel(Some(Ok(entry)));
-            return Flight::Wait(sender.subscribe());
+            return Flight::Ready(entry);
         }
         let sender = Arc::new(watch::channel(None).0);
         flights.insert(full_key.to_string(), sender.clone());
