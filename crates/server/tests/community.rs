@@ -1159,3 +1159,68 @@ async fn when_wechat_is_unreachable_the_fallback_policy_decides() {
         );
     }
 }
+
+#[tokio::test]
+async fn two_nodes_sharing_redis_refuse_one_duplicate_and_count_one_limit() {
+    let test = "two_nodes_sharing_redis_refuse_one_duplicate_and_count_one_limit";
+    let Some(redis_url) = common::redis_url(test) else {
+        return;
+    };
+    let Some(db) = common::TestDatabase::create(Backend::Postgres, test).await else {
+        return;
+    };
+    let db = std::sync::Arc::new(db);
+    let node = |db: std::sync::Arc<common::TestDatabase>| {
+        let mut raw = common::test_config(&db.url);
+        raw.redis_url = Some(redis_url.clone());
+        raw.posts_per_minute = 3;
+        TestApp::start(raw, Backend::Postgres, Some(db), |routes| routes)
+    };
+    let a = node(db.clone()).await;
+    let b = node(db.clone()).await;
+    let (user, token_a) = login(&a, "shared-poster").await;
+    let (same_user, token_b) = login(&b, "shared-poster").await;
+    assert_eq!(user, same_user);
+    // A fresh database starts its ids at 1: clear this user's counters from earlier runs.
+    let mut redis = a.state.redis.as_ref().unwrap().conn();
+    let stale: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("mb:rl:posts:{user}:*"))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    for key in stale {
+        let _: () = redis::cmd("DEL")
+            .arg(key)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+    }
+
+    let text = format!("said once, on either node {}", uuid::Uuid::new_v4());
+    post(&a, &token_a, json!({ "content": text }))
+        .await
+        .assert_ok(201);
+    post(&b, &token_b, json!({ "content": text.to_uppercase() }))
+        .await
+        .assert_error(409, 40950);
+    // Three hits so far across the two nodes; the limit is three a minute.
+    post(
+        &b,
+        &token_b,
+        json!({ "content": format!("another {text}") }),
+    )
+    .await
+    .assert_ok(201);
+    post(
+        &a,
+        &token_a,
+        json!({ "content": format!("a third {text}") }),
+    )
+    .await
+    .assert_error(429, 42900);
+    assert_eq!(
+        a.state.limiter.local_counters() + b.state.limiter.local_counters(),
+        0,
+        "with Redis up, nothing is counted on the nodes"
+    );
+}
