@@ -164,7 +164,7 @@ impl ErrorCode {
             Self::InvalidCredentials => "Wrong username or password.",
             Self::RefreshTokenInvalid => "The refresh token is unknown, expired or revoked.",
             Self::RefreshTokenReused => {
-                "A spent refresh token was presented again; its whole family is revoked."
+                "A spent refresh token was presented again; its whole session is revoked."
             }
             Self::Forbidden => "The caller lacks the role or ownership needed.",
             Self::UserBanned => "The account is banned.",

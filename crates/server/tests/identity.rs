@@ -211,6 +211,27 @@ async fn refresh_rotates_and_reuse_revokes(backend: Backend, test: &str) {
         .await
         .assert_ok(200);
     refresh("not-a-real-token").await.assert_error(401, 40106);
+    refresh("no-such-session.secret")
+        .await
+        .assert_error(401, 40106);
+
+    // The token names its session: another secret presented for that session is taken for a
+    // spent token, and the session ends.
+    let third = login_ok(&app, "bob:3").await;
+    let third_token = third["refresh_token"].as_str().unwrap();
+    let (sid, _) = third_token.split_once('.').unwrap();
+    refresh(&format!("{sid}.forged"))
+        .await
+        .assert_error(401, 40107);
+    refresh(third_token).await.assert_error(401, 40106);
+
+    // Two uses of one token at once: exactly one gets the new pair; the other ends the session.
+    let fourth = login_ok(&app, "bob:4").await;
+    let fourth_token = fourth["refresh_token"].as_str().unwrap();
+    let (a, b) = tokio::join!(refresh(fourth_token), refresh(fourth_token));
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 401], "one winner: {} / {}", a.text, b.text);
 }
 
 async fn logout_ends_the_session(backend: Backend, test: &str) {

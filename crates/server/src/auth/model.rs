@@ -1,42 +1,21 @@
-//! Tables of the auth feature: login sessions, their rotating refresh tokens, admin accounts.
+//! Tables of the auth feature: login sessions (each with its current refresh token), admin
+//! accounts.
 
 pub mod session {
     use sea_orm::entity::prelude::*;
 
     /// One login on one device; refresh tokens rotate within it. Revoking it ends the device's
-    /// access and refresh tokens.
+    /// access and refresh tokens. `refresh_token_hash` is the SHA-256 of the one refresh token
+    /// that is live; every earlier one of the session is spent.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "auth_sessions")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: String,
         pub user_id: i64,
+        pub refresh_token_hash: Option<String>,
         pub revoked_at: Option<DateTimeUtc>,
         pub expires_at: DateTimeUtc,
-        pub created_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub mod refresh_token {
-    use sea_orm::entity::prelude::*;
-
-    /// A refresh token, stored as its SHA-256 only. `used_at` marks a rotated (spent) token:
-    /// presenting it again is theft or a replay, and revokes the session.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "auth_refresh_tokens")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        pub session_id: String,
-        #[sea_orm(unique)]
-        pub token_hash: String,
-        pub expires_at: DateTimeUtc,
-        pub used_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
     }
 

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::guard::LiveSubject;
 use super::jwt::SubjectKind;
-use super::model::{admin_account, refresh_token, session};
+use super::model::{admin_account, session};
 use crate::users::model::{self as users, Role};
 
 pub async fn live_subject(
@@ -105,10 +105,10 @@ pub async fn record_login(
         // Dropping the transaction rolls the session-key update back.
         return Ok(None);
     }
-    create_session(&txn, login.session_id, user.id, login.expires_at, login.now).await?;
-    insert_refresh_token(
+    create_session(
         &txn,
         login.session_id,
+        user.id,
         login.refresh_token_hash,
         login.expires_at,
         login.now,
@@ -118,8 +118,8 @@ pub async fn record_login(
     Ok(Some(user))
 }
 
-/// A banned user's row is left alone (`WHERE NOT users.banned`), so `u` is empty and so are the
-/// session and token inserts that read from it. `commit_mode` sets `synchronous_commit` for this
+/// A banned user's row is left alone (`WHERE NOT users.banned`), so `u` is empty and so is the
+/// session insert that reads from it. `commit_mode` sets `synchronous_commit` for this
 /// statement's own transaction; it is joined into the result so that it is evaluated.
 const RECORD_LOGIN_POSTGRES: &str = r#"
 WITH commit_mode AS (
@@ -135,12 +135,8 @@ WITH commit_mode AS (
         WHERE NOT users.banned
     RETURNING *
 ), s AS (
-    INSERT INTO auth_sessions (id, user_id, revoked_at, expires_at, created_at)
-    SELECT $5, u.id, NULL, $6, $4 FROM u
-    RETURNING id
-), r AS (
-    INSERT INTO auth_refresh_tokens (session_id, token_hash, expires_at, used_at, created_at)
-    SELECT s.id, $7, $6, NULL, $4 FROM s
+    INSERT INTO auth_sessions (id, user_id, refresh_token_hash, revoked_at, expires_at, created_at)
+    SELECT $5, u.id, $7, NULL, $6, $4 FROM u
 )
 SELECT u.* FROM u CROSS JOIN commit_mode
 "#;
@@ -155,12 +151,14 @@ pub async fn create_session(
     db: &impl ConnectionTrait,
     sid: &str,
     user_id: i64,
+    refresh_token_hash: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     session::Entity::insert(session::ActiveModel {
         id: Set(sid.to_string()),
         user_id: Set(user_id),
+        refresh_token_hash: Set(Some(refresh_token_hash.to_string())),
         revoked_at: Set(None),
         expires_at: Set(expires_at),
         created_at: Set(now),
@@ -192,46 +190,20 @@ pub async fn revoke_session(
     Ok(result.rows_affected > 0)
 }
 
-pub async fn insert_refresh_token(
+/// Replace the session's live refresh token `spent` with `next`; false when it was not live
+/// (someone rotated it first, or the session was revoked meanwhile). The condition decides a
+/// race between two uses of one token: only one of them can win.
+pub async fn rotate_refresh_token(
     db: &impl ConnectionTrait,
-    session_id: &str,
-    token_hash: &str,
-    expires_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    refresh_token::Entity::insert(refresh_token::ActiveModel {
-        session_id: Set(session_id.to_string()),
-        token_hash: Set(token_hash.to_string()),
-        expires_at: Set(expires_at),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await
-    .map(|_| ())
-}
-
-pub async fn find_refresh_token(
-    db: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<refresh_token::Model>, DbErr> {
-    refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(token_hash))
-        .one(db)
-        .await
-}
-
-/// Spend a refresh token; false when someone spent it first (a replay or a race).
-pub async fn spend_refresh_token(
-    db: &impl ConnectionTrait,
-    id: i64,
-    now: DateTime<Utc>,
+    sid: &str,
+    spent: &str,
+    next: &str,
 ) -> Result<bool, DbErr> {
-    let result = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
-        .filter(refresh_token::Column::Id.eq(id))
-        .filter(refresh_token::Column::UsedAt.is_null())
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RefreshTokenHash, Expr::value(next))
+        .filter(session::Column::Id.eq(sid))
+        .filter(session::Column::RefreshTokenHash.eq(spent))
+        .filter(session::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

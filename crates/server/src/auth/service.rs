@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Utc;
 use rand::RngCore;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -77,8 +77,10 @@ pub async fn login(state: &AppState, code: &str, client_ip: IpAddr) -> AppResult
     let now = Utc::now();
     let refresh_ttl =
         chrono::Duration::from_std(state.config.jwt.refresh_ttl).map_err(AppError::internal)?;
-    let sid = uuid::Uuid::new_v4().to_string();
-    let refresh_token = new_refresh_token();
+    // Time-ordered, so new sessions append to the end of the key's index instead of landing on
+    // a random page of it; its 74 random bits still make it unguessable.
+    let sid = uuid::Uuid::now_v7().to_string();
+    let refresh_token = new_refresh_token(&sid);
     let login = repo::NewLogin {
         openid: &session.openid,
         unionid: session.unionid.as_deref(),
@@ -117,16 +119,19 @@ pub async fn login(state: &AppState, code: &str, client_ip: IpAddr) -> AppResult
 pub async fn refresh(state: &AppState, presented: &str) -> AppResult<TokenPair> {
     let invalid = || AppError::new(ErrorCode::RefreshTokenInvalid, "refresh token is not valid");
     let now = Utc::now();
-    let Some(token) = repo::find_refresh_token(&state.db, &hash_token(presented)).await? else {
+    let Some((sid, _)) = presented.split_once('.') else {
         return Err(invalid());
     };
-    let Some(session) = repo::find_session(&state.db, &token.session_id).await? else {
+    let Some(session) = repo::find_session(&state.db, sid).await? else {
         return Err(invalid());
     };
-    if session.revoked_at.is_some() || token.expires_at <= now || session.expires_at <= now {
+    if session.revoked_at.is_some() || session.expires_at <= now {
         return Err(invalid());
     }
-    if token.used_at.is_some() {
+    let presented_hash = hash_token(presented);
+    // A token that names this session but is not its live one was spent earlier: the tokens
+    // are 256 random bits, so it cannot have been guessed.
+    if session.refresh_token_hash.as_deref() != Some(presented_hash.as_str()) {
         return Err(revoke_on_reuse(state, &session.id).await);
     }
     let user = users::find(&state.db, session.user_id)
@@ -138,25 +143,13 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<TokenPair> 
             "the account is banned",
         ));
     }
-    let refresh_ttl =
-        chrono::Duration::from_std(state.config.jwt.refresh_ttl).map_err(AppError::internal)?;
-    let next = new_refresh_token();
-    // The conditional spend comes first: it takes the write lock (SQLite) and decides a race
-    // between two uses of the same token, of which only one may win.
-    let txn = state.db.begin().await?;
-    if !repo::spend_refresh_token(&txn, token.id, now).await? {
-        drop(txn);
+    let next = new_refresh_token(&session.id);
+    if !repo::rotate_refresh_token(&state.db, &session.id, &presented_hash, &hash_token(&next))
+        .await?
+    {
+        // Another use of the same token won the race: this one is the replay.
         return Err(revoke_on_reuse(state, &session.id).await);
     }
-    repo::insert_refresh_token(
-        &txn,
-        &session.id,
-        &hash_token(&next),
-        now + refresh_ttl,
-        now,
-    )
-    .await?;
-    txn.commit().await?;
     let (token, expires_in) = access_token(
         state,
         SubjectKind::User,
@@ -313,10 +306,12 @@ fn access_token(
     Ok((token, ttl.as_secs()))
 }
 
-fn new_refresh_token() -> String {
+/// `<session id>.<256 random bits>`: the token names its session, so a refresh finds the
+/// session by its key and any other token presented for it is known to be a spent one.
+fn new_refresh_token(sid: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    format!("{sid}.{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Refresh tokens are 256 random bits, so a plain SHA-256 is enough to store them safely.

@@ -89,54 +89,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(AuthRefreshTokens::Table)
-                    .if_not_exists()
-                    .col(id_column(AuthRefreshTokens::Id))
-                    .col(
-                        ColumnDef::new(AuthRefreshTokens::SessionId)
-                            .string_len(36)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(AuthRefreshTokens::TokenHash)
-                            .string_len(64)
-                            .not_null(),
-                    )
-                    .col(utc_timestamp(backend, AuthRefreshTokens::ExpiresAt))
-                    .col(utc_timestamp_null(backend, AuthRefreshTokens::UsedAt))
-                    .col(utc_timestamp(backend, AuthRefreshTokens::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_auth_refresh_tokens_session")
-                            .from(AuthRefreshTokens::Table, AuthRefreshTokens::SessionId)
-                            .to(AuthSessions::Table, AuthSessions::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ux_auth_refresh_tokens_hash")
-                    .table(AuthRefreshTokens::Table)
-                    .col(AuthRefreshTokens::TokenHash)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_auth_refresh_tokens_session")
-                    .table(AuthRefreshTokens::Table)
-                    .col(AuthRefreshTokens::SessionId)
-                    .to_owned(),
-            )
-            .await?;
+        create_refresh_tokens(manager).await?;
         manager
             .create_table(
                 Table::create()
@@ -200,4 +153,58 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// The table of refresh tokens this migration made; a later migration moved the current token
+/// onto the session and dropped it, and brings it back when undone.
+pub(super) async fn create_refresh_tokens(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    manager
+        .create_table(
+            Table::create()
+                .table(AuthRefreshTokens::Table)
+                .if_not_exists()
+                .col(id_column(AuthRefreshTokens::Id))
+                .col(
+                    ColumnDef::new(AuthRefreshTokens::SessionId)
+                        .string_len(36)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(AuthRefreshTokens::TokenHash)
+                        .string_len(64)
+                        .not_null(),
+                )
+                .col(utc_timestamp(backend, AuthRefreshTokens::ExpiresAt))
+                .col(utc_timestamp_null(backend, AuthRefreshTokens::UsedAt))
+                .col(utc_timestamp(backend, AuthRefreshTokens::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_auth_refresh_tokens_session")
+                        .from(AuthRefreshTokens::Table, AuthRefreshTokens::SessionId)
+                        .to(AuthSessions::Table, AuthSessions::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("ux_auth_refresh_tokens_hash")
+                .table(AuthRefreshTokens::Table)
+                .col(AuthRefreshTokens::TokenHash)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            Index::create()
+                .name("ix_auth_refresh_tokens_session")
+                .table(AuthRefreshTokens::Table)
+                .col(AuthRefreshTokens::SessionId)
+                .to_owned(),
+        )
+        .await
 }

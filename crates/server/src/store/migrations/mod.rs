@@ -13,6 +13,7 @@ mod m20261121_000005_notifications;
 mod m20261121_000010_community;
 mod m20261121_000100_flash_sale;
 mod m20261121_000200_approvals;
+mod m20261121_000300_refresh_on_session;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000010_community::Migration),
             Box::new(m20261121_000200_approvals::Migration),
             Box::new(m20261121_000100_flash_sale::Migration),
+            Box::new(m20261121_000300_refresh_on_session::Migration),
         ]
     }
 }
