@@ -6,6 +6,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderValue, Method, Request, Response};
 use axum::Router;
 use bytes::Bytes;
+use futures::future::{self, Ready};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -53,8 +55,7 @@ pub async fn serve_http1(listener: TcpListener, app: Router, shutdown: impl Futu
             tracing::debug!(error = %err, "cannot set TCP_NODELAY");
         }
         let app = app.clone();
-        let service =
-            hyper::service::service_fn(move |request| dispatch(app.clone(), peer, request));
+        let service = hyper::service::service_fn(move |request| dispatch(&app, peer, request));
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(err) = connection.await {
@@ -85,20 +86,27 @@ async fn accept_error(err: std::io::Error) {
 /// `X-Request-Id`, as every answer does, and is counted in `http_requests_total`; it is not
 /// written to the access log. Requests from browsers (with `Origin`) go through the
 /// router so that CORS applies.
-async fn dispatch(
-    app: Router,
+///
+/// The routed future is boxed: it is large, and hyper moves each request's future into its
+/// connection's slot, so an unboxed one would cost every `/ping` a copy of it.
+fn dispatch(
+    app: &Router,
     peer: SocketAddr,
     request: Request<Incoming>,
-) -> Result<Response<Either<Full<Bytes>, Body>>, Infallible> {
+) -> future::Either<Ready<Answer>, Pin<Box<dyn Future<Output = Answer> + Send>>> {
     if request.method() == Method::GET
         && request.uri().path() == "/ping"
         && !request.headers().contains_key(header::ORIGIN)
     {
-        return Ok(pong(&request));
+        return future::Either::Left(future::ready(Ok(pong(&request))));
     }
-    let response = route(app, peer, request).await;
-    Ok(response.map(Either::Right))
+    let app = app.clone();
+    future::Either::Right(Box::pin(async move {
+        Ok(route(app, peer, request).await.map(Either::Right))
+    }))
 }
+
+type Answer = Result<Response<Either<Full<Bytes>, Body>>, Infallible>;
 
 async fn route(app: Router, peer: SocketAddr, mut request: Request<Incoming>) -> Response<Body> {
     request.extensions_mut().insert(ConnectInfo(peer));
