@@ -223,9 +223,13 @@ fn write_run(md: &mut String, meta: &Value) -> anyhow::Result<()> {
         meta["machine"]["memory"].as_str().unwrap_or("?"),
         meta["machine"]["kernel"].as_str().unwrap_or("?")
     )?;
+    let db_cpu = match meta["db_cpu"].as_str() {
+        None | Some("any") => "unpinned".to_string(),
+        Some(cpu) => format!("on CPU {cpu}"),
+    };
     writeln!(
         md,
-        "- Each server pinned to CPU {}, the load generator (wrk, 1 thread) and the mock WeChat to CPU {}; PostgreSQL {} unpinned.",
+        "- Each server pinned to CPU {}, the load generator (wrk, 1 thread) and the mock WeChat to CPU {}; PostgreSQL {} {db_cpu}.",
         s("server_cpu"),
         s("load_cpu"),
         s("postgres")
