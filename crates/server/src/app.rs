@@ -128,7 +128,25 @@ pub fn router(state: AppState) -> Router {
 /// Every route, plus the spec at `/openapi.json` and its UI at `/docs`, without middleware.
 pub fn routes() -> Router<AppState> {
     let (routes, api) = api_router().split_for_parts();
-    routes.merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+    // Served as the JSON made once here: the document itself, maps of maps, would stay in memory
+    // for the life of the node at several times the size of its 160 KB of JSON.
+    let spec = match serde_json::to_vec(&api) {
+        Ok(json) => Ok(bytes::Bytes::from(json)),
+        Err(err) => Err(format!("the OpenAPI document does not serialize: {err}")),
+    };
+    drop(api);
+    let openapi_json = move || {
+        let spec = spec.clone();
+        async move {
+            match spec {
+                Ok(json) => Ok(([(header::CONTENT_TYPE, "application/json")], json)),
+                Err(message) => Err(AppError::internal(anyhow::anyhow!(message))),
+            }
+        }
+    };
+    routes
+        .route("/openapi.json", axum::routing::get(openapi_json))
+        .merge(SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
 }
 
 /// Wrap routes in the middleware stack every request goes through. Public so that tests can
