@@ -10,8 +10,10 @@
 //! Loads are single-flight per node: a cold key under load costs one database read per node.
 
 use std::any::Any;
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -75,12 +77,24 @@ struct Inner {
     /// quick_cache rather than moka: a read is a sharded hash lookup (~0.1 µs against ~1 µs),
     /// and an entry costs a fraction of the memory. Every authenticated request reads two or
     /// three entries, so this is on the hot path of the whole API (docs/benchmarks.md).
-    local: quick_cache::sync::Cache<String, Entry>,
+    /// Keyed by a 128-bit digest of the full key ([`Inner::local_key`]), not the key itself:
+    /// no allocation per entry. Three entries per signed-in user add up (docs/benchmarks.md).
+    local: quick_cache::sync::Cache<u128, Entry>,
+    /// Two independently seeded SipHash keys, chosen at random per process: nobody can aim two
+    /// keys at one digest, and by chance it takes about 2^64 keys.
+    key_hashers: [RandomState; 2],
     /// Loads in progress, by key: later callers wait for the first one's outcome.
     flights: Mutex<HashMap<String, Arc<watch::Sender<Option<Loaded>>>>>,
     redis: Option<Redis>,
     /// True while this node is subscribed to the invalidation channel.
     bus_live: AtomicBool,
+}
+
+impl Inner {
+    fn local_key(&self, full_key: &str) -> u128 {
+        let [high, low] = &self.key_hashers;
+        (u128::from(high.hash_one(full_key)) << 64) | u128::from(low.hash_one(full_key))
+    }
 }
 
 /// What a caller that missed does: wait for the load in progress, or run it.
@@ -112,6 +126,7 @@ impl Cache {
     pub fn new(redis: Option<Redis>) -> Self {
         let inner = Arc::new(Inner {
             local: quick_cache::sync::Cache::new(CAPACITY),
+            key_hashers: [RandomState::new(), RandomState::new()],
             flights: Mutex::new(HashMap::new()),
             redis,
             bus_live: AtomicBool::new(false),
@@ -152,7 +167,8 @@ impl Cache {
         Fut: Future<Output = Result<T, AppError>>,
     {
         let full_key = format!("{}:{key}", spec.namespace);
-        if let Some(entry) = self.fresh(&full_key) {
+        let local_key = self.inner.local_key(&full_key);
+        if let Some(entry) = self.fresh(local_key) {
             if let Ok(value) = entry.value.downcast::<T>() {
                 count(spec.namespace, Outcome::Hit);
                 return Ok(value);
@@ -161,7 +177,7 @@ impl Cache {
         count(spec.namespace, Outcome::Miss);
         let mut load = Some(load);
         let entry = loop {
-            match self.join_or_lead(&full_key) {
+            match self.join_or_lead(&full_key, local_key) {
                 Flight::Ready(entry) => break Ok(entry),
                 Flight::Wait(mut waiting) => {
                     match waiting.wait_for(Option::is_some).await {
@@ -181,7 +197,7 @@ impl Cache {
                     let outcome = self.load_entry(spec, &full_key, load).await;
                     if let Ok(entry) = &outcome {
                         // Before the flight ends, so a caller arriving now finds the value.
-                        self.inner.local.insert(full_key.clone(), entry.clone());
+                        self.inner.local.insert(local_key, entry.clone());
                     }
                     sender.send_replace(Some(outcome.clone()));
                     break outcome;
@@ -197,19 +213,19 @@ impl Cache {
         })
     }
 
-    /// The entry of `full_key` while fresh; a stale one is dropped (unless replaced meanwhile).
-    fn fresh(&self, full_key: &str) -> Option<Entry> {
-        let entry = self.inner.local.get(full_key)?;
+    /// The entry of `local_key` while fresh; a stale one is dropped (unless replaced meanwhile).
+    fn fresh(&self, local_key: u128) -> Option<Entry> {
+        let entry = self.inner.local.get(&local_key)?;
         if entry.is_fresh() {
             return Some(entry);
         }
         self.inner
             .local
-            .remove_if(full_key, |current| !current.is_fresh());
+            .remove_if(&local_key, |current| !current.is_fresh());
         None
     }
 
-    fn join_or_lead(&self, full_key: &str) -> Flight {
+    fn join_or_lead(&self, full_key: &str, local_key: u128) -> Flight {
         let mut flights = self
             .inner
             .flights
@@ -219,7 +235,7 @@ impl Cache {
             return Flight::Wait(sender.subscribe());
         }
         // A leader stores its value before ending its flight: look again under the lock.
-        if let Some(entry) = self.fresh(full_key) {
+        if let Some(entry) = self.fresh(local_key) {
             return Flight::Ready(entry);
         }
         let sender = Arc::new(watch::channel(None).0);
@@ -266,7 +282,7 @@ impl Cache {
     }
 
     async fn invalidate_everywhere(&self, full_key: &str) {
-        self.inner.local.remove(full_key);
+        self.inner.local.remove(&self.inner.local_key(full_key));
         let Some(redis) = self.inner.redis.as_ref().filter(|r| r.is_healthy()) else {
             return;
         };
@@ -355,7 +371,7 @@ async fn subscribe(inner: std::sync::Weak<Inner>) {
                                 let Some(message) = message else { break };
                                 let Some(strong) = inner.upgrade() else { return };
                                 if let Ok(key) = message.get_payload::<String>() {
-                                    strong.local.remove(&key);
+                                    strong.local.remove(&strong.local_key(&key));
                                 }
                             }
                             _ = health.tick() => {
