@@ -7,6 +7,8 @@
 # more columns (status, counters) gets them copied from its own real row.
 
 PSQL_BASE=${PSQL_BASE:-postgres://postgres@127.0.0.1:5432}
+# Every server signs with it, and the seeded tokens (target/bench-work/<server>.tokens) carry it.
+JWT_SECRET=bench-jwt-secret-that-is-long-enough-0123456789
 
 # psql on one database, quiet, unaligned, stop on error.
 q() { local db=$1; shift; PGOPTIONS='-c client_min_messages=warning' psql "$PSQL_BASE/$db" -X -q -At -v ON_ERROR_STOP=1 "$@"; }

@@ -5,6 +5,17 @@
 MINIBASE_ADMIN_USER=bench-admin
 MINIBASE_ADMIN_PASSWORD=bench-admin-password-0123456789
 
+# The environment Minibase is measured with, as NAME=value words. Per-client limits are off: the
+# peers have none, and 10,000 users behind one load generator's address would trip them.
+minibase_env() { # PORT DATABASE_URL MOCK_URL
+  echo MINIBASE_LISTEN=127.0.0.1:$1 MINIBASE_DATABASE_URL=$2 \
+    MINIBASE_DATABASE_MAX_CONNECTIONS=10 MINIBASE_JWT_SECRET=$JWT_SECRET \
+    MINIBASE_WECHAT_APPID=wx-mock-appid MINIBASE_WECHAT_SECRET=mock-secret \
+    MINIBASE_WECHAT_API_BASE=$3 MINIBASE_LOG_LEVEL=warn \
+    MINIBASE_LOGIN_RATE_PER_IP=0 MINIBASE_LOGIN_RATE_PER_OPENID=0 MINIBASE_POSTS_PER_MINUTE=0 \
+    MINIBASE_FLASH_SALE_ORDER_RATE_PER_USER=0 MINIBASE_FLASH_SALE_ORDER_RATE_PER_IP=0
+}
+
 minibase_schema() { # DB
   "$MINIBASE_BIN" migrate >/dev/null
   printf '%s\n' "$MINIBASE_ADMIN_PASSWORD" |
