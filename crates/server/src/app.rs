@@ -115,11 +115,6 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::flash_sale::routes())
 }
 
-/// The whole OpenAPI document, as served at `/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
-}
-
 /// The router with every route and the shared middleware stack.
 pub fn router(state: AppState) -> Router {
     with_middleware(routes(), state)
