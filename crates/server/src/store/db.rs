@@ -112,8 +112,10 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
 }
 
 /// A connection that sat idle may have been closed by the server or a proxy; one that was in use
-/// a moment ago was just checked by sqlx, which pings every connection as it returns to the pool.
-/// Pinging again on every acquire (sqlx's default) would add a round trip to every query.
+/// a moment ago was just checked: by its own last exchange, or by the ping sqlx makes as it
+/// returns to the pool when that exchange did not end cleanly (on PostgreSQL only then: see
+/// vendor/README.md). Pinging again on every acquire (sqlx's default) would add a round trip to
+/// every query.
 async fn ping_if_idle<C: sqlx::Connection>(
     conn: &mut C,
     meta: sqlx::pool::PoolConnectionMetadata,
