@@ -46,6 +46,13 @@ async fn pool_through_proxy(test: &str) -> Option<(TestDatabase, TcpProxy, Db)> 
     Some((database, proxy, db))
 }
 
+/// A session of its own on the test database, not through the proxy or the pool.
+async fn other_session(database: &TestDatabase) -> sqlx::PgConnection {
+    sqlx::PgConnection::connect(&database.url)
+        .await
+        .expect("connect directly")
+}
+
 async fn select_one(db: &Db) -> Result<(), DbErr> {
     db.query_one(Statement::from_string(
         sea_orm::DatabaseBackend::Postgres,
@@ -146,9 +153,7 @@ async fn postgres_a_dropped_transaction_is_rolled_back_on_release() {
         shown(&types)
     );
     // Seen from another session: nothing is left open, and nothing was kept.
-    let mut other = sqlx::PgConnection::connect(&database.url)
-        .await
-        .expect("connect");
+    let mut other = other_session(&database).await;
     let open: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_stat_activity
          WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
@@ -173,9 +178,7 @@ async fn postgres_a_connection_the_server_closed_is_replaced() {
     };
     select_one(&db).await.expect("SELECT 1");
     settle().await;
-    let mut other = sqlx::PgConnection::connect(&database.url)
-        .await
-        .expect("connect");
+    let mut other = other_session(&database).await;
     let pids: Vec<i32> = sqlx::query_scalar(
         "SELECT pid FROM pg_stat_activity
          WHERE datname = current_database() AND pid <> pg_backend_pid()",
