@@ -104,6 +104,7 @@ pub struct RawConfig {
     pub wechat_secret: Option<String>,
     pub wechat_api_base: String,
     pub wechat_timeout_secs: u64,
+    pub wechat_pool_idle_secs: u64,
     pub log_format: Option<String>,
     pub log_level: String,
     pub cors_origins: StringList,
@@ -164,6 +165,7 @@ impl Default for RawConfig {
             wechat_secret: None,
             wechat_api_base: DEFAULT_WECHAT_API_BASE.into(),
             wechat_timeout_secs: 5,
+            wechat_pool_idle_secs: 5,
             log_format: None,
             log_level: "info".into(),
             cors_origins: StringList::default(),
@@ -278,6 +280,7 @@ pub struct WechatSettings {
     pub credentials: Option<(String, String)>,
     pub api_base: String,
     pub timeout: Duration,
+    pub pool_idle_timeout: Duration,
 }
 
 impl std::fmt::Debug for WechatSettings {
@@ -621,6 +624,7 @@ impl RawConfig {
             }
         }
         positive("wechat_timeout_secs", self.wechat_timeout_secs)?;
+        positive("wechat_pool_idle_secs", self.wechat_pool_idle_secs)?;
 
         let format = match self.log_format.as_deref().map(str::trim) {
             None | Some("") => match mode {
@@ -732,6 +736,7 @@ impl RawConfig {
                 credentials,
                 api_base,
                 timeout: Duration::from_secs(self.wechat_timeout_secs),
+                pool_idle_timeout: Duration::from_secs(self.wechat_pool_idle_secs),
             },
             log: LogConfig {
                 format,
@@ -1134,6 +1139,10 @@ mod tests {
             (
                 |r| r.wechat_api_base = "ftp://x".into(),
                 "MINIBASE_WECHAT_API_BASE",
+            ),
+            (
+                |r| r.wechat_pool_idle_secs = 0,
+                "MINIBASE_WECHAT_POOL_IDLE_SECS",
             ),
             (
                 |r| r.approvals_subscribe_page = "/pages/x?id=1".into(),

@@ -15,6 +15,9 @@ use crate::token::{redact, unix_now, CachedToken, MemoryTokenStore, TokenStore};
 /// WeChat's production API origin.
 pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
 
+/// How long an unused connection to WeChat stays open (Node's keep-alive agents use 4 to 5 s).
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How to reach WeChat and as which app.
 #[derive(Clone)]
 pub struct WechatConfig {
@@ -29,6 +32,10 @@ pub struct WechatConfig {
     pub timeout: Duration,
     /// Extra attempts after a retryable failure (-1 system busy, network, timeout).
     pub max_retries: u32,
+    /// How long a connection may sit unused before it is closed. A burst of calls opens one
+    /// connection per concurrent call; steady traffic keeps reusing them, and a short timeout
+    /// stops a past burst's connections (about 25 KiB each) from staying resident.
+    pub pool_idle_timeout: Duration,
 }
 
 impl WechatConfig {
@@ -56,6 +63,7 @@ impl Default for WechatConfig {
             api_base: DEFAULT_API_BASE.to_string(),
             timeout: Duration::from_secs(10),
             max_retries: 2,
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
         }
     }
 }
@@ -68,6 +76,7 @@ impl fmt::Debug for WechatConfig {
             .field("api_base", &self.api_base)
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
             .finish()
     }
 }
@@ -248,6 +257,7 @@ impl WechatClient {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
+            .pool_idle_timeout(config.pool_idle_timeout)
             .user_agent(concat!("minibase-wechat/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(WechatError::from_reqwest)?;

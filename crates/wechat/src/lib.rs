@@ -69,7 +69,7 @@ pub mod token;
 
 pub use client::{
     ContentCheck, MediaType, PhoneInfo, Session, SubscribeMessage, Suggest, WechatClient,
-    WechatConfig, WxaCodeRequest, DEFAULT_API_BASE,
+    WechatConfig, WxaCodeRequest, DEFAULT_API_BASE, DEFAULT_POOL_IDLE_TIMEOUT,
 };
 pub use crypto::{
     constant_time_eq, decrypt_open_data, login_state_signature, push_signature,

@@ -324,6 +324,7 @@ impl MockWechat {
             api_base: format!("http://{addr}"),
             timeout: Duration::from_secs(5),
             max_retries: 2,
+            ..WechatConfig::default()
         }
     }
 

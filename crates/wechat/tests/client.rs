@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Harness;
+use common::{ConnectionCounter, Harness};
 use futures::future::join_all;
 use minibase_wechat::mock::{self, MockConfig, MockStats};
 use minibase_wechat::{
@@ -146,6 +146,41 @@ async fn network_errors_are_retried_then_reported() {
     assert!(err.is_retryable());
     // Two backoffs (100ms + 200ms) prove the retries happened.
     assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bursts_connections_are_reused_then_closed_when_idle() {
+    let h = Harness::default().await;
+    let front = ConnectionCounter::start(h.addr).await;
+    let mut config = h.config().with_api_base(format!("http://{}", front.addr));
+    config.pool_idle_timeout = Duration::from_millis(300);
+    let client = WechatClient::new(config).unwrap();
+
+    // A burst: concurrent calls open connections of their own, and the pool keeps them.
+    let burst = join_all((0..8).map(|i| {
+        let client = client.clone();
+        async move { client.code2session(&format!("burst{i}:x")).await }
+    }))
+    .await;
+    assert!(burst.iter().all(Result::is_ok), "{burst:?}");
+    let opened = front.accepted();
+    assert!(opened >= 2, "a burst of 8 opened {opened} connection(s)");
+    assert_eq!(front.open(), opened);
+
+    // Calls closer together than the timeout reuse them: nothing new is opened.
+    for i in 0..5 {
+        client.code2session(&format!("steady{i}:x")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(front.accepted(), opened);
+
+    // Left unused, every connection is closed (the pool checks once per timeout).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while front.open() > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(front.open(), 0, "idle connections were not closed");
+    assert_eq!(h.mock.stats().code2session, 13);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -56,6 +56,7 @@ impl Wechat {
         };
         let client_config = WechatConfig {
             timeout: settings.timeout,
+            pool_idle_timeout: settings.pool_idle_timeout,
             ..client_config
         };
         let appid: Arc<str> = Arc::from(client_config.appid.as_str());
