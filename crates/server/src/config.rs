@@ -199,7 +199,7 @@ impl Default for RawConfig {
             flash_sale_order_rate_per_user: 5,
             flash_sale_order_rate_per_ip: 200,
             flash_sale_order_rate_window_secs: 1,
-            flash_sale_reconcile_interval_secs: 5,
+            flash_sale_reconcile_interval_secs: 1,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Tables of the flash sale: products, sales, per-user purchase counts, orders.
+//! Tables of the flash sale: products, sales, per-user purchase counts, orders, and the outcome
+//! of each Redis reservation.
 
 pub mod product {
     use sea_orm::entity::prelude::*;
@@ -113,6 +114,34 @@ pub mod order {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod reservation {
+    use sea_orm::entity::prelude::*;
+
+    /// What became of a Redis reservation, decided once by whichever writes this row first: the
+    /// transaction of its order (`ordered`) or a node reclaiming its lapsed lease (`reclaimed`).
+    /// The primary key makes the two exclude each other, so a reclaimed reservation can never
+    /// also become an order.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "flash_sale_reservations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub reservation: String,
+        pub sale_id: i64,
+        /// [`super::ORDERED`] or [`super::RECLAIMED`].
+        pub outcome: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Outcomes of a reservation.
+pub const ORDERED: &str = "ordered";
+pub const RECLAIMED: &str = "reclaimed";
 
 /// Order states. Only `created` orders hold stock that can come back.
 pub const CREATED: &str = "created";

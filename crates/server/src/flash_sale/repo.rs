@@ -4,11 +4,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use super::model::{order, product, purchase, sale, CANCELLED, CREATED, EXPIRED};
+use super::model::{
+    order, product, purchase, reservation, sale, CANCELLED, CREATED, EXPIRED, ORDERED, RECLAIMED,
+};
 
 /// True when `err` is a unique-constraint violation (a duplicate key).
 pub fn is_duplicate(err: &DbErr) -> bool {
@@ -319,15 +321,117 @@ pub async fn find_order_by_key(
         .await
 }
 
-pub async fn reservation_committed(
+// ---- reservation outcomes ----
+
+async fn insert_outcome(
     db: &impl ConnectionTrait,
-    reservation: &str,
-) -> Result<bool, DbErr> {
-    Ok(order::Entity::find()
-        .filter(order::Column::Reservation.eq(reservation))
-        .count(db)
-        .await?
-        > 0)
+    reservation_id: &str,
+    sale_id: i64,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    reservation::Entity::insert(reservation::ActiveModel {
+        reservation: Set(reservation_id.to_string()),
+        sale_id: Set(sale_id),
+        outcome: Set(outcome.to_string()),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
+/// Claim `reservation_id` for the order being written in `txn`. A duplicate key (see
+/// [`is_duplicate`]) means a node reclaimed the reservation first: the order must not commit.
+pub async fn claim_for_order(
+    txn: &impl ConnectionTrait,
+    reservation_id: &str,
+    sale_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    insert_outcome(txn, reservation_id, sale_id, ORDERED, now).await
+}
+
+/// What a reservation turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Its order committed: the units are sold.
+    Ordered,
+    /// Voided: its order can never commit, the units may go back.
+    Reclaimed,
+    /// An open transaction of its order holds the claim (the order is being written right now,
+    /// or its connection is stuck): ask again later.
+    Undecided,
+}
+
+/// How long voiding waits for an open order transaction that holds the reservation.
+const VOID_LOCK_WAIT_SECS: u32 = 2;
+
+/// Void `reservation_id` unless its order claimed it first; either way the answer is final
+/// (except [`Outcome::Undecided`]). Waits at most about two seconds for an order transaction
+/// that holds the claim, so a stuck connection cannot stall the caller.
+pub async fn void_reservation(
+    db: &DatabaseConnection,
+    reservation_id: &str,
+    sale_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DbErr> {
+    let backend = db.get_database_backend();
+    let txn = db.begin().await?;
+    match backend {
+        DatabaseBackend::Postgres => {
+            txn.execute_unprepared(&format!(
+                "SET LOCAL lock_timeout = '{VOID_LOCK_WAIT_SECS}s'"
+            ))
+            .await?;
+        }
+        DatabaseBackend::MySql => {
+            txn.execute_unprepared(&format!(
+                "SET SESSION innodb_lock_wait_timeout = {VOID_LOCK_WAIT_SECS}"
+            ))
+            .await?;
+        }
+        // SQLite waits for the write lock up to its busy timeout.
+        DatabaseBackend::Sqlite => {}
+    }
+    let inserted = insert_outcome(&txn, reservation_id, sale_id, RECLAIMED, now).await;
+    if backend == DatabaseBackend::MySql {
+        // The connection goes back to the pool: orders keep the server's own wait.
+        txn.execute_unprepared("SET SESSION innodb_lock_wait_timeout = DEFAULT")
+            .await?;
+    }
+    match inserted {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(Outcome::Reclaimed)
+        }
+        Err(err) if is_duplicate(&err) => {
+            txn.rollback().await?;
+            let row = reservation::Entity::find_by_id(reservation_id.to_string())
+                .one(db)
+                .await?;
+            Ok(match row {
+                Some(row) if row.outcome == ORDERED => Outcome::Ordered,
+                Some(_) => Outcome::Reclaimed,
+                // Gone between the two statements: only possible if rows are deleted by hand.
+                None => Outcome::Undecided,
+            })
+        }
+        Err(err) if is_lock_wait(&err) => {
+            txn.rollback().await?;
+            Ok(Outcome::Undecided)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// True when `err` says a lock was not granted in time (PostgreSQL's `lock_timeout`, MySQL's
+/// `innodb_lock_wait_timeout`, SQLite's busy timeout).
+fn is_lock_wait(err: &DbErr) -> bool {
+    let text = err.to_string().to_ascii_lowercase();
+    text.contains("lock timeout")
+        || text.contains("lock wait timeout")
+        || text.contains("database is locked")
 }
 
 /// The user's orders, newest first, keyset by id.

@@ -117,7 +117,8 @@ pub async fn get_sale(State(state): State<AppState>, Id(id): Id) -> AppResult<Ap
               (status = 404, description = "No such sale", body = ErrorEnvelope),
               (status = 409, description = "Sold out (40910), over the per-user limit (40911), key reused for another order (40913)", body = ErrorEnvelope),
               (status = 422, description = "Bad quantity or Idempotency-Key", body = ErrorEnvelope),
-              (status = 429, description = "Rate limited (per user and per IP)", body = ErrorEnvelope)))]
+              (status = 429, description = "Rate limited (per user and per IP)", body = ErrorEnvelope),
+              (status = 503, description = "Retry (50300): the sale's stock is being reloaded, or the order took longer than its reservation's lease and was not placed", body = ErrorEnvelope)))]
 pub async fn place_order(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -353,7 +354,8 @@ pub async fn admin_sale_stats(
 #[utoipa::path(post, path = "/api/v1/admin/flash-sales/{id}/reconcile", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Sale id")),
     responses((status = 200, description = "Rebuilt; the counts after", body = Envelope<SaleStats>),
-              (status = 404, description = "No such sale", body = ErrorEnvelope)))]
+              (status = 404, description = "No such sale", body = ErrorEnvelope),
+              (status = 503, description = "Redis is unreachable, or an order's transaction still holds a reservation: retry (50300)", body = ErrorEnvelope)))]
 pub async fn admin_reconcile_sale(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,

@@ -24,7 +24,7 @@ use validator::Validate;
 
 use super::model::{order, product, sale, CANCELLED, CREATED, EXPIRED, PAID};
 use super::repo;
-use super::stock::{self, RedisStock, Reserve, SaleKeys, Snapshot, SoldOutFlags};
+use super::stock::{self, RedisStock, Reserve, SaleKeys, Snapshot, SoldOutFlags, LEASE_RENEWAL};
 use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -756,7 +756,7 @@ async fn attempt_order(
         }
     }
 
-    let written = write_order(
+    let write = write_order(
         state,
         sale,
         user.id,
@@ -764,12 +764,18 @@ async fn attempt_order(
         key,
         reservation.as_ref().map(|r| r.0.as_str()),
         dirty,
-    )
-    .await;
+    );
+    let written = match (gate, &reservation) {
+        (Some(gate), Some((_, member))) => holding_lease(gate, &keys, member, write).await,
+        _ => write.await,
+    };
     if let (Some(gate), Some((_, member))) = (gate, &reservation) {
-        // Best effort: a reservation left behind is settled or released by the reconciler.
+        // Best effort: a reservation left behind is settled or reclaimed by the reconciler.
         let result = match &written {
             Ok(_) => gate.settle(&keys, member).await,
+            // The commit's answer was lost: only the database knows whether the order exists,
+            // so the lease is left to lapse and the reconciler asks it.
+            Err(Refused::Uncertain(_)) => Ok(()),
             Err(_) => gate
                 .release(&keys, member, user.id, quantity)
                 .await
@@ -794,8 +800,38 @@ async fn attempt_order(
         )),
         Err(Refused::OverLimit) => Err(over_limit(sale.per_user_limit)),
         Err(Refused::NoStock) => Err(why_no_stock(state, sale.id, quantity).await?),
-        Err(Refused::Error(err)) => Err(err),
+        Err(Refused::Reclaimed) => Err(AppError::new(
+            ErrorCode::Unavailable,
+            "the order took too long and its reservation lapsed; retry",
+        )),
+        Err(Refused::Error(err) | Refused::Uncertain(err)) => Err(err),
     }
+}
+
+/// Run `write` (the order's transaction) while renewing the reservation's lease, so that no node
+/// reclaims the units of an order that is still being written. Should the lease be lost anyway
+/// (this node stalled for longer than the lease), the write goes on and the database refuses it.
+async fn holding_lease<T>(
+    gate: &RedisStock,
+    keys: &SaleKeys,
+    member: &str,
+    write: impl std::future::Future<Output = T>,
+) -> T {
+    let renew = async {
+        loop {
+            tokio::time::sleep(LEASE_RENEWAL).await;
+            // An error is retried at the next tick: the database decides in any case.
+            if let Ok(false) = gate.renew(keys, member).await {
+                return;
+            }
+        }
+    };
+    tokio::pin!(write);
+    tokio::select! {
+        written = &mut write => return written,
+        () = renew => {}
+    }
+    write.await
 }
 
 /// Reserve in Redis, loading the keys when missing and waiting out a rebuild.
@@ -856,7 +892,12 @@ enum Refused {
     Duplicate,
     OverLimit,
     NoStock,
+    /// A node reclaimed the reservation (its lease lapsed) before this order claimed it.
+    Reclaimed,
+    /// Rolled back: nothing was written.
     Error(AppError),
+    /// The commit failed without saying whether it happened.
+    Uncertain(AppError),
 }
 
 impl From<sea_orm::DbErr> for Refused {
@@ -872,7 +913,8 @@ impl From<AppError> for Refused {
 }
 
 /// One transaction, starting with a write (SQLite takes its lock there): the order, the user's
-/// count, the expiry job, and last the contended stock row, so its lock is held shortest.
+/// count, the reservation's claim (with Redis), the expiry job, and last the contended stock
+/// row, so its lock is held shortest.
 async fn write_order(
     state: &AppState,
     sale: &CachedSale,
@@ -936,6 +978,14 @@ async fn write_order_once(
     if !repo::add_purchase(&txn, sale.id, user_id, quantity, sale.per_user_limit).await? {
         return Err(Refused::OverLimit);
     }
+    if let Some(reservation) = reservation {
+        // The claim excludes a reclaim of the same reservation: one of the two commits.
+        match repo::claim_for_order(&txn, reservation, sale.id, now).await {
+            Ok(()) => {}
+            Err(err) if repo::is_duplicate(&err) => return Err(Refused::Reclaimed),
+            Err(err) => return Err(err.into()),
+        }
+    }
     jobs::enqueue(
         &txn,
         JobSpec {
@@ -950,7 +1000,15 @@ async fn write_order_once(
     if !repo::take_stock(&txn, sale.id, quantity, now, dirty).await? {
         return Err(Refused::NoStock);
     }
-    txn.commit().await?;
+    txn.commit().await.map_err(|err| {
+        let err = AppError::from(err);
+        // A deadlock reported at commit is a refusal; anything else may have committed.
+        if is_deadlock(&err) {
+            Refused::Error(err)
+        } else {
+            Refused::Uncertain(err)
+        }
+    })?;
     Ok(order::Model {
         id,
         sale_id: sale.id,
@@ -1139,10 +1197,41 @@ async fn give_back_redis(state: &AppState, order: &order::Model) -> anyhow::Resu
 // Reconciliation (Redis only)
 // ---------------------------------------------------------------------------------------------
 
-/// Reservations older than this have no live request behind them: the request timeout (after
-/// which the request's transaction is dropped, so it can no longer commit) plus a margin.
-fn stale_after(state: &AppState) -> Duration {
-    state.config.http.request_timeout + Duration::from_secs(2)
+/// Decide a reservation that is still in `pending` once and for all, in the database: settle it
+/// when its order committed, otherwise void it there (so that its order can never commit) and
+/// give its units back. [`repo::Outcome::Undecided`] while an open order transaction holds it.
+async fn resolve_reservation(
+    state: &AppState,
+    gate: &RedisStock,
+    sale_id: i64,
+    keys: &SaleKeys,
+    member: &str,
+) -> anyhow::Result<repo::Outcome> {
+    let Some((reservation, user_id, quantity)) = stock::parse_member(member) else {
+        // Not a reservation this code writes: drop it.
+        gate.settle(keys, member).await?;
+        return Ok(repo::Outcome::Reclaimed);
+    };
+    let outcome = repo::void_reservation(&state.db, &reservation, sale_id, Utc::now()).await?;
+    match outcome {
+        repo::Outcome::Ordered => gate.settle(keys, member).await?,
+        repo::Outcome::Reclaimed => {
+            if gate.release(keys, member, user_id, quantity).await? {
+                state.flash_sale.flags.clear(sale_id);
+                tracing::info!(
+                    sale = sale_id,
+                    user = user_id,
+                    quantity,
+                    "flash sale: reservation reclaimed after its lease lapsed"
+                );
+            }
+        }
+        repo::Outcome::Undecided => tracing::debug!(
+            sale = sale_id,
+            "flash sale: a lapsed reservation's order transaction is still open; asking again later"
+        ),
+    }
+    Ok(outcome)
 }
 
 /// Fill a sale's Redis keys from the database. `force`: replace keys that exist (after stock
@@ -1163,8 +1252,16 @@ pub async fn load_redis(state: &AppState, sale_id: i64, force: bool) -> anyhow::
         if !force && gate.exists(&keys).await? {
             return Ok(false);
         }
-        if force && !gate.drain(&keys, stale_after(state), Duration::from_secs(2)).await {
-            tracing::warn!(sale = sale_id, "flash sale: reservations still in flight during a rebuild; Redis may overstate the stock until the next one");
+        if force {
+            // New reservations wait for the lock; those in flight finish, or are decided here,
+            // so that the database read below already counts every order that can ever commit.
+            gate.drain(&keys, Duration::from_secs(2)).await;
+            for member in gate.pending(&keys).await? {
+                let outcome = resolve_reservation(state, gate, sale_id, &keys, &member).await?;
+                if outcome == repo::Outcome::Undecided {
+                    anyhow::bail!("sale {sale_id}: an order transaction holds a reservation; rebuild postponed");
+                }
+            }
         }
         let (snapshot, dirty_seen) = snapshot(state, sale_id).await?;
         let keep_for = (sale.ends_at - Utc::now())
@@ -1235,8 +1332,8 @@ async fn snapshot(state: &AppState, sale_id: i64) -> anyhow::Result<(Snapshot, i
     ))
 }
 
-/// One round over the live sales: load missing keys, resolve abandoned reservations, rebuild
-/// sales whose stock moved without Redis.
+/// One round over the live sales: load missing keys, reclaim reservations whose lease lapsed
+/// (their node died or stalled), rebuild sales whose stock moved without Redis.
 pub async fn reconcile_once(state: &AppState) -> anyhow::Result<()> {
     let Some(gate) = &state.flash_sale.redis else {
         return Ok(());
@@ -1256,21 +1353,8 @@ pub async fn reconcile_once(state: &AppState) -> anyhow::Result<()> {
             }
             continue;
         }
-        for member in gate.stale(&keys, stale_after(state)).await? {
-            let Some((reservation, user_id, quantity)) = stock::parse_member(&member) else {
-                gate.settle(&keys, &member).await?;
-                continue;
-            };
-            if repo::reservation_committed(&state.db, &reservation).await? {
-                gate.settle(&keys, &member).await?;
-            } else if gate.release(&keys, &member, user_id, quantity).await? {
-                state.flash_sale.flags.clear(sale.id);
-                tracing::info!(
-                    sale = sale.id,
-                    user = user_id,
-                    "flash sale: abandoned reservation released"
-                );
-            }
+        for member in gate.lapsed(&keys).await? {
+            resolve_reservation(state, gate, sale.id, &keys, &member).await?;
         }
         if sale.redis_dirty > 0 {
             load_redis(state, sale.id, true).await?;

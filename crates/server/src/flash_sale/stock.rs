@@ -11,8 +11,12 @@
 //!
 //! Redis keys of a sale share a hash tag (`mb:fs:{tag}:...`, one cluster slot):
 //! `stock` (units left), `users` (hash user -> units held), `pending` (sorted set of reservations
-//! in flight, scored by Redis time), `returned` (set of order ids whose stock was given back to
-//! Redis), `lock` (held while the keys are rebuilt from the database).
+//! in flight, scored by the Redis time their lease ends), `returned` (set of order ids whose stock
+//! was given back to Redis), `lock` (held while the keys are rebuilt from the database).
+//!
+//! A reservation is a lease of [`RESERVATION_LEASE`]: the node writing its order renews it every
+//! [`LEASE_RENEWAL`]; once it lapses (the node died or stalled) any node may reclaim the units,
+//! after voiding the reservation in the database so that its order can no longer commit.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -24,6 +28,13 @@ use crate::store::redis::Redis;
 
 /// How long a node trusts its sold-out flag before letting one request re-check.
 pub const FLAG_TTL: Duration = Duration::from_secs(1);
+
+/// How long a reservation holds its units without being renewed.
+pub const RESERVATION_LEASE: Duration = Duration::from_secs(3);
+
+/// How often the node writing an order renews its reservation's lease: two renewals may fail or
+/// come late before the lease lapses.
+pub const LEASE_RENEWAL: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 struct Flag {
@@ -116,7 +127,7 @@ pub enum Reserve {
 }
 
 /// Check the lock, the stock and the user's count, then take the units, count them to the user
-/// and record the reservation as in flight; all or nothing.
+/// and record the reservation as in flight with its lease (ARGV[5] ms); all or nothing.
 const RESERVE: &str = r#"
 if redis.call('EXISTS', KEYS[4]) == 1 then return {-3, 0} end
 local stock = redis.call('GET', KEYS[1])
@@ -130,7 +141,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('DECRBY', KEYS[1], qty)
 redis.call('HINCRBY', KEYS[2], ARGV[1], qty)
-redis.call('ZADD', KEYS[3], now, ARGV[4])
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[5]), ARGV[4])
 return {1, stock - qty}
 "#;
 
@@ -157,18 +168,43 @@ end
 return 0
 "#;
 
-/// Reservations older than ARGV[1] ms (by Redis time): their requests are gone.
-const STALE: &str = r#"
+/// Extend a reservation's lease to ARGV[2] ms from now, only while it is still in flight: 0 when
+/// it was reclaimed (or settled).
+const RENEW: &str = r#"
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return 1
 "#;
 
-/// How many reservations younger than ARGV[1] ms are in flight.
-const YOUNG: &str = r#"
+/// Reservations whose lease has lapsed (by Redis time).
+const LAPSED: &str = r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[1])), '+inf')
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+"#;
+
+/// How many reservations still hold a live lease.
+const LEASED: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+"#;
+
+/// The stock (or -1 when the keys are not loaded) and the units of reservations whose lease is
+/// live and of those whose lease has lapsed, in one atomic read.
+const INSPECT: &str = r#"
+local stock = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local leased, lapsed = 0, 0
+local pending = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+for i = 1, #pending, 2 do
+  local units = tonumber(string.match(pending[i], ':(%d+)$')) or 0
+  if tonumber(pending[i + 1]) > now then leased = leased + units else lapsed = lapsed + units end
+end
+return {stock, leased, lapsed}
 "#;
 
 /// Finish a load: set the stock, give every key its expiry, release the lock (if still ours).
@@ -189,8 +225,10 @@ return 0
 static RESERVE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RESERVE));
 static RELEASE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE));
 static GIVE_BACK_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(GIVE_BACK));
-static STALE_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(STALE));
-static YOUNG_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(YOUNG));
+static RENEW_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(RENEW));
+static LAPSED_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LAPSED));
+static LEASED_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(LEASED));
+static INSPECT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(INSPECT));
 static FINISH_LOAD_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(FINISH_LOAD));
 static UNLOCK_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(UNLOCK));
 
@@ -235,6 +273,16 @@ pub struct RedisStock {
     pub redis: Redis,
 }
 
+/// The Redis side of a sale at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inspection {
+    pub stock: i64,
+    /// Units of reservations whose lease is live: orders being written.
+    pub leased_units: i64,
+    /// Units of reservations whose lease lapsed and that nobody has reclaimed yet.
+    pub lapsed_units: i64,
+}
+
 /// What a load writes: the database's view of one sale.
 pub struct Snapshot {
     pub stock_left: i64,
@@ -272,6 +320,7 @@ impl RedisStock {
             .arg(quantity)
             .arg(limit)
             .arg(member)
+            .arg(RESERVATION_LEASE.as_millis() as u64)
             .invoke_async(&mut conn)
             .await;
         match answer {
@@ -340,15 +389,58 @@ impl RedisStock {
         result.map(|n| n != -3).or_else(|err| self.failed(err))
     }
 
-    /// Reservations in flight for longer than `age`.
-    pub async fn stale(&self, keys: &SaleKeys, age: Duration) -> anyhow::Result<Vec<String>> {
+    /// Extend the lease of `member` by [`RESERVATION_LEASE`]; false when it is no longer in
+    /// flight (reclaimed by another node, or settled).
+    pub async fn renew(&self, keys: &SaleKeys, member: &str) -> anyhow::Result<bool> {
         let mut conn = self.redis.conn();
-        let result: redis::RedisResult<Vec<String>> = STALE_SCRIPT
+        let result: redis::RedisResult<i64> = RENEW_SCRIPT
             .key(&keys.pending)
-            .arg(age.as_millis() as u64)
+            .arg(member)
+            .arg(RESERVATION_LEASE.as_millis() as u64)
+            .invoke_async(&mut conn)
+            .await;
+        result.map(|n| n == 1).or_else(|err| self.failed(err))
+    }
+
+    /// Reservations whose lease has lapsed: nobody renews them any more.
+    pub async fn lapsed(&self, keys: &SaleKeys) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.redis.conn();
+        let result: redis::RedisResult<Vec<String>> = LAPSED_SCRIPT
+            .key(&keys.pending)
             .invoke_async(&mut conn)
             .await;
         result.or_else(|err| self.failed(err))
+    }
+
+    /// Every reservation in flight, leased or lapsed.
+    pub async fn pending(&self, keys: &SaleKeys) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.redis.conn();
+        let result: redis::RedisResult<Vec<String>> = redis::cmd("ZRANGE")
+            .arg(&keys.pending)
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await;
+        result.or_else(|err| self.failed(err))
+    }
+
+    /// The sale's Redis side in one atomic read; None when the keys are not loaded.
+    pub async fn inspect(&self, keys: &SaleKeys) -> anyhow::Result<Option<Inspection>> {
+        let mut conn = self.redis.conn();
+        let result: redis::RedisResult<(i64, i64, i64)> = INSPECT_SCRIPT
+            .key(&keys.stock)
+            .key(&keys.pending)
+            .invoke_async(&mut conn)
+            .await;
+        match result {
+            Ok((stock, _, _)) if stock < 0 => Ok(None),
+            Ok((stock, leased_units, lapsed_units)) => Ok(Some(Inspection {
+                stock,
+                leased_units,
+                lapsed_units,
+            })),
+            Err(err) => self.failed(err),
+        }
     }
 
     pub async fn stock(&self, keys: &SaleKeys) -> anyhow::Result<Option<i64>> {
@@ -389,17 +481,17 @@ impl RedisStock {
         result.map(|_| ()).or_else(|err| self.failed(err))
     }
 
-    /// Wait (up to `limit`) until no reservation younger than `age` is in flight.
-    pub async fn drain(&self, keys: &SaleKeys, age: Duration, limit: Duration) -> bool {
+    /// Wait (up to `limit`) until no reservation holds a live lease: their orders have
+    /// committed or failed, or their nodes stopped renewing them.
+    pub async fn drain(&self, keys: &SaleKeys, limit: Duration) -> bool {
         let started = Instant::now();
         loop {
             let mut conn = self.redis.conn();
-            let young: redis::RedisResult<i64> = YOUNG_SCRIPT
+            let leased: redis::RedisResult<i64> = LEASED_SCRIPT
                 .key(&keys.pending)
-                .arg(age.as_millis() as u64)
                 .invoke_async(&mut conn)
                 .await;
-            match young {
+            match leased {
                 Ok(0) => return true,
                 Ok(_) if started.elapsed() < limit => {
                     tokio::time::sleep(Duration::from_millis(20)).await
