@@ -335,9 +335,13 @@ pub async fn admin_delete_sale(
         .map(|()| ApiJson::ok(None))
 }
 
-/// A sale's books: orders and units by status, stock left, Redis stock, and whether they agree
-/// (`consistent`: stock_total = stock_left + units held by created and paid orders). The
-/// benchmark checks a run with it.
+/// A sale's books: orders and units by status, stock left, and whether they agree:
+/// `books_consistent` (stock_total = stock_left + units held by created and paid orders) and,
+/// with Redis, `redis_consistent` (Redis's stock is below the database's by at most the units of
+/// reservations whose lease is live, `redis_leased_units`, and never above it). Reservations
+/// whose lease lapsed and that no node reclaimed yet (`redis_lapsed_units`: a node died holding
+/// them) make it false until they are reclaimed. `consistent` is both. The benchmark checks a
+/// run with it.
 #[utoipa::path(get, path = "/api/v1/admin/flash-sales/{id}/stats", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Sale id")),
     responses((status = 200, description = "The counts", body = Envelope<SaleStats>),

@@ -477,12 +477,13 @@ pub async fn public_sale(state: &AppState, id: i64) -> AppResult<SaleDetail> {
     })
 }
 
-/// What an admin (and the benchmark) checks after a sale: orders and units by status, and
-/// whether the books balance.
+/// What an admin (and the benchmark) checks after a sale: orders and units by status, whether
+/// the database's books balance, and whether Redis agrees with the database.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SaleStats {
     pub sale_id: i64,
     pub stock_total: i32,
+    /// Units left in the database (the source of truth).
     pub stock_left: i32,
     /// Orders by status (created, paid, cancelled, expired).
     pub orders: std::collections::BTreeMap<String, i64>,
@@ -490,14 +491,40 @@ pub struct SaleStats {
     pub units: std::collections::BTreeMap<String, i64>,
     /// Units held by live orders (created + paid).
     pub units_sold: i64,
-    /// stock_total == stock_left + units_sold, and no more sold than the stock.
-    pub consistent: bool,
-    /// The Redis stock (multi-node mode), when loaded.
+    /// The database's books balance: `stock_total = stock_left + units_sold`, and no more sold
+    /// than the stock.
+    pub books_consistent: bool,
+    /// Redis's stock (several nodes); null without Redis, while it is unreachable, or before the
+    /// sale's keys are loaded.
     pub redis_stock: Option<i64>,
+    /// Units of Redis reservations whose lease is live: orders being written right now.
+    pub redis_leased_units: Option<i64>,
+    /// Units of Redis reservations whose lease lapsed (their node died or stalled) and that no
+    /// node has reclaimed yet: held back from buyers although the database has them.
+    pub redis_lapsed_units: Option<i64>,
+    /// Redis agrees with the database: `stock_left - redis_leased_units <= redis_stock <=
+    /// stock_left` (Redis is short by at most the orders being written, and never over). False
+    /// while stock is held by a dead node's reservations or was not given back to Redis, or
+    /// while Redis overstates the stock; null when `redis_stock` is.
+    pub redis_consistent: Option<bool>,
+    /// `books_consistent`, and `redis_consistent` is not false.
+    pub consistent: bool,
     pub server_time: DateTime<Utc>,
 }
 
 pub async fn sale_stats(state: &AppState, id: i64) -> AppResult<SaleStats> {
+    let tag = repo::find_sale(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("flash sale"))?
+        .redis_tag;
+    // Redis before the database: orders leave Redis first and the database second, so read in
+    // this order a busy sale does not look inconsistent.
+    let redis = match &state.flash_sale.redis {
+        Some(gate) if gate.redis.is_healthy() => {
+            gate.inspect(&SaleKeys::new(&tag)).await.unwrap_or(None)
+        }
+        _ => None,
+    };
     let row = repo::find_sale(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("flash sale"))?;
@@ -512,23 +539,24 @@ pub async fn sale_stats(state: &AppState, id: i64) -> AppResult<SaleStats> {
         units.insert(status, quantity);
     }
     let units_sold = units[CREATED] + units[PAID];
-    let redis_stock = match &state.flash_sale.redis {
-        Some(gate) if gate.redis.is_healthy() => gate
-            .stock(&SaleKeys::new(&row.redis_tag))
-            .await
-            .unwrap_or(None),
-        _ => None,
-    };
+    let stock_left = i64::from(row.stock_left);
+    let books_consistent = i64::from(row.stock_total) == stock_left + units_sold
+        && units_sold <= i64::from(row.stock_total);
+    let redis_consistent =
+        redis.map(|r| stock_left - r.leased_units <= r.stock && r.stock <= stock_left);
     Ok(SaleStats {
         sale_id: id,
         stock_total: row.stock_total,
         stock_left: row.stock_left,
-        consistent: i64::from(row.stock_total) == i64::from(row.stock_left) + units_sold
-            && units_sold <= i64::from(row.stock_total),
         orders,
         units,
         units_sold,
-        redis_stock,
+        books_consistent,
+        redis_stock: redis.map(|r| r.stock),
+        redis_leased_units: redis.map(|r| r.leased_units),
+        redis_lapsed_units: redis.map(|r| r.lapsed_units),
+        redis_consistent,
+        consistent: books_consistent && redis_consistent != Some(false),
         server_time: Utc::now(),
     })
 }
