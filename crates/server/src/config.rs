@@ -176,7 +176,7 @@ impl Default for RawConfig {
             login_rate_per_ip: 60,
             login_rate_per_openid: 10,
             login_rate_window_secs: 60,
-            login_async_commit: true,
+            login_async_commit: false,
             jobs_concurrency: 4,
             public_url: None,
             files_store: "local".into(),
@@ -1067,6 +1067,7 @@ mod tests {
         assert_eq!(config.database.backend, DatabaseBackend::Sqlite);
         assert!(config.jwt_secret_is_default);
         assert!(config.wechat.credentials.is_none());
+        assert!(!config.login_async_commit, "logins wait for the disk by default");
     }
 
     #[test]

@@ -410,12 +410,12 @@ async fn roles_bans_and_revocation(backend: Backend, test: &str) {
     .assert_error(401, 40105);
 }
 
-/// Logins commit asynchronously on PostgreSQL by default; the durable mode gives the same answers
-/// and writes the same rows, and a banned user still writes nothing.
+/// Logins wait for the disk by default; the opt-in asynchronous commit on PostgreSQL gives the
+/// same answers and writes the same rows.
 #[tokio::test]
-async fn durable_login_commits_write_the_same_rows() {
-    let Some(app) = TestApp::spawn_with(Backend::Postgres, "durable_login", |raw| {
-        raw.login_async_commit = false;
+async fn async_login_commits_write_the_same_rows() {
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, "async_login", |raw| {
+        raw.login_async_commit = true;
     })
     .await
     else {
