@@ -14,6 +14,7 @@ mod m20261121_000010_community;
 mod m20261121_000100_flash_sale;
 mod m20261121_000200_approvals;
 mod m20261121_000300_refresh_on_session;
+mod m20261123_000400_session_refresh_key;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000200_approvals::Migration),
             Box::new(m20261121_000100_flash_sale::Migration),
             Box::new(m20261121_000300_refresh_on_session::Migration),
+            Box::new(m20261123_000400_session_refresh_key::Migration),
         ]
     }
 }
