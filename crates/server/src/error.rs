@@ -159,12 +159,14 @@ impl ErrorCode {
             Self::TokenInvalid => "The token's signature, algorithm or claims are not valid.",
             Self::TokenExpired => "The access token has expired; refresh it.",
             Self::TokenRevoked => {
-                "The token was revoked (logout, ban or an admin ended all sessions)."
+                "The token was revoked (logout, ban, an admin ended all sessions, or the account was deleted)."
             }
             Self::InvalidCredentials => "Wrong username or password.",
-            Self::RefreshTokenInvalid => "The refresh token is unknown, expired or revoked.",
+            Self::RefreshTokenInvalid => {
+                "The refresh token is unknown, expired or revoked, or was not issued for the session it names."
+            }
             Self::RefreshTokenReused => {
-                "A spent refresh token was presented again; its whole session is revoked."
+                "A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked."
             }
             Self::Forbidden => "The caller lacks the role or ownership needed.",
             Self::UserBanned => "The account is banned.",

@@ -322,6 +322,43 @@ async fn parallel_refreshes_with_one_token_keep_the_session(backend: Backend, te
         .assert_ok(200);
 }
 
+/// An account deleted while its token is still accepted (the guard caches the account's state):
+/// the caller's own endpoints answer 401 40104, which makes a client log in again, not 404.
+async fn a_deleted_users_token_is_revoked(backend: Backend, test: &str) {
+    let Some(app) = TestApp::spawn(backend, test).await else {
+        return;
+    };
+    let data = login_ok(&app, "gone").await;
+    let token = str_of(&data, "token");
+    // The guard now holds the account as live (a profile read would also cache the profile).
+    app.get_auth("/api/v1/flash-sale-orders", token)
+        .await
+        .assert_ok(200);
+    let id = data["user"]["id"].as_i64().unwrap();
+    let deleted = users::Entity::delete_by_id(id)
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(deleted.rows_affected, 1);
+    app.get_auth("/api/v1/users/me", token)
+        .await
+        .assert_error(401, 40104);
+    let patch = app.client.patch(app.url("/api/v1/users/me"));
+    app.send(patch.bearer_auth(token).json(&json!({"nickname": "ghost"})))
+        .await
+        .assert_error(401, 40104);
+    let check = app
+        .client
+        .post(app.url("/api/v1/users/me/verify-signature"));
+    app.send(
+        check
+            .bearer_auth(token)
+            .json(&json!({"buffer": "x", "signature": "00"})),
+    )
+    .await
+    .assert_error(401, 40104);
+}
+
 async fn logout_ends_the_session(backend: Backend, test: &str) {
     let Some(app) = TestApp::spawn(backend, test).await else {
         return;
@@ -531,6 +568,7 @@ on_every_backend!(
     refresh_rotates_and_reuse_revokes,
     a_made_up_refresh_token_revokes_nothing,
     parallel_refreshes_with_one_token_keep_the_session,
+    a_deleted_users_token_is_revoked,
     logout_ends_the_session,
     roles_bans_and_revocation,
 );
@@ -598,6 +636,14 @@ async fn bad_tokens_are_401_with_distinct_codes() {
     me(Some(format!("Bearer {}", sign(&app, &expired))))
         .await
         .assert_error(401, 40103);
+
+    // Correctly signed, but without `exp`: the claims are invalid (not a malformed JWT).
+    let mut no_exp = serde_json::to_value(&real).unwrap();
+    no_exp.as_object_mut().unwrap().remove("exp");
+    let no_exp = app.state.config.jwt.keys.sign(&no_exp).unwrap();
+    me(Some(format!("Bearer {no_exp}")))
+        .await
+        .assert_error(401, 40102);
 
     // A correctly signed token for a user that does not exist.
     let ghost = Claims {
