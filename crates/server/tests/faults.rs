@@ -65,8 +65,8 @@ async fn post_json(
 // ---------------------------------------------------------------------------------------------
 // Several nodes starting at once
 
-/// Three nodes started together on an empty database: all come up and serve, and the schema is
-/// applied once (before migrations ran under a lock, two of three exited with a duplicate key in
+/// Three nodes (and `minibase migrate`) started together on an empty database: all come up and
+/// serve, and the schema is applied once (before migrations ran under a lock, two of three exited with a duplicate key in
 /// PostgreSQL's catalog).
 async fn three_nodes_start_at_once_on_an_empty_database(backend: Backend, test: &str) {
     let Some(db) = TestDatabase::create(backend, test).await else {
@@ -75,7 +75,21 @@ async fn three_nodes_start_at_once_on_an_empty_database(backend: Backend, test: 
     let dir = tempfile::tempdir().unwrap();
     let env = [("MINIBASE_DATABASE_URL", db.url.clone())];
     let starting: Vec<_> = (0..3).map(|_| Node::spawn(dir.path(), &env)).collect();
+    // And an operator's `minibase migrate` at the same moment.
+    let migrate = minibase(dir.path())
+        .arg("migrate")
+        .env("MINIBASE_DATABASE_URL", &db.url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let nodes: Vec<Node> = tokio::task::block_in_place(|| {
+        let out = migrate.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "minibase migrate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         starting
             .into_iter()
             .enumerate()
@@ -313,7 +327,7 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
         let acked = acked.clone();
         async move {
             let acked = acked.lock().unwrap();
-            (acked.orders.len() >= 40 && acked.posts.len() >= 40).then_some(())
+            (acked.orders.len() >= 100 && acked.posts.len() >= 100).then_some(())
         }
     })
     .await;
