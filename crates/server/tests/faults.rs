@@ -179,6 +179,46 @@ fn three_migrate_commands_at_once_on_one_sqlite_file() {
     }
 }
 
+/// A SQLite writer holding the file longer than the busy timeout does not make `migrate` fail:
+/// it keeps waiting, and applies the migrations once the file is free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_waits_out_a_long_sqlite_write_lock() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/busy.db", dir.path().display());
+    let options = url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+    let mut holder = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let mut migrate = minibase(dir.path())
+        .arg("migrate")
+        .env("MINIBASE_DATABASE_URL", &url)
+        .env("MINIBASE_DATABASE_ACQUIRE_TIMEOUT_SECS", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Three busy timeouts go by; it is still waiting.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(migrate.try_wait().unwrap().is_none(), "migrate gave up");
+    sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+    let out = tokio::task::block_in_place(|| migrate.wait_with_output().unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(" 0 pending"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // SIGKILL in the middle of writes
 

@@ -210,77 +210,62 @@ pub struct MigrationLock {
 const PG_MIGRATION_LOCK: i64 = 0x6d69_6e69_6261_7365;
 /// MySQL's named lock, one per database (names are at most 64 characters).
 const MYSQL_MIGRATION_LOCK: &str = "CONCAT('minibase.migrations.', MD5(DATABASE()))";
-/// How long one wait for the MySQL lock or SQLite's write lock lasts before it is tried again.
-const LOCK_WAIT_STEP_SECS: u64 = 5;
+/// How long one wait for MySQL's lock lasts before it is asked for again.
+const MYSQL_WAIT_SECS: u64 = 5;
 
 impl MigrationLock {
     pub async fn acquire(db: &Db) -> anyhow::Result<Self> {
-        let backend = db.get_database_backend();
-        let conn = one_connection(db)
-            .await
-            .context("opening the migration connection")?;
-        let lock = Self { conn, backend };
-        let taken = lock.try_lock(None).await;
-        match taken {
-            Ok(true) => return Ok(lock),
-            Ok(false) => {
-                tracing::info!("another node is applying migrations; waiting for it to finish")
-            }
+        let lock = Self {
+            conn: one_connection(db)
+                .await
+                .context("opening the migration connection")?,
+            backend: db.get_database_backend(),
+        };
+        match lock.wait_for_lock().await {
+            Ok(()) => Ok(lock),
             Err(err) => {
                 lock.close().await;
-                return Err(err);
-            }
-        }
-        loop {
-            match lock.try_lock(Some(LOCK_WAIT_STEP_SECS)).await {
-                Ok(true) => return Ok(lock),
-                Ok(false) => {}
-                Err(err) => {
-                    lock.close().await;
-                    return Err(err);
-                }
+                Err(err).context("taking the migration lock")
             }
         }
     }
 
-    /// One attempt; `wait` seconds bound how long it may block (None: not at all).
-    async fn try_lock(&self, wait: Option<u64>) -> anyhow::Result<bool> {
+    async fn wait_for_lock(&self) -> anyhow::Result<()> {
+        if self.try_lock(false).await? {
+            return Ok(());
+        }
+        tracing::info!("another node is applying migrations; waiting for it to finish");
+        while !self.try_lock(true).await? {}
+        Ok(())
+    }
+
+    /// One attempt, which may `wait` a while for the holder to finish.
+    async fn try_lock(&self, wait: bool) -> anyhow::Result<bool> {
         let db = &self.conn;
         match self.backend {
             DbBackend::Postgres => {
-                let sql = match wait {
-                    // Blocks until the holder's connection commits the run or closes.
-                    Some(_) => {
-                        format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})::text AS taken")
-                    }
-                    None => {
-                        format!("SELECT pg_try_advisory_lock({PG_MIGRATION_LOCK})::text AS taken")
-                    }
+                let sql = if wait {
+                    // Blocks until the holder's connection closes or unlocks; returns nothing.
+                    format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})::text AS taken")
+                } else {
+                    format!("SELECT pg_try_advisory_lock({PG_MIGRATION_LOCK})::text AS taken")
                 };
-                let taken = query_text(db, &sql)
-                    .await
-                    .context("taking the migration lock")?;
-                // pg_advisory_lock returns void: reaching here means it was taken.
-                Ok(wait.is_some() || taken.as_deref() == Some("true"))
+                let taken = query_text(db, &sql).await?;
+                Ok(wait || taken.as_deref() == Some("true"))
             }
             DbBackend::MySql => {
+                let seconds = if wait { MYSQL_WAIT_SECS } else { 0 };
                 let sql = format!(
-                    "SELECT CAST(GET_LOCK({MYSQL_MIGRATION_LOCK}, {}) AS CHAR) AS taken",
-                    wait.unwrap_or(0)
+                    "SELECT CAST(GET_LOCK({MYSQL_MIGRATION_LOCK}, {seconds}) AS CHAR) AS taken"
                 );
-                let taken = query_text(db, &sql)
-                    .await
-                    .context("taking the migration lock")?;
-                Ok(taken.as_deref() == Some("1"))
+                Ok(query_text(db, &sql).await?.as_deref() == Some("1"))
             }
-            DbBackend::Sqlite => {
-                // The busy timeout (`database_acquire_timeout_secs`) bounds each wait.
-                match db.execute_unprepared("BEGIN IMMEDIATE").await {
-                    Ok(_) => Ok(true),
-                    Err(err) if is_sqlite_busy(&err) => Ok(false),
-                    Err(err) => Err(err).context("taking the migration lock"),
-                }
-            }
+            // Each attempt waits up to the busy timeout (`database_acquire_timeout_secs`).
+            DbBackend::Sqlite => match db.execute_unprepared("BEGIN IMMEDIATE").await {
+                Ok(_) => Ok(true),
+                Err(err) if is_sqlite_busy(&err) => Ok(false),
+                Err(err) => Err(err.into()),
+            },
         }
     }
 
@@ -361,9 +346,16 @@ async fn query_text(db: &Db, sql: &str) -> Result<Option<String>, sea_orm::DbErr
     }
 }
 
+/// SQLITE_BUSY, or one of its extended codes (which keep 5 in their low byte).
 fn is_sqlite_busy(err: &sea_orm::DbErr) -> bool {
-    let text = err.to_string();
-    text.contains("database is locked") || text.contains("(code: 5)")
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(db))) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 5),
+        _ => false,
+    }
 }
 
 /// A cheap round trip, for readiness checks.
