@@ -1164,6 +1164,10 @@ mod tests {
                 "MINIBASE_WECHAT_POOL_IDLE_SECS",
             ),
             (
+                |r| r.jwt_refresh_grace_secs = 61,
+                "MINIBASE_JWT_REFRESH_GRACE_SECS",
+            ),
+            (
                 |r| r.approvals_subscribe_page = "/pages/x?id=1".into(),
                 "MINIBASE_APPROVALS_SUBSCRIBE_PAGE",
             ),

@@ -1014,3 +1014,17 @@ async fn parallel_refreshes_across_two_nodes_keep_the_session() {
     }
     refresh(&a, next).await.assert_error(401, 40106);
 }
+
+/// `jwt_refresh_grace_secs = 0`: the token just replaced is reuse at once.
+#[tokio::test]
+async fn refresh_grace_can_be_turned_off() {
+    let app = TestApp::spawn_with(Backend::Sqlite, "no_grace", |raw| {
+        raw.jwt_refresh_grace_secs = 0;
+    })
+    .await
+    .unwrap();
+    let start = login_ok(&app, "strict").await;
+    let token = str_of(&start, "refresh_token");
+    refresh(&app, token).await.assert_ok(200);
+    refresh(&app, token).await.assert_error(401, 40107);
+}

@@ -196,7 +196,8 @@ fn classify_spent(
     if session.refresh_token_hash.as_deref() == Some(refresh::hash(&successor).as_str()) {
         let grace = chrono::Duration::from_std(state.config.jwt.refresh_grace)
             .unwrap_or_else(|_| chrono::Duration::zero());
-        let in_grace = session.refreshed_at.is_some_and(|at| now <= at + grace);
+        // `at` may be later than `now` when a concurrent refresh won the race, hence the zero.
+        let in_grace = !grace.is_zero() && session.refreshed_at.is_some_and(|at| now < at + grace);
         return if in_grace {
             Spent::JustReplaced(successor)
         } else {
