@@ -100,6 +100,7 @@ pub struct RawConfig {
     pub jwt_extra_public_keys: StringList,
     pub jwt_access_ttl_secs: u64,
     pub jwt_refresh_ttl_secs: u64,
+    pub jwt_refresh_grace_secs: u64,
     pub wechat_appid: Option<String>,
     pub wechat_secret: Option<String>,
     pub wechat_api_base: String,
@@ -161,6 +162,7 @@ impl Default for RawConfig {
             jwt_extra_public_keys: StringList::default(),
             jwt_access_ttl_secs: 2 * 3600,
             jwt_refresh_ttl_secs: 30 * 24 * 3600,
+            jwt_refresh_grace_secs: 10,
             wechat_appid: None,
             wechat_secret: None,
             wechat_api_base: DEFAULT_WECHAT_API_BASE.into(),
@@ -176,7 +178,7 @@ impl Default for RawConfig {
             login_rate_per_ip: 60,
             login_rate_per_openid: 10,
             login_rate_window_secs: 60,
-            login_async_commit: true,
+            login_async_commit: false,
             jobs_concurrency: 4,
             public_url: None,
             files_store: "local".into(),
@@ -272,6 +274,9 @@ pub struct JwtConfig {
     pub keys: std::sync::Arc<JwtKeys>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// How long the refresh token just replaced still gets the answer its replacement got
+    /// (parallel refreshes from one client); later, presenting it again is reuse.
+    pub refresh_grace: Duration,
 }
 
 #[derive(Clone)]
@@ -578,6 +583,12 @@ impl RawConfig {
                 "must not be shorter than jwt_access_ttl_secs",
             ));
         }
+        if self.jwt_refresh_grace_secs > MAX_REFRESH_GRACE_SECS {
+            return Err(ConfigError::new(
+                "jwt_refresh_grace_secs",
+                format!("must be at most {MAX_REFRESH_GRACE_SECS}"),
+            ));
+        }
 
         let appid = self
             .wechat_appid
@@ -730,6 +741,7 @@ impl RawConfig {
                 keys: std::sync::Arc::new(keys),
                 access_ttl: Duration::from_secs(self.jwt_access_ttl_secs),
                 refresh_ttl: Duration::from_secs(self.jwt_refresh_ttl_secs),
+                refresh_grace: Duration::from_secs(self.jwt_refresh_grace_secs),
             },
             jwt_secret_is_default,
             wechat: WechatSettings {
@@ -1032,6 +1044,9 @@ impl RawConfig {
     }
 }
 
+/// A longer grace would let a stolen, spent refresh token be used unnoticed for longer.
+const MAX_REFRESH_GRACE_SECS: u64 = 60;
+
 fn positive(key: &str, value: u64) -> Result<(), ConfigError> {
     if value == 0 {
         Err(ConfigError::new(key, "must be greater than 0"))
@@ -1067,6 +1082,10 @@ mod tests {
         assert_eq!(config.database.backend, DatabaseBackend::Sqlite);
         assert!(config.jwt_secret_is_default);
         assert!(config.wechat.credentials.is_none());
+        assert!(
+            !config.login_async_commit,
+            "logins wait for the disk by default"
+        );
     }
 
     #[test]
@@ -1143,6 +1162,10 @@ mod tests {
             (
                 |r| r.wechat_pool_idle_secs = 0,
                 "MINIBASE_WECHAT_POOL_IDLE_SECS",
+            ),
+            (
+                |r| r.jwt_refresh_grace_secs = 61,
+                "MINIBASE_JWT_REFRESH_GRACE_SECS",
             ),
             (
                 |r| r.approvals_subscribe_page = "/pages/x?id=1".into(),

@@ -159,12 +159,14 @@ impl ErrorCode {
             Self::TokenInvalid => "The token's signature, algorithm or claims are not valid.",
             Self::TokenExpired => "The access token has expired; refresh it.",
             Self::TokenRevoked => {
-                "The token was revoked (logout, ban or an admin ended all sessions)."
+                "The token was revoked (logout, ban, an admin ended all sessions, or the account was deleted)."
             }
             Self::InvalidCredentials => "Wrong username or password.",
-            Self::RefreshTokenInvalid => "The refresh token is unknown, expired or revoked.",
+            Self::RefreshTokenInvalid => {
+                "The refresh token is unknown, expired or revoked, or was not issued for the session it names."
+            }
             Self::RefreshTokenReused => {
-                "A spent refresh token was presented again; its whole session is revoked."
+                "A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked."
             }
             Self::Forbidden => "The caller lacks the role or ownership needed.",
             Self::UserBanned => "The account is banned.",
@@ -337,11 +339,37 @@ impl std::error::Error for AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
-        match &err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::unavailable("database", err),
-            _ => Self::internal(err),
+        if database_unreachable(&err) {
+            Self::unavailable("database", err)
+        } else {
+            Self::internal(err)
         }
+    }
+}
+
+/// Errors that say the database could not be reached, or that the connection broke under a
+/// statement (the server went away, a network cut), rather than that a statement was wrong: a
+/// 503 the client may retry, not a 500.
+fn database_unreachable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            match err {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // SQLSTATE class 08 (connection exception) and 57P (the server is shutting
+                // down, restarting or not yet accepting connections).
+                sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 

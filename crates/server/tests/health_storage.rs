@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::proxy::TcpProxy;
+use std::time::{Duration, Instant};
+
+use common::proxy::{self, TcpProxy};
 use common::{Backend, TestApp};
 use sea_orm::{ConnectionTrait, Statement};
 
@@ -65,47 +67,103 @@ async fn migrations_create_the_schema_once(backend: Backend, test: &str) {
 
 on_every_backend!(readyz_reports_database, migrations_create_the_schema_once);
 
+/// Probes commonly give up after 1 s: a dependency that stopped answering must be named before.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// GET /readyz, with how long the answer took.
+async fn timed_readyz(app: &TestApp) -> (common::Reply, Duration) {
+    let started = Instant::now();
+    let reply = app.get("/readyz").await;
+    (reply, started.elapsed())
+}
+
+async fn readyz_recovers(app: &TestApp, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let reply = app.get("/readyz").await;
+        if reply.status == 200 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "readyz did not recover when {what} returned: {}",
+            reply.text
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_names_redis_when_it_is_down() {
     let test = "readyz_names_redis_when_it_is_down";
     let Some(redis_url) = common::redis_url(test) else {
         return;
     };
-    let target = url::Url::parse(&redis_url).unwrap();
-    let target = format!(
-        "{}:{}",
-        target.host_str().unwrap_or("127.0.0.1"),
-        target.port().unwrap_or(6379)
-    );
-    let target = tokio::net::lookup_host(target)
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let proxy = TcpProxy::start(target).await;
-    let proxied = format!("redis://{}", proxy.addr);
+    let (proxy, proxied) = proxy::in_front_of(&redis_url).await;
     let app = TestApp::spawn_with(Backend::Sqlite, test, |raw| raw.redis_url = Some(proxied))
         .await
         .unwrap();
     assert_eq!(app.get("/readyz").await.assert_ok(200)["redis"], "ok");
-    proxy.cut();
-    let reply = app.get("/readyz").await;
-    reply.assert_error(503, 50300);
-    assert!(
-        reply.json["message"].as_str().unwrap().contains("redis"),
-        "{}",
-        reply.text
-    );
-    // The process itself is still alive.
-    assert_eq!(app.get("/healthz").await.status, 200);
-    proxy.restore();
-    let mut recovered = false;
-    for _ in 0..50 {
-        if app.get("/readyz").await.status == 200 {
-            recovered = true;
-            break;
+    for (outage, stop) in [
+        ("refused", TcpProxy::cut as fn(&TcpProxy)),
+        ("not answering", TcpProxy::stall),
+    ] {
+        stop(&proxy);
+        // The first check finds the pooled connection broken; the later ones need a new one.
+        for attempt in 0..3 {
+            let (reply, took) = timed_readyz(&app).await;
+            reply.assert_error(503, 50300);
+            assert!(
+                reply.json["message"].as_str().unwrap().contains("redis"),
+                "{outage}: {}",
+                reply.text
+            );
+            assert!(
+                took < PROBE_TIMEOUT,
+                "{outage}, check {attempt}: readyz took {took:?}"
+            );
         }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        // The process itself is still alive.
+        assert_eq!(app.get("/healthz").await.status, 200);
+        proxy.restore();
+        readyz_recovers(&app, "Redis").await;
     }
-    assert!(recovered, "readyz recovers when Redis returns");
+}
+
+/// A database that stops answering is named within a probe's timeout, not after the pool's
+/// acquire timeout (5 s here), and readiness comes back with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_names_the_database_within_a_probe_timeout() {
+    let test = "readyz_names_the_database_within_a_probe_timeout";
+    let Some(db) = common::TestDatabase::create(Backend::Postgres, test).await else {
+        return;
+    };
+    let db = std::sync::Arc::new(db);
+    let (proxy, proxied) = proxy::in_front_of(&db.url).await;
+    let mut raw = common::test_config(&proxied);
+    raw.database_acquire_timeout_secs = 5;
+    let app = TestApp::start(raw, Backend::Postgres, Some(db), |routes| routes).await;
+    assert_eq!(app.get("/readyz").await.assert_ok(200)["database"], "ok");
+    for (outage, stop) in [
+        ("refused", TcpProxy::cut as fn(&TcpProxy)),
+        ("not answering", TcpProxy::stall),
+    ] {
+        stop(&proxy);
+        // The first check finds the pooled connection broken; the later ones need a new one.
+        for attempt in 0..3 {
+            let (reply, took) = timed_readyz(&app).await;
+            reply.assert_error(503, 50300);
+            assert!(
+                reply.json["message"].as_str().unwrap().contains("database"),
+                "{outage}: {}",
+                reply.text
+            );
+            assert!(
+                took < PROBE_TIMEOUT,
+                "{outage}, check {attempt}: readyz took {took:?}"
+            );
+        }
+        proxy.restore();
+        readyz_recovers(&app, "the database").await;
+    }
 }

@@ -177,61 +177,186 @@ async fn wechat_errors_map_to_envelopes_and_write_nothing(backend: Backend, test
     reply.assert_ok(200);
 }
 
+async fn refresh(app: &TestApp, token: &str) -> Reply {
+    app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": token }))
+        .await
+}
+
+/// Move the session's last rotation `secs` into the past, as if the grace had gone by.
+async fn age_last_refresh(app: &TestApp, refresh_token: &str, secs: i64) {
+    use minibase::auth::model::session;
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+    let (sid, _) = refresh_token.split_once('.').unwrap();
+    let changed = session::Entity::update_many()
+        .col_expr(
+            session::Column::RefreshedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(secs)),
+        )
+        .filter(session::Column::Id.eq(sid))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected, 1);
+}
+
+fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} in {value}"))
+}
+
 async fn refresh_rotates_and_reuse_revokes(backend: Backend, test: &str) {
     let Some(app) = TestApp::spawn(backend, test).await else {
         return;
     };
     let first = login_ok(&app, "bob").await;
-    let refresh = |token: &str| {
-        let body = json!({ "refresh_token": token });
-        let app = &app;
-        async move { app.post_json("/api/v1/auth/refresh", &body).await }
-    };
-    let second = refresh(first["refresh_token"].as_str().unwrap()).await;
-    let second = second.assert_ok(200).clone();
-    assert_ne!(second["refresh_token"], first["refresh_token"]);
-    let new_access = second["token"].as_str().unwrap();
+    let first_token = str_of(&first, "refresh_token");
+    let second = refresh(&app, first_token).await.assert_ok(200).clone();
+    let second_token = str_of(&second, "refresh_token");
+    assert_ne!(second_token, first_token);
+    let new_access = str_of(&second, "token");
     app.get_auth("/api/v1/users/me", new_access)
         .await
         .assert_ok(200);
 
-    // The spent token again: theft or replay. The whole session is revoked.
-    refresh(first["refresh_token"].as_str().unwrap())
+    // The same token again at once: a parallel refresh of the same client. It gets the same
+    // refresh token, and the session lives on.
+    let twin = refresh(&app, first_token).await.assert_ok(200).clone();
+    assert_eq!(str_of(&twin, "refresh_token"), second_token);
+    app.get_auth("/api/v1/users/me", str_of(&twin, "token"))
         .await
-        .assert_error(401, 40107);
-    refresh(second["refresh_token"].as_str().unwrap())
-        .await
-        .assert_error(401, 40106);
+        .assert_ok(200);
     app.get_auth("/api/v1/users/me", new_access)
         .await
-        .assert_error(401, 40104);
+        .assert_ok(200);
+
+    // After the grace, the spent token again is theft or replay: the whole session is revoked.
+    age_last_refresh(&app, second_token, 60).await;
+    refresh(&app, first_token).await.assert_error(401, 40107);
+    refresh(&app, second_token).await.assert_error(401, 40106);
+    for access in [new_access, str_of(&twin, "token"), str_of(&first, "token")] {
+        app.get_auth("/api/v1/users/me", access)
+            .await
+            .assert_error(401, 40104);
+    }
     // Other sessions of the same user are untouched; unknown tokens are refused.
     let other = login_ok(&app, "bob:2").await;
-    app.get_auth("/api/v1/users/me", other["token"].as_str().unwrap())
+    app.get_auth("/api/v1/users/me", str_of(&other, "token"))
         .await
         .assert_ok(200);
-    refresh("not-a-real-token").await.assert_error(401, 40106);
-    refresh("no-such-session.secret")
+    refresh(&app, "not-a-real-token")
+        .await
+        .assert_error(401, 40106);
+    refresh(&app, "no-such-session.secret")
         .await
         .assert_error(401, 40106);
 
-    // The token names its session: another secret presented for that session is taken for a
-    // spent token, and the session ends.
+    // A token spent two rotations ago is reuse even within the grace: only the token the live
+    // one replaced gets the grace.
     let third = login_ok(&app, "bob:3").await;
-    let third_token = third["refresh_token"].as_str().unwrap();
-    let (sid, _) = third_token.split_once('.').unwrap();
-    refresh(&format!("{sid}.forged"))
+    let t0 = str_of(&third, "refresh_token");
+    let t1 = refresh(&app, t0).await.assert_ok(200).clone();
+    let t1 = str_of(&t1, "refresh_token");
+    refresh(&app, t1).await.assert_ok(200);
+    refresh(&app, t0).await.assert_error(401, 40107);
+    app.get_auth("/api/v1/users/me", str_of(&third, "token"))
         .await
-        .assert_error(401, 40107);
-    refresh(third_token).await.assert_error(401, 40106);
+        .assert_error(401, 40104);
+}
 
-    // Two uses of one token at once: exactly one gets the new pair; the other ends the session.
-    let fourth = login_ok(&app, "bob:4").await;
-    let fourth_token = fourth["refresh_token"].as_str().unwrap();
-    let (a, b) = tokio::join!(refresh(fourth_token), refresh(fourth_token));
-    let mut statuses = [a.status, b.status];
-    statuses.sort_unstable();
-    assert_eq!(statuses, [200, 401], "one winner: {} / {}", a.text, b.text);
+/// The session id is in every access token, so anyone who saw one can name the session: a made
+/// up secret for it is refused and ends nothing.
+async fn a_made_up_refresh_token_revokes_nothing(backend: Backend, test: &str) {
+    let Some(app) = TestApp::spawn(backend, test).await else {
+        return;
+    };
+    let victim = login_ok(&app, "vera").await;
+    let access = str_of(&victim, "token");
+    let live = str_of(&victim, "refresh_token");
+    let (sid, secret) = live.split_once('.').unwrap();
+    let mut flipped = URL_SAFE_NO_PAD.decode(secret).unwrap();
+    flipped[0] ^= 1;
+    let attacker = login_ok(&app, "mallory").await;
+    let (_, attacker_secret) = str_of(&attacker, "refresh_token").split_once('.').unwrap();
+    for forged in [
+        format!("{sid}.garbage"),
+        format!("{sid}."),
+        format!("{sid}.{}", URL_SAFE_NO_PAD.encode([7u8; 64])),
+        format!("{sid}.{}", URL_SAFE_NO_PAD.encode(&flipped)),
+        // A real secret, but of another session.
+        format!("{sid}.{attacker_secret}"),
+    ] {
+        refresh(&app, &forged).await.assert_error(401, 40106);
+    }
+    app.get_auth("/api/v1/users/me", access)
+        .await
+        .assert_ok(200);
+    let next = refresh(&app, live).await.assert_ok(200).clone();
+    app.get_auth("/api/v1/users/me", str_of(&next, "token"))
+        .await
+        .assert_ok(200);
+}
+
+/// Ten requests of one client met a 401 together and all refresh with the same token: every one
+/// gets a working pair with the same refresh token, and the session goes on.
+async fn parallel_refreshes_with_one_token_keep_the_session(backend: Backend, test: &str) {
+    let Some(app) = TestApp::spawn(backend, test).await else {
+        return;
+    };
+    let start = login_ok(&app, "paula").await;
+    let token = str_of(&start, "refresh_token");
+    let replies = futures::future::join_all((0..10).map(|_| refresh(&app, token))).await;
+    let pairs: Vec<Value> = replies.iter().map(|r| r.assert_ok(200).clone()).collect();
+    let next = str_of(&pairs[0], "refresh_token");
+    for pair in &pairs {
+        assert_eq!(str_of(pair, "refresh_token"), next, "one new refresh token");
+        app.get_auth("/api/v1/users/me", str_of(pair, "token"))
+            .await
+            .assert_ok(200);
+    }
+    assert_eq!(session_count(&app).await, 1, "no session was added");
+    // The shared new token works, once the replies are in.
+    let after = refresh(&app, next).await.assert_ok(200).clone();
+    app.get_auth("/api/v1/users/me", str_of(&after, "token"))
+        .await
+        .assert_ok(200);
+}
+
+/// An account deleted while its token is still accepted (the guard caches the account's state):
+/// the caller's own endpoints answer 401 40104, which makes a client log in again, not 404.
+async fn a_deleted_users_token_is_revoked(backend: Backend, test: &str) {
+    let Some(app) = TestApp::spawn(backend, test).await else {
+        return;
+    };
+    let data = login_ok(&app, "gone").await;
+    let token = str_of(&data, "token");
+    // The guard now holds the account as live (a profile read would also cache the profile).
+    app.get_auth("/api/v1/flash-sale-orders", token)
+        .await
+        .assert_ok(200);
+    let id = data["user"]["id"].as_i64().unwrap();
+    let deleted = users::Entity::delete_by_id(id)
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(deleted.rows_affected, 1);
+    app.get_auth("/api/v1/users/me", token)
+        .await
+        .assert_error(401, 40104);
+    let patch = app.client.patch(app.url("/api/v1/users/me"));
+    app.send(patch.bearer_auth(token).json(&json!({"nickname": "ghost"})))
+        .await
+        .assert_error(401, 40104);
+    let check = app
+        .client
+        .post(app.url("/api/v1/users/me/verify-signature"));
+    app.send(
+        check
+            .bearer_auth(token)
+            .json(&json!({"buffer": "x", "signature": "00"})),
+    )
+    .await
+    .assert_error(401, 40104);
 }
 
 async fn logout_ends_the_session(backend: Backend, test: &str) {
@@ -410,12 +535,12 @@ async fn roles_bans_and_revocation(backend: Backend, test: &str) {
     .assert_error(401, 40105);
 }
 
-/// Logins commit asynchronously on PostgreSQL by default; the durable mode gives the same answers
-/// and writes the same rows, and a banned user still writes nothing.
+/// Logins wait for the disk by default; the opt-in asynchronous commit on PostgreSQL gives the
+/// same answers and writes the same rows.
 #[tokio::test]
-async fn durable_login_commits_write_the_same_rows() {
-    let Some(app) = TestApp::spawn_with(Backend::Postgres, "durable_login", |raw| {
-        raw.login_async_commit = false;
+async fn async_login_commits_write_the_same_rows() {
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, "async_login", |raw| {
+        raw.login_async_commit = true;
     })
     .await
     else {
@@ -441,6 +566,9 @@ on_every_backend!(
     login_flow_end_to_end,
     wechat_errors_map_to_envelopes_and_write_nothing,
     refresh_rotates_and_reuse_revokes,
+    a_made_up_refresh_token_revokes_nothing,
+    parallel_refreshes_with_one_token_keep_the_session,
+    a_deleted_users_token_is_revoked,
     logout_ends_the_session,
     roles_bans_and_revocation,
 );
@@ -508,6 +636,14 @@ async fn bad_tokens_are_401_with_distinct_codes() {
     me(Some(format!("Bearer {}", sign(&app, &expired))))
         .await
         .assert_error(401, 40103);
+
+    // Correctly signed, but without `exp`: the claims are invalid (not a malformed JWT).
+    let mut no_exp = serde_json::to_value(&real).unwrap();
+    no_exp.as_object_mut().unwrap().remove("exp");
+    let no_exp = app.state.config.jwt.keys.sign(&no_exp).unwrap();
+    me(Some(format!("Bearer {no_exp}")))
+        .await
+        .assert_error(401, 40102);
 
     // A correctly signed token for a user that does not exist.
     let ghost = Claims {
@@ -819,4 +955,76 @@ async fn two_nodes_sharing_redis_hold_one_access_token() {
         stats.token_rejections, 0,
         "no node invalidated the other's token"
     );
+}
+
+/// Two nodes on one PostgreSQL database and one Redis: refreshes with one token spread over both
+/// all succeed with one new refresh token; a replay after the grace, on either node, ends the
+/// session on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_refreshes_across_two_nodes_keep_the_session() {
+    let test = "parallel_refreshes_across_two_nodes_keep_the_session";
+    let Some(redis_url) = common::redis_url(test) else {
+        return;
+    };
+    let Some(db) = common::TestDatabase::create(Backend::Postgres, test).await else {
+        return;
+    };
+    let db = std::sync::Arc::new(db);
+    let node = |db: std::sync::Arc<common::TestDatabase>| {
+        let mut raw = common::test_config(&db.url);
+        raw.redis_url = Some(redis_url.clone());
+        TestApp::start(raw, Backend::Postgres, Some(db), |routes| routes)
+    };
+    let a = node(db.clone()).await;
+    let b = node(db.clone()).await;
+    let start = login_ok(&a, "nora").await;
+    let token = str_of(&start, "refresh_token");
+    let replies = futures::future::join_all(
+        (0..10).map(|i| refresh(if i % 2 == 0 { &a } else { &b }, token)),
+    )
+    .await;
+    let pairs: Vec<Value> = replies.iter().map(|r| r.assert_ok(200).clone()).collect();
+    let next = str_of(&pairs[0], "refresh_token");
+    for pair in &pairs {
+        assert_eq!(str_of(pair, "refresh_token"), next);
+        for node in [&a, &b] {
+            node.get_auth("/api/v1/users/me", str_of(pair, "token"))
+                .await
+                .assert_ok(200);
+        }
+    }
+
+    age_last_refresh(&a, next, 60).await;
+    refresh(&b, token).await.assert_error(401, 40107);
+    // Node a cached the session as live; the revocation reaches it through Redis.
+    let access = str_of(&pairs[0], "token");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let reply = a.get_auth("/api/v1/users/me", access).await;
+        if reply.status == 401 {
+            reply.assert_error(401, 40104);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node a still accepts a revoked session: {}",
+            reply.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    refresh(&a, next).await.assert_error(401, 40106);
+}
+
+/// `jwt_refresh_grace_secs = 0`: the token just replaced is reuse at once.
+#[tokio::test]
+async fn refresh_grace_can_be_turned_off() {
+    let app = TestApp::spawn_with(Backend::Sqlite, "no_grace", |raw| {
+        raw.jwt_refresh_grace_secs = 0;
+    })
+    .await
+    .unwrap();
+    let start = login_ok(&app, "strict").await;
+    let token = str_of(&start, "refresh_token");
+    refresh(&app, token).await.assert_ok(200);
+    refresh(&app, token).await.assert_error(401, 40107);
 }

@@ -171,14 +171,18 @@ impl JwtKeys {
         self.algorithm
     }
 
-    pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
+    /// Sign `claims` (a [`Claims`]; anything serializable, for tests of what verification
+    /// refuses).
+    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, jsonwebtoken::errors::Error> {
         let mut header = Header::new(self.algorithm);
         header.kid = self.key_id.clone();
         jsonwebtoken::encode(&header, claims, &self.encoding)
     }
 
-    /// Verify a token: malformed (40101), invalid signature/algorithm/claims (40102), expired
-    /// (40103). An `alg: none` token is invalid, never accepted.
+    /// Verify a token: malformed (40101: not three base64url segments, or a header that is not
+    /// JSON), invalid signature/algorithm/claims (40102: also a correctly signed payload that
+    /// lacks a claim, such as `exp`), expired (40103). An `alg: none` token is invalid, never
+    /// accepted.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
         let parts = split_token(token)?;
         let header = parse_header(parts.header)?;
@@ -199,7 +203,8 @@ impl JwtKeys {
                 .map(|data| data.claims)
                 .map_err(|err| match err.kind() {
                     ErrorKind::ExpiredSignature => expired(),
-                    ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => malformed(),
+                    // The header was parsed above, so a JSON error is in the signed claims.
+                    ErrorKind::Base64(_) | ErrorKind::Utf8(_) => malformed(),
                     _ => AppError::new(ErrorCode::TokenInvalid, "token is not valid"),
                 }),
         }
@@ -215,8 +220,10 @@ impl JwtKeys {
         let signature = base64url(parts.signature)?;
         // Compares in constant time.
         ring::hmac::verify(key, parts.signed.as_bytes(), &signature).map_err(|_| invalid())?;
+        // Signed by the key, so well-formed as far as the sender goes: claims that are missing or
+        // of the wrong type make the token invalid.
         let claims: Claims =
-            serde_json::from_slice(&base64url(parts.payload)?).map_err(|_| malformed())?;
+            serde_json::from_slice(&base64url(parts.payload)?).map_err(|_| invalid())?;
         if claims.iss != ISSUER {
             return Err(invalid());
         }
@@ -402,6 +409,18 @@ mod tests {
                 .code(),
             ErrorCode::TokenInvalid
         );
+        // Correctly signed, but without `exp` (or another claim): invalid, not malformed.
+        for missing in ["exp", "sub", "knd"] {
+            let mut partial = serde_json::to_value(&claims).unwrap();
+            partial.as_object_mut().unwrap().remove(missing);
+            assert_eq!(
+                keys.verify(&keys.sign(&partial).unwrap())
+                    .unwrap_err()
+                    .code(),
+                ErrorCode::TokenInvalid,
+                "without {missing}"
+            );
+        }
         // Expired, but within the 5 s of leeway for clock skew.
         let mut just = claims.clone();
         just.exp = chrono::Utc::now().timestamp() - 2;
@@ -414,5 +433,38 @@ mod tests {
             keys.verify(&keys.sign(&old).unwrap()).unwrap_err().code(),
             ErrorCode::TokenExpired
         );
+    }
+
+    #[test]
+    fn signed_claims_missing_exp_are_invalid_with_key_pairs_too() {
+        let keys = JwtKeys::new(
+            KeyMaterial::Pem {
+                algorithm: Algorithm::EdDSA,
+                private_pem: include_bytes!("../../tests/fixtures/ed25519-test-private.pem"),
+                public_pem: include_bytes!("../../tests/fixtures/ed25519-test-public.pem"),
+                extra_public: Vec::new(),
+            },
+            None,
+        )
+        .unwrap();
+        let claims = keys.new_claims(
+            SubjectKind::User,
+            7,
+            "user",
+            0,
+            None,
+            Duration::from_secs(60),
+        );
+        for missing in ["exp", "knd"] {
+            let mut partial = serde_json::to_value(&claims).unwrap();
+            partial.as_object_mut().unwrap().remove(missing);
+            assert_eq!(
+                keys.verify(&keys.sign(&partial).unwrap())
+                    .unwrap_err()
+                    .code(),
+                ErrorCode::TokenInvalid,
+                "without {missing}"
+            );
+        }
     }
 }

@@ -4,6 +4,7 @@ pub mod extract;
 pub mod guard;
 pub mod jwt;
 pub mod model;
+pub mod refresh;
 mod repo;
 mod routes;
 pub mod service;

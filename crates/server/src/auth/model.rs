@@ -6,7 +6,9 @@ pub mod session {
 
     /// One login on one device; refresh tokens rotate within it. Revoking it ends the device's
     /// access and refresh tokens. `refresh_token_hash` is the SHA-256 of the one refresh token
-    /// that is live; every earlier one of the session is spent.
+    /// that is live; every earlier one of the session is spent. `refresh_key` (hex) tags and
+    /// derives the session's refresh tokens (`auth::refresh`); `refreshed_at` is when the live
+    /// token replaced the one before.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "auth_sessions")]
     pub struct Model {
@@ -14,6 +16,8 @@ pub mod session {
         pub id: String,
         pub user_id: i64,
         pub refresh_token_hash: Option<String>,
+        pub refresh_key: Option<String>,
+        pub refreshed_at: Option<DateTimeUtc>,
         pub revoked_at: Option<DateTimeUtc>,
         pub expires_at: DateTimeUtc,
         pub created_at: DateTimeUtc,

@@ -59,6 +59,8 @@ pub struct NewLogin<'a> {
     pub session_key: &'a str,
     pub session_id: &'a str,
     pub refresh_token_hash: &'a str,
+    /// The session's refresh-token key (hex; `auth::refresh`).
+    pub refresh_key: &'a str,
     pub expires_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
     /// PostgreSQL: do not wait for the commit to reach the disk (`synchronous_commit = off` for
@@ -87,6 +89,7 @@ pub async fn record_login(
                 login.refresh_token_hash.into(),
                 Role::User.as_str().into(),
                 if login.async_commit { "off" } else { "on" }.into(),
+                login.refresh_key.into(),
             ],
         ))
         .one(db)
@@ -105,15 +108,7 @@ pub async fn record_login(
         // Dropping the transaction rolls the session-key update back.
         return Ok(None);
     }
-    create_session(
-        &txn,
-        login.session_id,
-        user.id,
-        login.refresh_token_hash,
-        login.expires_at,
-        login.now,
-    )
-    .await?;
+    create_session(&txn, user.id, login).await?;
     txn.commit().await?;
     Ok(Some(user))
 }
@@ -135,8 +130,9 @@ WITH commit_mode AS (
         WHERE NOT users.banned
     RETURNING *
 ), s AS (
-    INSERT INTO auth_sessions (id, user_id, refresh_token_hash, revoked_at, expires_at, created_at)
-    SELECT $5, u.id, $7, NULL, $6, $4 FROM u
+    INSERT INTO auth_sessions (id, user_id, refresh_token_hash, refresh_key, revoked_at,
+                               expires_at, created_at)
+    SELECT $5, u.id, $7, $10, NULL, $6, $4 FROM u
 )
 SELECT u.* FROM u CROSS JOIN commit_mode
 "#;
@@ -147,21 +143,20 @@ pub async fn session_revoked(db: &impl ConnectionTrait, sid: &str) -> Result<boo
     Ok(row.is_none_or(|s| s.revoked_at.is_some()))
 }
 
-pub async fn create_session(
+async fn create_session(
     db: &impl ConnectionTrait,
-    sid: &str,
     user_id: i64,
-    refresh_token_hash: &str,
-    expires_at: DateTime<Utc>,
-    now: DateTime<Utc>,
+    login: &NewLogin<'_>,
 ) -> Result<(), DbErr> {
     session::Entity::insert(session::ActiveModel {
-        id: Set(sid.to_string()),
+        id: Set(login.session_id.to_string()),
         user_id: Set(user_id),
-        refresh_token_hash: Set(Some(refresh_token_hash.to_string())),
+        refresh_token_hash: Set(Some(login.refresh_token_hash.to_string())),
+        refresh_key: Set(Some(login.refresh_key.to_string())),
+        refreshed_at: Set(None),
         revoked_at: Set(None),
-        expires_at: Set(expires_at),
-        created_at: Set(now),
+        expires_at: Set(login.expires_at),
+        created_at: Set(login.now),
     })
     .exec_without_returning(db)
     .await
@@ -190,17 +185,21 @@ pub async fn revoke_session(
     Ok(result.rows_affected > 0)
 }
 
-/// Replace the session's live refresh token `spent` with `next`; false when it was not live
-/// (someone rotated it first, or the session was revoked meanwhile). The condition decides a
-/// race between two uses of one token: only one of them can win.
+/// Replace the session's live refresh token `spent` with `next` (hashes), made with `key`; false
+/// when it was not live (someone rotated it first, or the session was revoked meanwhile). The
+/// condition decides a race between two uses of one token: only one of them can win.
 pub async fn rotate_refresh_token(
     db: &impl ConnectionTrait,
     sid: &str,
     spent: &str,
     next: &str,
+    key: &str,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = session::Entity::update_many()
         .col_expr(session::Column::RefreshTokenHash, Expr::value(next))
+        .col_expr(session::Column::RefreshKey, Expr::value(key))
+        .col_expr(session::Column::RefreshedAt, Expr::value(now))
         .filter(session::Column::Id.eq(sid))
         .filter(session::Column::RefreshTokenHash.eq(spent))
         .filter(session::Column::RevokedAt.is_null())

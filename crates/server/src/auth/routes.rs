@@ -55,7 +55,9 @@ pub struct RefreshRequest {
 }
 
 /// Exchange a refresh token for a new access token and a new refresh token. Each refresh token
-/// works once; presenting a spent one revokes the session (40107).
+/// works once, except that the token just replaced gets the same answer again for a few seconds
+/// (parallel refreshes); presenting a spent one later revokes the session (40107), and a token
+/// the session never issued is refused (40106) without revoking anything.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair", body = Envelope<TokenPair>),

@@ -6,17 +6,16 @@ use std::net::IpAddr;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::Utc;
 use rand::RngCore;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::guard::Principal;
 use super::jwt::SubjectKind;
+use super::model::session;
+use super::refresh::{self, RefreshKey};
 use super::repo;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -80,13 +79,15 @@ pub async fn login(state: &AppState, code: &str, client_ip: IpAddr) -> AppResult
     // Time-ordered, so new sessions append to the end of the key's index instead of landing on
     // a random page of it; its 74 random bits still make it unguessable.
     let sid = uuid::Uuid::now_v7().to_string();
-    let refresh_token = new_refresh_token(&sid);
+    let key = RefreshKey::generate();
+    let refresh_token = key.first(&sid);
     let login = repo::NewLogin {
         openid: &session.openid,
         unionid: session.unionid.as_deref(),
         session_key: &session.session_key,
         session_id: &sid,
-        refresh_token_hash: &hash_token(&refresh_token),
+        refresh_token_hash: &refresh::hash(&refresh_token),
+        refresh_key: &key.to_hex(),
         expires_at: now + refresh_ttl,
         now,
         async_commit: state.config.login_async_commit,
@@ -115,53 +116,148 @@ pub async fn login(state: &AppState, code: &str, client_ip: IpAddr) -> AppResult
 }
 
 /// Rotate: the presented refresh token is spent and a new pair issued in the same session.
-/// Presenting a spent token again revokes the whole session (it was stolen or replayed).
+///
+/// What a presented token is, for its session:
+/// - the live one: it is replaced by its successor (derived from it with the session's key);
+/// - the one the live one replaced, within `jwt_refresh_grace_secs` of that: a parallel refresh
+///   from the same client (two requests that both met a 401), given the same refresh token
+///   the first got and an access token of its own; nothing is written;
+/// - any other token the session's key tagged, or that one after the grace: spent, so stolen or
+///   replayed; the whole session is revoked (40107);
+/// - anything else (a made-up secret for a known session id): refused (40106), and the session
+///   is left alone.
 pub async fn refresh(state: &AppState, presented: &str) -> AppResult<TokenPair> {
     let invalid = || AppError::new(ErrorCode::RefreshTokenInvalid, "refresh token is not valid");
-    let now = Utc::now();
     let Some((sid, _)) = presented.split_once('.') else {
         return Err(invalid());
     };
-    let Some(session) = repo::find_session(&state.db, sid).await? else {
-        return Err(invalid());
+    let now = Utc::now();
+    let mut session = live_session(state, sid, now).await?.ok_or_else(invalid)?;
+    let presented_hash = refresh::hash(presented);
+    if session.refresh_token_hash.as_deref() == Some(presented_hash.as_str()) {
+        let user = load_refreshing_user(state, &session).await?;
+        // Sessions from before refresh keys get one at their first refresh.
+        let key = session
+            .refresh_key
+            .as_deref()
+            .and_then(RefreshKey::from_hex)
+            .unwrap_or_else(RefreshKey::generate);
+        let next = key.successor(&session.id, presented);
+        let rotated = repo::rotate_refresh_token(
+            &state.db,
+            &session.id,
+            &presented_hash,
+            &refresh::hash(&next),
+            &key.to_hex(),
+            now,
+        )
+        .await?;
+        if rotated {
+            return pair(state, &user, &session.id, next);
+        }
+        // Another refresh with the same token rotated first: this one is its twin, or a replay.
+        session = live_session(state, sid, now).await?.ok_or_else(invalid)?;
+    }
+    match classify_spent(state, &session, presented, now) {
+        Spent::JustReplaced(next) => {
+            let user = load_refreshing_user(state, &session).await?;
+            pair(state, &user, &session.id, next)
+        }
+        Spent::Reused => Err(revoke_on_reuse(state, &session.id).await),
+        Spent::Unknown => Err(invalid()),
+    }
+}
+
+/// What a presented token that is not the session's live one is.
+enum Spent {
+    /// The token the live one replaced, within the grace; the live token to hand out again.
+    JustReplaced(String),
+    /// Issued for this session and spent.
+    Reused,
+    /// Not issued for this session.
+    Unknown,
+}
+
+fn classify_spent(
+    state: &AppState,
+    session: &session::Model,
+    presented: &str,
+    now: chrono::DateTime<Utc>,
+) -> Spent {
+    let Some(key) = session
+        .refresh_key
+        .as_deref()
+        .and_then(RefreshKey::from_hex)
+    else {
+        // A session from before refresh keys: nothing can prove where the token came from.
+        return Spent::Unknown;
     };
-    if session.revoked_at.is_some() || session.expires_at <= now {
-        return Err(invalid());
+    let successor = key.successor(&session.id, presented);
+    if session.refresh_token_hash.as_deref() == Some(refresh::hash(&successor).as_str()) {
+        let grace = chrono::Duration::from_std(state.config.jwt.refresh_grace)
+            .unwrap_or_else(|_| chrono::Duration::zero());
+        // `at` may be later than `now` when a concurrent refresh won the race, hence the zero.
+        let in_grace = !grace.is_zero() && session.refreshed_at.is_some_and(|at| now < at + grace);
+        return if in_grace {
+            Spent::JustReplaced(successor)
+        } else {
+            Spent::Reused
+        };
     }
-    let presented_hash = hash_token(presented);
-    // A token that names this session but is not its live one was spent earlier: the tokens
-    // are 256 random bits, so it cannot have been guessed.
-    if session.refresh_token_hash.as_deref() != Some(presented_hash.as_str()) {
-        return Err(revoke_on_reuse(state, &session.id).await);
+    if key.issued(presented) {
+        Spent::Reused
+    } else {
+        Spent::Unknown
     }
+}
+
+/// The session, unless it is unknown, revoked or expired.
+async fn live_session(
+    state: &AppState,
+    sid: &str,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<Option<session::Model>> {
+    let session = repo::find_session(&state.db, sid).await?;
+    Ok(session.filter(|s| s.revoked_at.is_none() && s.expires_at > now))
+}
+
+/// The session's user, who must still exist and not be banned.
+async fn load_refreshing_user(
+    state: &AppState,
+    session: &session::Model,
+) -> AppResult<crate::users::model::Model> {
     let user = users::find(&state.db, session.user_id)
         .await?
-        .ok_or_else(invalid)?;
+        .ok_or_else(|| {
+            AppError::new(ErrorCode::RefreshTokenInvalid, "refresh token is not valid")
+        })?;
     if user.banned {
         return Err(AppError::new(
             ErrorCode::UserBanned,
             "the account is banned",
         ));
     }
-    let next = new_refresh_token(&session.id);
-    if !repo::rotate_refresh_token(&state.db, &session.id, &presented_hash, &hash_token(&next))
-        .await?
-    {
-        // Another use of the same token won the race: this one is the replay.
-        return Err(revoke_on_reuse(state, &session.id).await);
-    }
+    Ok(user)
+}
+
+fn pair(
+    state: &AppState,
+    user: &crate::users::model::Model,
+    sid: &str,
+    refresh_token: String,
+) -> AppResult<TokenPair> {
     let (token, expires_in) = access_token(
         state,
         SubjectKind::User,
         user.id,
         &user.role,
         user.token_version,
-        Some(session.id),
+        Some(sid.to_string()),
     )?;
     Ok(TokenPair {
         token,
         expires_in,
-        refresh_token: next,
+        refresh_token,
     })
 }
 
@@ -304,19 +400,6 @@ fn access_token(
     let claims = keys.new_claims(kind, id, role, version, sid, ttl);
     let token = keys.sign(&claims).map_err(AppError::internal)?;
     Ok((token, ttl.as_secs()))
-}
-
-/// `<session id>.<256 random bits>`: the token names its session, so a refresh finds the
-/// session by its key and any other token presented for it is known to be a spent one.
-fn new_refresh_token(sid: &str) -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    format!("{sid}.{}", URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// Refresh tokens are 256 random bits, so a plain SHA-256 is enough to store them safely.
-fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn hash_password(password: &str) -> anyhow::Result<String> {

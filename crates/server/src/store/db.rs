@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqlxMySqlConnector,
-    SqlxPostgresConnector, SqlxSqliteConnector, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqlxMySqlConnector,
+    SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
@@ -159,13 +159,28 @@ where
     }
 }
 
-/// Apply every pending migration.
+/// Apply every pending migration, holding the migration lock (see [`MigrationLock`]): of several
+/// nodes starting together on a fresh database, one applies the migrations while the others
+/// wait, and then find nothing pending.
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("applying migrations")
+    let lock = MigrationLock::acquire(db).await?;
+    let result = Migrator::up(lock.conn(), None)
+        .await
+        .context("applying migrations");
+    lock.release(result.is_ok()).await?;
+    result
 }
 
-/// Names of the migrations applied so far and of those pending.
+/// Names of the migrations applied so far and of those pending. Read under the migration lock,
+/// because the first look creates the table that records them.
 pub async fn migration_status(db: &Db) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let lock = MigrationLock::acquire(db).await?;
+    let status = read_migration_status(lock.conn()).await;
+    lock.release(status.is_ok()).await?;
+    status
+}
+
+async fn read_migration_status(db: &Db) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let applied = Migrator::get_applied_migrations(db)
         .await
         .context("reading applied migrations")?
@@ -179,6 +194,168 @@ pub async fn migration_status(db: &Db) -> anyhow::Result<(Vec<String>, Vec<Strin
         .map(|m| m.name().to_string())
         .collect();
     Ok((applied, pending))
+}
+
+/// The database's own lock on migrations, held on one connection of its own for the whole run:
+/// a PostgreSQL advisory lock, a MySQL/MariaDB/TiDB named lock (`GET_LOCK`, named after the
+/// database, since its names are server-wide), or on SQLite a `BEGIN IMMEDIATE` transaction
+/// that the run happens inside. Every statement of the run goes through that connection (a pool
+/// of one), and closing it frees the lock whatever happened, as does the death of the process.
+pub struct MigrationLock {
+    conn: Db,
+    backend: DbBackend,
+}
+
+/// `pg_advisory_lock`'s key: "minibase" in ASCII. Advisory locks are per database.
+const PG_MIGRATION_LOCK: i64 = 0x6d69_6e69_6261_7365;
+/// MySQL's named lock, one per database (names are at most 64 characters).
+const MYSQL_MIGRATION_LOCK: &str = "CONCAT('minibase.migrations.', MD5(DATABASE()))";
+/// How long one wait for MySQL's lock lasts before it is asked for again.
+const MYSQL_WAIT_SECS: u64 = 5;
+
+impl MigrationLock {
+    pub async fn acquire(db: &Db) -> anyhow::Result<Self> {
+        let lock = Self {
+            conn: one_connection(db)
+                .await
+                .context("opening the migration connection")?,
+            backend: db.get_database_backend(),
+        };
+        match lock.wait_for_lock().await {
+            Ok(()) => Ok(lock),
+            Err(err) => {
+                lock.close().await;
+                Err(err).context("taking the migration lock")
+            }
+        }
+    }
+
+    async fn wait_for_lock(&self) -> anyhow::Result<()> {
+        if self.try_lock(false).await? {
+            return Ok(());
+        }
+        tracing::info!("another node is applying migrations; waiting for it to finish");
+        while !self.try_lock(true).await? {}
+        Ok(())
+    }
+
+    /// One attempt, which may `wait` a while for the holder to finish.
+    async fn try_lock(&self, wait: bool) -> anyhow::Result<bool> {
+        let db = &self.conn;
+        match self.backend {
+            DbBackend::Postgres => {
+                let sql = if wait {
+                    // Blocks until the holder's connection closes or unlocks; returns nothing.
+                    format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})::text AS taken")
+                } else {
+                    format!("SELECT pg_try_advisory_lock({PG_MIGRATION_LOCK})::text AS taken")
+                };
+                let taken = query_text(db, &sql).await?;
+                Ok(wait || taken.as_deref() == Some("true"))
+            }
+            DbBackend::MySql => {
+                let seconds = if wait { MYSQL_WAIT_SECS } else { 0 };
+                let sql = format!(
+                    "SELECT CAST(GET_LOCK({MYSQL_MIGRATION_LOCK}, {seconds}) AS CHAR) AS taken"
+                );
+                Ok(query_text(db, &sql).await?.as_deref() == Some("1"))
+            }
+            // Each attempt waits up to the busy timeout (`database_acquire_timeout_secs`).
+            DbBackend::Sqlite => match db.execute_unprepared("BEGIN IMMEDIATE").await {
+                Ok(_) => Ok(true),
+                Err(err) if is_sqlite_busy(&err) => Ok(false),
+                Err(err) => Err(err.into()),
+            },
+        }
+    }
+
+    /// The locked connection: run the migrations through it.
+    pub fn conn(&self) -> &Db {
+        &self.conn
+    }
+
+    /// Let the next node in. On SQLite the run's transaction commits (or, after a failure,
+    /// rolls back); elsewhere each statement committed on its own and closing frees the lock.
+    pub async fn release(self, succeeded: bool) -> anyhow::Result<()> {
+        let ended = match self.backend {
+            DbBackend::Sqlite => self
+                .conn
+                .execute_unprepared(if succeeded { "COMMIT" } else { "ROLLBACK" })
+                .await
+                .map(|_| ())
+                .context("committing the migrations"),
+            _ => Ok(()),
+        };
+        self.close().await;
+        ended
+    }
+
+    async fn close(self) {
+        if let Err(err) = self.conn.close().await {
+            tracing::warn!(error = %err, "closing the migration connection");
+        }
+    }
+}
+
+/// A pool of exactly one connection, opened with the options of `db`'s pool, so that session
+/// state (a lock, a transaction) holds for every statement sent through it.
+async fn one_connection(db: &Db) -> anyhow::Result<Db> {
+    let conn = match db {
+        DatabaseConnection::SqlxPostgresPoolConnection(_) => {
+            let options = db.get_postgres_connection_pool().connect_options();
+            let pool = single(PgPoolOptions::new())
+                .connect_with((*options).clone())
+                .await?;
+            SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+        }
+        DatabaseConnection::SqlxMySqlPoolConnection(_) => {
+            let options = db.get_mysql_connection_pool().connect_options();
+            let pool = single(MySqlPoolOptions::new())
+                .connect_with((*options).clone())
+                .await?;
+            SqlxMySqlConnector::from_sqlx_mysql_pool(pool)
+        }
+        DatabaseConnection::SqlxSqlitePoolConnection(_) => {
+            let options = db.get_sqlite_connection_pool().connect_options();
+            let pool = single(SqlitePoolOptions::new())
+                .connect_with((*options).clone())
+                .await?;
+            SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+        }
+        _ => anyhow::bail!("no database connection"),
+    };
+    Ok(conn)
+}
+
+/// One connection, never closed for age or idleness while the lock is held.
+fn single<DB: sqlx::Database>(options: sqlx::pool::PoolOptions<DB>) -> sqlx::pool::PoolOptions<DB> {
+    options
+        .max_connections(1)
+        .min_connections(0)
+        .idle_timeout(None)
+        .max_lifetime(None)
+}
+
+async fn query_text(db: &Db, sql: &str) -> Result<Option<String>, sea_orm::DbErr> {
+    let row = db
+        .query_one(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    match row {
+        Some(row) => row.try_get::<Option<String>>("", "taken"),
+        None => Ok(None),
+    }
+}
+
+/// SQLITE_BUSY, or one of its extended codes (which keep 5 in their low byte).
+fn is_sqlite_busy(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(db))) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 5),
+        _ => false,
+    }
 }
 
 /// A cheap round trip, for readiness checks.

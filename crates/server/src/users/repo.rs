@@ -62,13 +62,14 @@ pub async fn upsert_login(
         .ok_or_else(|| DbErr::RecordNotFound(format!("user {openid} after upsert")))
 }
 
+/// False when no such user.
 pub async fn update_profile(
     db: &impl ConnectionTrait,
     id: i64,
     nickname: Option<&str>,
     avatar_url: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let mut update = users::Entity::update_many()
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .filter(users::Column::Id.eq(id));
@@ -78,22 +79,23 @@ pub async fn update_profile(
     if let Some(avatar_url) = avatar_url {
         update = update.col_expr(users::Column::AvatarUrl, Expr::value(avatar_url));
     }
-    update.exec(db).await.map(|_| ())
+    Ok(update.exec(db).await?.rows_affected > 0)
 }
 
+/// False when no such user.
 pub async fn set_phone(
     db: &impl ConnectionTrait,
     id: i64,
     phone: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    users::Entity::update_many()
+) -> Result<bool, DbErr> {
+    let result = users::Entity::update_many()
         .col_expr(users::Column::Phone, Expr::value(phone))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .filter(users::Column::Id.eq(id))
         .exec(db)
-        .await
-        .map(|_| ())
+        .await?;
+    Ok(result.rows_affected > 0)
 }
 
 /// Ban or unban; a ban also bumps the token version so every session ends. False when no such

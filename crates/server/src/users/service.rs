@@ -111,6 +111,19 @@ async fn load(state: &AppState, id: i64) -> AppResult<users::Model> {
         .ok_or_else(|| AppError::not_found("user"))
 }
 
+/// The caller's own row is gone: the account was deleted while its token was still accepted
+/// (the guard's view of it is cached). The token no longer stands for anyone, so it is revoked:
+/// a 401, which makes a client log in again, where a 404 would not.
+fn caller_gone() -> AppError {
+    AppError::new(ErrorCode::TokenRevoked, "the account no longer exists")
+}
+
+async fn load_caller(state: &AppState, principal: &Principal) -> AppResult<users::Model> {
+    repo::find(&state.db, principal.id)
+        .await?
+        .ok_or_else(caller_gone)
+}
+
 /// Profiles are read far more often than written (every page of the mini-program shows the
 /// caller), so they come from the cache; every write below forgets the entry on all nodes.
 const PROFILES: CacheSpec = CacheSpec {
@@ -126,9 +139,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> AppResult<Me> {
             Ok(repo::find(&state.db, principal.id).await?.map(Me::from))
         })
         .await?;
-    let mut me = Option::as_ref(&profile)
-        .cloned()
-        .ok_or_else(|| AppError::not_found("user"))?;
+    let mut me = Option::as_ref(&profile).cloned().ok_or_else(caller_gone)?;
     // The guard's live role is authoritative (and as fresh as this entry).
     me.role = principal.role;
     Ok(me)
@@ -164,7 +175,9 @@ pub async fn update_me(
             return Err(AppError::validation("avatar_url", "must be an http(s) URL"));
         }
     }
-    repo::update_profile(&state.db, principal.id, nickname, avatar_url, Utc::now()).await?;
+    if !repo::update_profile(&state.db, principal.id, nickname, avatar_url, Utc::now()).await? {
+        return Err(caller_gone());
+    }
     forget_profile(state, principal.id).await;
     // Cached feed pages show authors' names and avatars.
     crate::community::service::latest_changed(state).await;
@@ -183,7 +196,9 @@ pub async fn bind_phone(
         .phone_number(code)
         .await
         .map_err(map_error)?;
-    repo::set_phone(&state.db, principal.id, &info.phone_number, Utc::now()).await?;
+    if !repo::set_phone(&state.db, principal.id, &info.phone_number, Utc::now()).await? {
+        return Err(caller_gone());
+    }
     forget_profile(state, principal.id).await;
     Ok(PhoneView {
         phone_number: info.phone_number,
@@ -209,7 +224,7 @@ pub async fn decrypt_open_data(
     encrypted_data: &str,
     iv: &str,
 ) -> AppResult<serde_json::Value> {
-    let user = load(state, principal.id).await?;
+    let user = load_caller(state, principal).await?;
     minibase_wechat::decrypt_open_data(
         session_key(&user)?,
         encrypted_data,
@@ -237,7 +252,7 @@ pub async fn verify_signature(
     principal: &Principal,
     payload: &SignedPayload,
 ) -> AppResult<SignatureCheck> {
-    let user = load(state, principal.id).await?;
+    let user = load_caller(state, principal).await?;
     let key = session_key(&user)?;
     let valid = match (&payload.buffer, &payload.raw_data) {
         (Some(buffer), None) => minibase_wechat::verify_login_state_signature(

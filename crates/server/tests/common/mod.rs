@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub mod process;
 pub mod proxy;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! A TCP proxy a test can cut and restore, to take a dependency (Redis, a database) away from a
 //! running server and give it back; or that keeps what clients send, to show what went over the
-//! wire.
+//! wire. Cut, the dependency refuses at once (a server that is down); stalled, it never answers
+//! (a host gone from the network, a blackholed route), which is what timeouts are for.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +14,8 @@ use tokio::sync::watch;
 pub struct TcpProxy {
     pub addr: SocketAddr,
     up: Arc<AtomicBool>,
+    /// Connections accepted while stalled, held open and never answered.
+    held: Arc<Mutex<Option<Vec<TcpStream>>>>,
     cut: watch::Sender<u64>,
     task: tokio::task::JoinHandle<()>,
     sent: Option<Sent>,
@@ -41,12 +44,18 @@ impl TcpProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy addr");
         let up = Arc::new(AtomicBool::new(true));
+        let held: Arc<Mutex<Option<Vec<TcpStream>>>> = Arc::default();
         let (cut, _) = watch::channel(0u64);
         let accept_up = up.clone();
+        let accept_held = held.clone();
         let accept_cut = cut.clone();
         let accept_sent = sent.clone();
         let task = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                if let Some(held) = accept_held.lock().expect("held").as_mut() {
+                    held.push(inbound);
+                    continue;
+                }
                 if !accept_up.load(Ordering::SeqCst) {
                     drop(inbound);
                     continue;
@@ -99,6 +108,7 @@ impl TcpProxy {
         Self {
             addr,
             up,
+            held,
             cut,
             task,
             sent,
@@ -111,7 +121,16 @@ impl TcpProxy {
         self.cut.send_modify(|n| *n += 1);
     }
 
+    /// Sever the open connections and leave new ones hanging: accepted, never answered.
+    pub fn stall(&self) {
+        *self.held.lock().expect("held") = Some(Vec::new());
+        self.cut.send_modify(|n| *n += 1);
+    }
+
+    /// Relay again (after [`TcpProxy::cut`] or [`TcpProxy::stall`]); connections held while
+    /// stalled are closed.
     pub fn restore(&self) {
+        self.held.lock().expect("held").take();
         self.up.store(true, Ordering::SeqCst);
     }
 }
@@ -120,4 +139,26 @@ impl Drop for TcpProxy {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// A proxy in front of the server a `postgres://`, `mysql://` or `redis://` URL names, and the
+/// same URL pointing at the proxy.
+pub async fn in_front_of(url: &str) -> (TcpProxy, String) {
+    let mut parsed = url::Url::parse(url).expect("a URL");
+    let port = parsed.port().unwrap_or(match parsed.scheme() {
+        "postgres" | "postgresql" => 5432,
+        "mysql" | "mariadb" => 3306,
+        "redis" => 6379,
+        other => panic!("no default port for {other}"),
+    });
+    let host = parsed.host_str().unwrap_or("127.0.0.1").to_string();
+    let target = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .expect("resolve")
+        .next()
+        .expect("an address");
+    let proxy = TcpProxy::start(target).await;
+    parsed.set_host(Some("127.0.0.1")).expect("host");
+    parsed.set_port(Some(proxy.addr.port())).expect("port");
+    (proxy, parsed.to_string())
 }

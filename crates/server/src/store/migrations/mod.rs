@@ -15,6 +15,7 @@ mod m20261121_000100_flash_sale;
 mod m20261121_000200_approvals;
 mod m20261121_000300_refresh_on_session;
 mod m20261121_000400_flash_sale_reservations;
+mod m20261123_000400_session_refresh_key;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000100_flash_sale::Migration),
             Box::new(m20261121_000300_refresh_on_session::Migration),
             Box::new(m20261121_000400_flash_sale_reservations::Migration),
+            Box::new(m20261123_000400_session_refresh_key::Migration),
         ]
     }
 }
