@@ -24,5 +24,6 @@ function resolveOptions(options) {
             maxDelayMs: (_k = (_j = options.retry) === null || _j === void 0 ? void 0 : _j.maxDelayMs) !== null && _k !== void 0 ? _k : 3000,
         },
         now: (_l = options.now) !== null && _l !== void 0 ? _l : Date.now,
+        loginCode: options.loginCode,
     };
 }

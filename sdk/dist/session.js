@@ -196,7 +196,10 @@ class Session {
         return (0, http_1.unwrap)(res);
     }
     async loginWithWx() {
-        const { code } = await (0, wx_1.callWx)((cb) => this.wx.login(cb));
+        const code = this.options.loginCode
+            ? await this.options.loginCode()
+            : (await (0, wx_1.callWx)((cb) => this.wx.login(cb)))
+                .code;
         const body = { code };
         const res = await this.http.send({
             method: 'POST',

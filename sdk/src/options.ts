@@ -34,6 +34,11 @@ export interface ClientOptions {
   wx?: WxLike;
   /** The clock, in milliseconds (default `Date.now`). */
   now?: () => number;
+  /**
+   * Where login codes come from (default `wx.login`). For development against the mock WeChat,
+   * where a code `alice:1` logs in the user `alice`: a demo can switch between test users.
+   */
+  loginCode?: () => Promise<string>;
 }
 
 /** {@link ClientOptions} with every default applied. */
@@ -45,6 +50,7 @@ export interface ResolvedOptions {
   logger: Required<Logger>;
   retry: Required<RetryOptions>;
   now: () => number;
+  loginCode?: () => Promise<string>;
 }
 
 const silent = () => {};
@@ -72,5 +78,6 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
       maxDelayMs: options.retry?.maxDelayMs ?? 3000,
     },
     now: options.now ?? Date.now,
+    loginCode: options.loginCode,
   };
 }

@@ -230,9 +230,10 @@ export class Session {
   }
 
   private async loginWithWx(): Promise<Renewed> {
-    const { code } = await callWx<WechatMiniprogram.LoginSuccessCallbackResult>((cb) =>
-      this.wx.login(cb),
-    );
+    const code = this.options.loginCode
+      ? await this.options.loginCode()
+      : (await callWx<WechatMiniprogram.LoginSuccessCallbackResult>((cb) => this.wx.login(cb)))
+          .code;
     const body: RequestBody<'/api/v1/auth/login', 'post'> = { code };
     const res = await this.http.send({
       method: 'POST',

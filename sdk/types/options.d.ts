@@ -31,6 +31,11 @@ export interface ClientOptions {
     wx?: WxLike;
     /** The clock, in milliseconds (default `Date.now`). */
     now?: () => number;
+    /**
+     * Where login codes come from (default `wx.login`). For development against the mock WeChat,
+     * where a code `alice:1` logs in the user `alice`: a demo can switch between test users.
+     */
+    loginCode?: () => Promise<string>;
 }
 /** {@link ClientOptions} with every default applied. */
 export interface ResolvedOptions {
@@ -41,5 +46,6 @@ export interface ResolvedOptions {
     logger: Required<Logger>;
     retry: Required<RetryOptions>;
     now: () => number;
+    loginCode?: () => Promise<string>;
 }
 export declare function resolveOptions(options: ClientOptions): ResolvedOptions;

@@ -17,7 +17,10 @@ class RemoteConfig {
         // Flags are per user: a new user must not be shown the last one's.
         core.session.onChange(() => this.clear());
     }
-    /** The current configuration (sends the user's token when signed in, for `_flags`). */
+    /**
+     * The current configuration. Sends the user's token when signed in (then `_flags` holds the
+     * user's flags) but does not log in for it: use {@link RemoteConfig.flags} for flags.
+     */
     get() {
         if (!this.inflight) {
             const inflight = this.fetch();
@@ -40,11 +43,15 @@ class RemoteConfig {
         const config = await this.get();
         return key in config ? config[key] : fallback;
     }
-    /** Whether a feature flag is on for the user (false when signed out or unknown). */
-    async flag(name) {
+    /** Every feature flag, evaluated for the user (logs in first: flags are per user). */
+    async flags() {
         var _a;
-        const config = await this.get();
-        return ((_a = config._flags) === null || _a === void 0 ? void 0 : _a[name]) === true;
+        await this.core.session.token();
+        return (_a = (await this.get())._flags) !== null && _a !== void 0 ? _a : {};
+    }
+    /** Whether a feature flag is on for the user (logs in first; false for an unknown flag). */
+    async flag(name) {
+        return (await this.flags())[name] === true;
     }
     /** Forget the cached copy (the next `get` downloads it whole). */
     clear() {

@@ -33,7 +33,10 @@ export class RemoteConfig {
     core.session.onChange(() => this.clear());
   }
 
-  /** The current configuration (sends the user's token when signed in, for `_flags`). */
+  /**
+   * The current configuration. Sends the user's token when signed in (then `_flags` holds the
+   * user's flags) but does not log in for it: use {@link RemoteConfig.flags} for flags.
+   */
   get(): Promise<PublicConfig> {
     if (!this.inflight) {
       const inflight = this.fetch();
@@ -57,10 +60,15 @@ export class RemoteConfig {
     return key in config ? (config[key] as T) : fallback;
   }
 
-  /** Whether a feature flag is on for the user (false when signed out or unknown). */
+  /** Every feature flag, evaluated for the user (logs in first: flags are per user). */
+  async flags(): Promise<Record<string, boolean>> {
+    await this.core.session.token();
+    return (await this.get())._flags ?? {};
+  }
+
+  /** Whether a feature flag is on for the user (logs in first; false for an unknown flag). */
   async flag(name: string): Promise<boolean> {
-    const config = await this.get();
-    return config._flags?.[name] === true;
+    return (await this.flags())[name] === true;
   }
 
   /** Forget the cached copy (the next `get` downloads it whole). */

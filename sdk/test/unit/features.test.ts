@@ -41,12 +41,15 @@ describe('config and flags', () => {
 
     state.bump();
     expect(await client.config.get()).toMatchObject({ _version: 2 });
-    expect(await client.config.flag('new-feed')).toBe(true);
-    expect(await client.config.flag('unknown')).toBe(false);
     expect(await client.config.value('theme', 'blue')).toBe('red');
     expect(await client.config.value('missing', 'blue')).toBe('blue');
     // Anonymous reads: no login just for the configuration.
     expect(wx.logins).toBe(0);
+    // Flags are per user: asking for one logs in, and the configuration is read with the token.
+    expect(await client.config.flag('new-feed')).toBe(true);
+    expect(await client.config.flag('unknown')).toBe(false);
+    expect(wx.logins).toBe(1);
+    expect(wx.requests.at(-1)?.headers.authorization).toBe('Bearer t1');
   });
 
   it('shares one request among concurrent reads, and survives a restart through storage', async () => {

@@ -293,6 +293,16 @@ describe('session', () => {
     expect(count(wx.requests, '/api/v1/users/me/phone')).toBe(2);
   });
 
+  it('takes login codes from options.loginCode when given (mock users in development)', async () => {
+    const wx = fakeWx(server({ valid: () => 'from-login' }));
+    const client = createClient({ baseUrl: BASE, wx, loginCode: async () => 'alice:1' });
+    await client.users.me();
+    expect(wx.logins).toBe(0);
+    expect(wx.requests.find((r) => r.path === '/api/v1/auth/login')?.body).toEqual({
+      code: 'alice:1',
+    });
+  });
+
   it('ignores a corrupt stored session', async () => {
     const wx = fakeWx(server({ valid: () => 'from-login' }));
     wx.storage.set('minibase:session', { token: 42 });

@@ -18,13 +18,18 @@ export declare class RemoteConfig {
     private cache;
     private inflight;
     constructor(core: Core);
-    /** The current configuration (sends the user's token when signed in, for `_flags`). */
+    /**
+     * The current configuration. Sends the user's token when signed in (then `_flags` holds the
+     * user's flags) but does not log in for it: use {@link RemoteConfig.flags} for flags.
+     */
     get(): Promise<PublicConfig>;
     /** The last configuration received, without asking the server (undefined before the first). */
     cached(): PublicConfig | undefined;
     /** One public value, or `fallback` when the key is not set. */
     value<T>(key: string, fallback: T): Promise<T>;
-    /** Whether a feature flag is on for the user (false when signed out or unknown). */
+    /** Every feature flag, evaluated for the user (logs in first: flags are per user). */
+    flags(): Promise<Record<string, boolean>>;
+    /** Whether a feature flag is on for the user (logs in first; false for an unknown flag). */
     flag(name: string): Promise<boolean>;
     /** Forget the cached copy (the next `get` downloads it whole). */
     clear(): void;
