@@ -1,4 +1,4 @@
-// Every feature helper against a real server: profile, uploads, community, config and flags,
+// Every feature module against a real server: profile, uploads, community, config and flags,
 // flash sale, approvals, notifications and subscribe messages, and the errors on the way.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
