@@ -40,7 +40,7 @@ class Core {
      * A typed call: `core.call('get', '/api/v1/posts/{id}', { params: { id: 42 } })` answers the
      * post, typed from the server's spec; errors are thrown as {@link MinibaseError}s.
      */
-    async call(method, path, init) {
+    async call(method, path, ...[init]) {
         const _a = (init !== null && init !== void 0 ? init : {}), { params, query } = _a, rest = __rest(_a, ["params", "query"]);
         const res = await this.send(Object.assign(Object.assign({}, rest), { query, method: method.toUpperCase(), path: fillPath(path, params) }));
         return (0, http_1.unwrap)(res);

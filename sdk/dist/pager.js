@@ -16,6 +16,8 @@ class Pager {
         this.done = false;
         this.cursor = null;
         this.loading = null;
+        /** Bumped by reset: a page that arrives after it belongs to the old list. */
+        this.generation = 0;
     }
     /** Load the next page; answers its items (none once `done`). */
     next() {
@@ -38,10 +40,14 @@ class Pager {
         this.done = false;
         this.cursor = null;
         this.loading = null;
+        this.generation += 1;
     }
     async load() {
         var _a;
+        const generation = this.generation;
         const page = await this.fetchPage({ limit: this.limit, cursor: this.cursor });
+        if (generation !== this.generation)
+            return page.items;
         this.items.push(...page.items);
         this.cursor = (_a = page.next_cursor) !== null && _a !== void 0 ? _a : null;
         this.done = !this.cursor;

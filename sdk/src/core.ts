@@ -42,6 +42,11 @@ export type CallInit<P extends PathsFor<M>, M extends Method> = RequestOptions &
     body?: RequestBody<P, M>;
   };
 
+/** The options of a typed call: required when the path has parameters to fill. */
+export type CallArgs<P extends PathsFor<M>, M extends Method> = [PathParams<P, M>] extends [never]
+  ? [init?: CallInit<P, M>]
+  : [init: CallInit<P, M>];
+
 /** A request to any path (one the spec does not know: a route your own server adds). */
 export interface RawRequest extends RequestOptions {
   method: HttpMethod;
@@ -80,7 +85,7 @@ export class Core {
   async call<M extends Method, P extends PathsFor<M>>(
     method: M,
     path: P,
-    init?: CallInit<P, M>,
+    ...[init]: CallArgs<P, M>
   ): Promise<ResponseData<P, M>> {
     const { params, query, ...rest } = (init ?? {}) as RequestOptions & {
       params?: Record<string, unknown>;

@@ -18,7 +18,14 @@ export type {
   ResponseData,
 } from './api-types';
 export { createClient, MinibaseClient } from './client';
-export { type Auth, type CallInit, Core, type RawRequest, type RequestOptions } from './core';
+export {
+  type Auth,
+  type CallArgs,
+  type CallInit,
+  Core,
+  type RawRequest,
+  type RequestOptions,
+} from './core';
 export {
   ApiError,
   type ClientErrorCode,

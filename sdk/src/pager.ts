@@ -12,6 +12,8 @@ export class Pager<T> {
   done = false;
   private cursor: string | null = null;
   private loading: Promise<T[]> | null = null;
+  /** Bumped by reset: a page that arrives after it belongs to the old list. */
+  private generation = 0;
 
   constructor(
     private readonly fetchPage: (query: PageQuery) => Promise<Page<T>>,
@@ -38,10 +40,13 @@ export class Pager<T> {
     this.done = false;
     this.cursor = null;
     this.loading = null;
+    this.generation += 1;
   }
 
   private async load(): Promise<T[]> {
+    const generation = this.generation;
     const page = await this.fetchPage({ limit: this.limit, cursor: this.cursor });
+    if (generation !== this.generation) return page.items;
     this.items.push(...page.items);
     this.cursor = page.next_cursor ?? null;
     this.done = !this.cursor;

@@ -31,6 +31,8 @@ export type CallInit<P extends PathsFor<M>, M extends Method> = RequestOptions &
     query?: QueryParams<P, M>;
     body?: RequestBody<P, M>;
 };
+/** The options of a typed call: required when the path has parameters to fill. */
+export type CallArgs<P extends PathsFor<M>, M extends Method> = [PathParams<P, M>] extends [never] ? [init?: CallInit<P, M>] : [init: CallInit<P, M>];
 /** A request to any path (one the spec does not know: a route your own server adds). */
 export interface RawRequest extends RequestOptions {
     method: HttpMethod;
@@ -55,7 +57,7 @@ export declare class Core {
      * A typed call: `core.call('get', '/api/v1/posts/{id}', { params: { id: 42 } })` answers the
      * post, typed from the server's spec; errors are thrown as {@link MinibaseError}s.
      */
-    call<M extends Method, P extends PathsFor<M>>(method: M, path: P, init?: CallInit<P, M>): Promise<ResponseData<P, M>>;
+    call<M extends Method, P extends PathsFor<M>>(method: M, path: P, ...[init]: CallArgs<P, M>): Promise<ResponseData<P, M>>;
     /** Any request; answers the envelope's `data` (untyped: prefer {@link Core.call}). */
     request<T = unknown>(request: RawRequest): Promise<T>;
     /**

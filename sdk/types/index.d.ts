@@ -5,7 +5,7 @@
  */
 export type { components, Method, operations, Page, PageQuery, PathParams, PathsFor, paths, QueryParams, RequestBody, ResponseData, } from './api-types';
 export { createClient, MinibaseClient } from './client';
-export { type Auth, type CallInit, Core, type RawRequest, type RequestOptions } from './core';
+export { type Auth, type CallArgs, type CallInit, Core, type RawRequest, type RequestOptions, } from './core';
 export { ApiError, type ClientErrorCode, ClientErrorCodes, isMinibaseError, MinibaseError, NetworkError, WxApiError, } from './errors';
 export type { ApprovalRequest, RequestSummary, RequestsQuery, Submission, Task, TasksQuery, Template, Timeline, } from './features/approvals';
 export { Approvals } from './features/approvals';

@@ -13,6 +13,8 @@ export declare class Pager<T> {
     done: boolean;
     private cursor;
     private loading;
+    /** Bumped by reset: a page that arrives after it belongs to the old list. */
+    private generation;
     constructor(fetchPage: (query: PageQuery) => Promise<Page<T>>, limit?: number);
     /** Load the next page; answers its items (none once `done`). */
     next(): Promise<T[]>;

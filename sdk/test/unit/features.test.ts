@@ -150,6 +150,13 @@ describe('pager', () => {
     pager.reset();
     expect(pager.items).toEqual([]);
     expect(await pager.next()).toEqual([1, 2]);
+
+    // A page still on its way when the list is reset does not join the new list.
+    const late = pager.next();
+    pager.reset();
+    await late;
+    expect(pager.items).toEqual([]);
+    expect(pager.done).toBe(false);
   });
 });
 
