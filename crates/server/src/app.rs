@@ -125,7 +125,7 @@ pub fn routes() -> Router<AppState> {
     let (routes, api) = api_router().split_for_parts();
     // Served as the JSON made once here: the document itself, maps of maps, would stay in memory
     // for the life of the node at several times the size of its 160 KB of JSON.
-    let spec = match serde_json::to_vec(&api) {
+    let spec = match spec_json(&api) {
         Ok(json) => Ok(bytes::Bytes::from(json)),
         Err(err) => Err(format!("the OpenAPI document does not serialize: {err}")),
     };
@@ -142,6 +142,18 @@ pub fn routes() -> Router<AppState> {
     routes
         .route("/openapi.json", axum::routing::get(openapi_json))
         .merge(SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
+}
+
+/// The OpenAPI document exactly as `GET /openapi.json` serves it, made from the same router but
+/// without a database or a listening socket (`minibase openapi`; the SDK's types are generated
+/// from it).
+pub fn openapi_json() -> serde_json::Result<Vec<u8>> {
+    let (_, api) = api_router().split_for_parts();
+    spec_json(&api)
+}
+
+fn spec_json(api: &utoipa::openapi::OpenApi) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(api)
 }
 
 /// Wrap routes in the middleware stack every request goes through. Public so that tests can

@@ -64,6 +64,13 @@ enum Command {
         #[arg(long)]
         single_use_codes: bool,
     },
+    /// Print the OpenAPI document (the JSON that GET /openapi.json serves, byte for byte) and
+    /// exit. Needs no database and no configuration.
+    Openapi {
+        /// Write it to FILE instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -124,6 +131,15 @@ fn tune_allocator() {}
 fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
+    if let Some(Command::Openapi { output }) = &cli.command {
+        return match write_openapi(output.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("minibase: {err:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(err) => {
@@ -172,6 +188,8 @@ fn main() -> ExitCode {
                 });
                 mock_wechat(mock, std::net::SocketAddr::new(host, port)).await
             }
+            // Answered above, before the configuration is read.
+            Command::Openapi { output } => write_openapi(output.as_deref()),
         }
     });
     match result {
@@ -180,6 +198,22 @@ fn main() -> ExitCode {
             tracing::error!(error = %format!("{err:#}"), "minibase stopped with an error");
             eprintln!("minibase: {err:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `minibase openapi`: the spec, without a database, a configuration or a runtime.
+fn write_openapi(output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use std::io::Write;
+    let json = minibase::app::openapi_json()?;
+    match output {
+        Some(path) => std::fs::write(path, &json)
+            .map_err(|err| anyhow::anyhow!("writing {}: {err}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&json)?;
+            stdout.flush()?;
+            Ok(())
         }
     }
 }

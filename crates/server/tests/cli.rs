@@ -134,25 +134,7 @@ fn migrate_applies_and_reports() {
 #[test]
 fn zero_config_serve_answers_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = minibase(dir.path())
-        .env("MINIBASE_LISTEN", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let started = Instant::now();
-    let url = loop {
-        let line = lines.next().expect("a line").unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break format!("http://{}", rest.split_whitespace().next().unwrap());
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no URL printed"
-        );
-    };
+    let (mut child, url) = serve_on_any_port(dir.path());
     let body = blocking_get(&format!("{url}/ping"));
     assert_eq!(body, r#"{"message":"pong"}"#);
     let ready = blocking_get(&format!("{url}/readyz"));
@@ -172,6 +154,75 @@ fn zero_config_serve_answers_and_stops_on_sigterm() {
         assert!(Instant::now() < deadline, "did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn openapi_command_prints_exactly_what_the_server_serves() {
+    // No database, no listening socket, no configuration: the SDK's type generation runs it.
+    let dir = tempfile::tempdir().unwrap();
+    let out = minibase(dir.path()).arg("openapi").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.path().join("data").exists(), "no database was opened");
+    let printed = out.stdout;
+    let spec: serde_json::Value = serde_json::from_slice(&printed).expect("JSON");
+    assert!(spec["paths"]["/api/v1/auth/login"]["post"].is_object());
+
+    minibase(dir.path())
+        .args(["openapi", "--output", "spec.json"])
+        .status()
+        .unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join("spec.json")).unwrap(),
+        printed
+    );
+
+    // A bad configuration does not matter to it.
+    let out = minibase(dir.path())
+        .env("MINIBASE_DATABASE_MAX_CONNECTIONS", "lots")
+        .arg("openapi")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, printed);
+
+    let (mut child, url) = serve_on_any_port(dir.path());
+    let served = blocking_get(&format!("{url}/openapi.json"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        served.as_bytes() == printed.as_slice(),
+        "GET /openapi.json and `minibase openapi` differ"
+    );
+}
+
+/// Start `minibase serve` on port 0 in `dir` and read its URL from the first line it prints.
+fn serve_on_any_port(dir: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = minibase(dir)
+        .env("MINIBASE_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let started = Instant::now();
+    let url = loop {
+        let line = lines.next().expect("a line").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break format!("http://{}", rest.split_whitespace().next().unwrap());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no URL printed"
+        );
+    };
+    // Keep reading, so the server's log lines never meet a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, url)
 }
 
 /// A blocking GET without pulling reqwest's blocking feature in.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 use common::{test_config, Backend, TestApp, TestDatabase};
 use minibase::app::AppState;
@@ -45,6 +45,7 @@ fn test_routes(routes: Router<AppState>) -> Router<AppState> {
                 ApiJson::ok(empty[3])
             }),
         )
+        .route("/test/patch", patch(|| async { ApiJson::ok("patched") }))
         .route(
             "/test/finish",
             post(|| async {
@@ -131,6 +132,33 @@ async fn unknown_route_and_wrong_method_are_envelopes() {
         reply.header("allow").is_some_and(|a| a.contains("GET")),
         "Allow header kept"
     );
+}
+
+#[tokio::test]
+async fn post_with_a_method_override_reaches_patch_routes() {
+    // wx.request has no PATCH: mini-programs send POST + X-HTTP-Method-Override: PATCH.
+    let (app, _db) = spawn_stack(|_| {}).await;
+    let send = |method: reqwest::Method, override_to: Option<&str>| {
+        let request = app.client.request(method, app.url("/test/patch"));
+        match override_to {
+            Some(to) => request.header("x-http-method-override", to),
+            None => request,
+        }
+    };
+    let reply = app.send(send(reqwest::Method::POST, Some("PATCH"))).await;
+    assert_eq!(reply.assert_ok(200), "patched");
+    let reply = app.send(send(reqwest::Method::POST, Some("patch"))).await;
+    assert_eq!(reply.assert_ok(200), "patched");
+    // Only POST -> PATCH: no other method, and no other override.
+    app.send(send(reqwest::Method::POST, None))
+        .await
+        .assert_error(405, 40500);
+    app.send(send(reqwest::Method::PUT, Some("PATCH")))
+        .await
+        .assert_error(405, 40500);
+    app.send(send(reqwest::Method::POST, Some("DELETE")))
+        .await
+        .assert_error(405, 40500);
 }
 
 #[tokio::test]

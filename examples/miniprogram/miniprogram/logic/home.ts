@@ -1,0 +1,80 @@
+import type { Me, MinibaseClient, PhoneNumberEvent } from 'minibase-sdk';
+import { errorText } from './format';
+import type { View } from './view';
+
+export interface HomeData {
+  loading: boolean;
+  me: Me | null;
+  unread: number;
+  /** The `home.banner` config value: `{title, subtitle}`. */
+  banner: { title: string; subtitle?: string } | null;
+  error: string;
+}
+
+export const initialHome = (): HomeData => ({
+  loading: true,
+  me: null,
+  unread: 0,
+  banner: null,
+  error: '',
+});
+
+/** The home page: the profile (nickname, avatar, phone number), the badge, the banner. */
+export class HomeModel {
+  constructor(
+    private readonly mb: MinibaseClient,
+    private readonly view: View<HomeData>,
+  ) {}
+
+  async load(): Promise<void> {
+    this.view.setData({ loading: true, error: '' });
+    try {
+      const [me, unread] = await Promise.all([
+        this.mb.users.me(),
+        this.mb.notifications.unreadCount(),
+      ]);
+      const banner = await this.mb.config.value<HomeData['banner']>('home.banner', null);
+      this.view.setData({ me, unread, banner, loading: false });
+    } catch (err) {
+      this.view.setData({ error: errorText(err), loading: false });
+    }
+  }
+
+  async setNickname(nickname: string): Promise<void> {
+    const trimmed = nickname.trim();
+    if (!trimmed || trimmed === this.view.data.me?.nickname) return;
+    await this.run(async () =>
+      this.view.setData({ me: await this.mb.users.updateMe({ nickname: trimmed }) }),
+    );
+  }
+
+  /** The path `<button open-type="chooseAvatar">` gives. */
+  async setAvatar(tempFilePath: string): Promise<void> {
+    await this.run(async () =>
+      this.view.setData({ me: await this.mb.users.setAvatar(tempFilePath) }),
+    );
+  }
+
+  /** The `getPhoneNumber` button's event. */
+  async bindPhone(event: PhoneNumberEvent): Promise<void> {
+    await this.run(async () => {
+      await this.mb.users.bindPhone(event);
+      this.view.setData({ me: await this.mb.users.me() });
+    });
+  }
+
+  /** Log out, then (as any call would) log in again: with the mock, possibly as someone else. */
+  async switchUser(): Promise<void> {
+    await this.mb.logout();
+    await this.load();
+  }
+
+  private async run(action: () => Promise<void>): Promise<void> {
+    this.view.setData({ error: '' });
+    try {
+      await action();
+    } catch (err) {
+      this.view.setData({ error: errorText(err) });
+    }
+  }
+}

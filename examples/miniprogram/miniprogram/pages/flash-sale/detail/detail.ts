@@ -1,0 +1,30 @@
+import { toast } from '../../../events';
+import { initialSale, SaleModel } from '../../../logic/flash-sale';
+import { mb } from '../../../mb';
+
+Page({
+  data: initialSale(),
+  model: undefined as SaleModel | undefined,
+  timer: undefined as number | undefined,
+
+  onLoad(query: Record<string, string | undefined>) {
+    this.model = new SaleModel(mb, this);
+    void this.model.load(Number(query.id));
+    this.timer = setInterval(() => this.model?.tick(), 1000);
+  },
+
+  onUnload() {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  },
+
+  async onBuy() {
+    await this.model?.buy();
+    if (this.data.order && !this.data.message) wx.showToast({ title: '抢到了！' });
+    else toast(this.data.message);
+  },
+
+  async onCancel() {
+    await this.model?.cancel();
+    toast(this.data.message);
+  },
+});

@@ -1,0 +1,108 @@
+import type { Page, PageQuery, ResponseData } from '../api-types';
+import type { Core } from '../core';
+
+export type SaleList = ResponseData<'/api/v1/flash-sales', 'get'>;
+export type Sale = SaleList['items'][number];
+export type SaleDetail = ResponseData<'/api/v1/flash-sales/{id}', 'get'>;
+export type Order = ResponseData<'/api/v1/flash-sales/{id}/orders', 'post'>;
+
+/** Where a sale stands by the server's clock: what a countdown shows. */
+export interface Countdown {
+  phase: 'upcoming' | 'active' | 'ended';
+  /** Milliseconds until the next change of phase (start, then end); 0 once ended. */
+  remainingMs: number;
+}
+
+/**
+ * Flash sales (秒杀): sales with the server's clock, orders with an `Idempotency-Key` (so a retry
+ * after a lost answer gets the same order, never a second one), the user's orders.
+ */
+export class FlashSale {
+  /** Server time minus this device's time, from the last answer that carried `server_time`. */
+  private clockOffsetMs = 0;
+
+  constructor(private readonly core: Core) {}
+
+  /** Sales not over yet, newest first. */
+  async list(query: PageQuery = {}): Promise<SaleList> {
+    const sent = this.core.options.now();
+    const list = await this.core.call('get', '/api/v1/flash-sales', { query, auth: 'optional' });
+    this.syncClock(list.server_time, sent);
+    return list;
+  }
+
+  /** One sale with `stock_left`, `phase` and the server's time. */
+  async get(id: number): Promise<SaleDetail> {
+    const sent = this.core.options.now();
+    const sale = await this.core.call('get', '/api/v1/flash-sales/{id}', {
+      params: { id },
+      auth: 'optional',
+    });
+    this.syncClock(sale.server_time, sent);
+    return sale;
+  }
+
+  /** The time now by the server's clock (ms), as of the last sale fetched. */
+  serverNow(): number {
+    return this.core.options.now() + this.clockOffsetMs;
+  }
+
+  /** The countdown of a sale, by the server's clock. */
+  countdown(sale: Pick<Sale, 'starts_at' | 'ends_at'>): Countdown {
+    const now = this.serverNow();
+    const starts = Date.parse(sale.starts_at);
+    const ends = Date.parse(sale.ends_at);
+    if (now < starts) return { phase: 'upcoming', remainingMs: starts - now };
+    if (now < ends) return { phase: 'active', remainingMs: ends - now };
+    return { phase: 'ended', remainingMs: 0 };
+  }
+
+  /**
+   * Buy. One `Idempotency-Key` is made per call (or pass your own to cover retries across
+   * calls) and sent with every attempt, so the retries on network errors, 502 and 503 are safe.
+   * Sold out: 409 (40910); over the per-user limit: 409 (40911); not started: 400 (40020).
+   */
+  order(
+    saleId: number,
+    options: { quantity?: number; idempotencyKey?: string } = {},
+  ): Promise<Order> {
+    const key = options.idempotencyKey ?? newIdempotencyKey();
+    return this.core.call('post', '/api/v1/flash-sales/{id}/orders', {
+      params: { id: saleId },
+      body: { quantity: options.quantity ?? 1 },
+      headers: { 'Idempotency-Key': key },
+      retry: true,
+    });
+  }
+
+  /** The user's orders, newest first. */
+  myOrders(query: PageQuery = {}): Promise<Page<Order>> {
+    return this.core.call('get', '/api/v1/flash-sale-orders', { query });
+  }
+
+  myOrder(orderId: number): Promise<Order> {
+    return this.core.call('get', '/api/v1/flash-sale-orders/{id}', { params: { id: orderId } });
+  }
+
+  /** Cancel an unpaid order; its stock goes back at once. */
+  cancel(orderId: number): Promise<Order> {
+    return this.core.call('post', '/api/v1/flash-sale-orders/{id}/cancel', {
+      params: { id: orderId },
+    });
+  }
+
+  private syncClock(serverTime: string, sentAt: number): void {
+    const server = Date.parse(serverTime);
+    if (Number.isNaN(server)) return;
+    // The answer was made somewhere between sending and receiving: take the middle.
+    const local = (sentAt + this.core.options.now()) / 2;
+    this.clockOffsetMs = server - local;
+  }
+}
+
+/** A fresh key: time and randomness, 26 characters of [0-9a-z-] (the server takes 1-64). */
+export function newIdempotencyKey(): string {
+  let random = '';
+  while (random.length < 16) random += Math.random().toString(36).slice(2);
+  return `${Date.now().toString(36)}-${random.slice(0, 16)}`;
+}

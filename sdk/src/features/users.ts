@@ -1,0 +1,76 @@
+import type { RequestBody, ResponseData } from '../api-types';
+import type { Core } from '../core';
+import { WxApiError } from '../errors';
+import type { Files } from './files';
+
+export type Me = ResponseData<'/api/v1/users/me', 'get'>;
+export type ProfileChanges = RequestBody<'/api/v1/users/me', 'patch'>;
+export type PhoneNumber = ResponseData<'/api/v1/users/me/phone', 'post'>;
+export type EncryptedData = RequestBody<'/api/v1/users/me/open-data', 'post'>;
+export type SignedPayload = RequestBody<'/api/v1/users/me/verify-signature', 'post'>;
+export type SignatureCheck = ResponseData<'/api/v1/users/me/verify-signature', 'post'>;
+
+/** What `<button open-type="getPhoneNumber" bindgetphonenumber="...">` hands its handler. */
+export interface PhoneNumberEvent {
+  detail: { code?: string; errMsg?: string; errno?: number };
+}
+
+/** The signed-in user: profile, avatar, phone number, WeChat open data. */
+export class Users {
+  constructor(
+    private readonly core: Core,
+    private readonly files: Files,
+  ) {}
+
+  /** The caller's profile (logs in first when needed). */
+  me(): Promise<Me> {
+    return this.core.call('get', '/api/v1/users/me');
+  }
+
+  /** Change the nickname (1-32 characters) and/or the avatar URL. */
+  updateMe(changes: ProfileChanges): Promise<Me> {
+    return this.core.call('patch', '/api/v1/users/me', { body: changes });
+  }
+
+  /**
+   * Upload an avatar (the temporary path `<button open-type="chooseAvatar">` gives) and make it
+   * the profile's.
+   */
+  async setAvatar(tempFilePath: string): Promise<Me> {
+    const file = await this.files.upload(tempFilePath);
+    return this.updateMe({ avatar_url: file.url });
+  }
+
+  /**
+   * Bind the phone number the user agreed to share: pass the `getPhoneNumber` button's event
+   * (or its `detail.code`). A refusal is a {@link WxApiError}. Checks the WeChat session first.
+   */
+  async bindPhone(event: PhoneNumberEvent | string): Promise<PhoneNumber> {
+    const code = typeof event === 'string' ? event : event.detail.code;
+    if (!code) {
+      const detail = typeof event === 'string' ? undefined : event.detail;
+      throw new WxApiError(detail?.errMsg ?? 'getPhoneNumber:fail no code', detail?.errno);
+    }
+    await this.core.session.ensureLiveSessionKey();
+    return this.core.call('post', '/api/v1/users/me/phone', { body: { code } });
+  }
+
+  /**
+   * Decrypt open data (`wx.getWeRunData`, share info) with the user's session key on the server.
+   * Checks the WeChat session first: the data must be encrypted with the key the server holds.
+   */
+  async decryptOpenData<T = unknown>(data: EncryptedData): Promise<T> {
+    await this.core.session.ensureLiveSessionKey();
+    return this.core.request<T>({
+      method: 'POST',
+      path: '/api/v1/users/me/open-data',
+      body: data,
+    });
+  }
+
+  /** Check a login-state signature (or the legacy raw-data one) against the session key. */
+  async verifySignature(payload: SignedPayload): Promise<SignatureCheck> {
+    await this.core.session.ensureLiveSessionKey();
+    return this.core.call('post', '/api/v1/users/me/verify-signature', { body: payload });
+  }
+}

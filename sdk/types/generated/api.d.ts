@@ -1,0 +1,7882 @@
+export interface paths {
+    "/api/v1/admin/approvals/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every department, as a flat list (build the tree from `parent_id`) (admins). */
+        get: operations["list_departments"];
+        put?: never;
+        /** Create a department (admins). */
+        post: operations["create_department"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/departments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One department (admins). */
+        get: operations["get_department"];
+        /**
+         * Rename, move (a new parent) or change the head of a department (admins). All three fields
+         *     are replaced. Requests already under way keep the approvers they were assigned.
+         */
+        put: operations["update_department"];
+        post?: never;
+        /** Delete an empty department (admins). */
+        delete: operations["delete_department"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members of the organisation (admins). */
+        get: operations["list_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One member (admins). */
+        get: operations["get_member"];
+        /** Put a user in a department, with their manager (admins); moves them if they were elsewhere. */
+        put: operations["put_member"];
+        post?: never;
+        /** Take a user out of the organisation (admins). */
+        delete: operations["delete_member"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every request, newest first, with filters (admins). */
+        get: operations["admin_list_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any request (admins). */
+        get: operations["admin_get_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/requests/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any request's audit trail, verified (admins). */
+        get: operations["admin_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every template, enabled or not (admins). */
+        get: operations["admin_list_templates"];
+        put?: never;
+        /**
+         * Create a template: typed form fields and ordered steps (admins). Checked on the way in: a
+         *     422 names the problem (`steps[1].condition.field: ...`).
+         */
+        post: operations["create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One template at its current version (admins). */
+        get: operations["admin_get_template"];
+        /**
+         * Save a new version of a template (admins). Requests already submitted keep the version they
+         *     were submitted under.
+         */
+        put: operations["update_template"];
+        post?: never;
+        /**
+         * Disable a template (admins): no new requests; requests under way go on. `PUT` with
+         *     `"enabled": true` enables it again.
+         */
+        delete: operations["disable_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/templates/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a template, newest first (admins). */
+        get: operations["template_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log in to the admin console with an account made by `minibase admin create`. */
+        post: operations["admin_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every config key, public and private (admins). */
+        get: operations["list_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/config/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One config key (admins). */
+        get: operations["get_config"];
+        /**
+         * Create or change a config key (admins). The value is checked against the key's JSON Schema.
+         *     Every node serves the change within about a second.
+         */
+        put: operations["put_config"];
+        post?: never;
+        /** Delete a config key (admins); its history stays, and it can be rolled back. */
+        delete: operations["delete_config"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/config/{key}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every change of a config key, newest first: who, when, old and new (admins). */
+        get: operations["config_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/config/{key}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a config key to an earlier version, recorded as a new change (admins). */
+        post: operations["rollback_config"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every feature flag (admins). */
+        get: operations["list_flags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flags/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One feature flag (admins). */
+        get: operations["get_flag"];
+        /**
+         * Create or change a feature flag (admins): value `{"enabled":true,"percentage":20,
+         *     "roles":["moderator"],"users":[42]}`.
+         */
+        put: operations["put_flag"];
+        post?: never;
+        /** Delete a feature flag (admins). */
+        delete: operations["delete_flag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flags/{name}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every change of a feature flag, newest first (admins). */
+        get: operations["flag_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flags/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a feature flag to an earlier version (admins). */
+        post: operations["rollback_flag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flash-sale-orders/{id}/mark-paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an order paid (admins, until the payment feature does it). */
+        post: operations["admin_mark_paid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flash-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every flash sale, newest first (admins). */
+        get: operations["admin_list_sales"];
+        put?: never;
+        /** Create a flash sale: product (and SKU), window, stock, sale price, per-user limit (admins). */
+        post: operations["admin_create_sale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flash-sales/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sale, enabled or not (admins). */
+        get: operations["admin_get_sale"];
+        /**
+         * Replace a sale (admins). A new `stock` adds the difference to what is left (409 if that
+         *     would go below zero); `enabled: false` closes it at once.
+         */
+        put: operations["admin_update_sale"];
+        post?: never;
+        /** Delete a sale without orders (admins; disable one that has orders). */
+        delete: operations["admin_delete_sale"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flash-sales/{id}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rebuild the sale's Redis stock from the database now (admins; a no-op without Redis). */
+        post: operations["admin_reconcile_sale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flash-sales/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A sale's books: orders and units by status, stock left, Redis stock, and whether they agree
+         *     (`consistent`: stock_total = stock_left + units held by created and paid orders). The
+         *     benchmark checks a run with it.
+         */
+        get: operations["admin_sale_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/moderation/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every moderation decision, human or automatic, newest first. */
+        get: operations["moderation_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/moderation/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Comments by status for moderators (default pending). */
+        get: operations["moderation_comments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/moderation/comments/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or remove a comment (and optionally ban its author). */
+        post: operations["decide_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/moderation/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posts by status for moderators: `pending` is the review queue (default). */
+        get: operations["moderation_posts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/moderation/posts/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or remove a post (and optionally ban its author); recorded in the audit log. */
+        post: operations["decide_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/moderation/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reports by status (default open). */
+        get: operations["moderation_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/moderation/reports/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a report. */
+        post: operations["resolve_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Products, newest first (admins). */
+        get: operations["admin_list_products"];
+        put?: never;
+        /** Create a product with its SKUs, price and images (admins). */
+        post: operations["admin_create_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One product (admins). */
+        get: operations["admin_get_product"];
+        /** Replace a product (admins). */
+        put: operations["admin_update_product"];
+        post?: never;
+        /** Delete a product that no sale uses (admins). */
+        delete: operations["admin_delete_product"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List and search users (moderators and admins), newest first. */
+        get: operations["admin_list_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user (moderators and admins). */
+        get: operations["admin_get_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/ban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ban a user: every session ends and new logins are refused (moderators and admins). */
+        post: operations["admin_ban_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/revoke-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session of a user at once (admins). */
+        post: operations["admin_revoke_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a user's role (admins). */
+        put: operations["admin_set_role"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/unban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift a ban (moderators and admins). */
+        post: operations["admin_unban_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own requests, newest first. */
+        get: operations["my_requests"];
+        put?: never;
+        /**
+         * Submit a request. The form is checked against the template (422 naming the field, e.g.
+         *     `form.amount: is required`); every step that will apply must have an approver (else 40030).
+         */
+        post: operations["submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A request: its form, steps, tasks and what the caller may do (`actions`). Visible to its
+         *     applicant and its approvers; anyone else gets a 404.
+         */
+        get: operations["get_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve your task at the request's current step, with an optional comment (`{}` for none). */
+        post: operations["approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/requests/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Comment on a request you can see (any time, also once it is finished). */
+        post: operations["comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject the request at your step, with a reason: the request ends as rejected. */
+        post: operations["reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/requests/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request's audit trail (who, when, what, the form's hash), each event chained to the one
+         *     before by SHA-256, with `chain_valid` from recomputing the chain.
+         */
+        get: operations["timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/requests/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand your task at the current step to someone else, who gets a new task. */
+        post: operations["transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw your own pending request (`{}` or `{"reason": "..."}`). */
+        post: operations["withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's approval tasks, newest first: what waits for them (`status=pending`, the
+         *     default) or what they decided (`status=done`).
+         */
+        get: operations["my_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Templates a user can submit requests with. */
+        get: operations["list_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One enabled template: the form to render. */
+        get: operations["get_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log in with a `wx.login()` code: WeChat's code2session, the user created on first login. */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End this session: its access and refresh tokens stop working. */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for a new access token and a new refresh token. Each refresh token
+         *     works once; presenting a spent one revokes the session (40107).
+         */
+        post: operations["refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one's own comment. */
+        delete: operations["delete_comment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments/{id}/like": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Like a comment (idempotent). */
+        post: operations["like_comment"];
+        /** Take back a like on a comment (idempotent). */
+        delete: operations["unlike_comment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments/{id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Replies in a comment's thread, oldest first. */
+        get: operations["list_replies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public configuration: every public key with its JSON value, `_version` (the configuration's
+         *     revision), and for a signed-in user `_flags` (each feature flag, evaluated for them).
+         *     Answers carry an ETag; send it back as `If-None-Match` to get a 304 when nothing changed.
+         */
+        get: operations["public_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed/following": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posts of the users the caller follows, newest first. */
+        get: operations["following_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload an image (JPEG, PNG, WebP or GIF, sniffed from its bytes) as `wx.uploadFile` sends it. */
+        post: operations["upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flash-sale-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's flash-sale orders, newest first. */
+        get: operations["my_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flash-sale-orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller's orders. */
+        get: operations["my_order"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flash-sale-orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an unpaid order; its stock goes back to the sale at once. */
+        post: operations["cancel_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flash-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Flash sales that are enabled and not over, newest first, with the server's clock. */
+        get: operations["list_sales"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flash-sales/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One sale with its product, stock left, phase (upcoming, active, sold_out, ended) and the
+         *     server's clock, so a client counts down against the server and not its own clock.
+         */
+        get: operations["get_sale"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flash-sales/{id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy. The body is optional (`{"quantity": n}`, default 1). Send an `Idempotency-Key` header
+         *     (1-64 printable ASCII) to make retries safe: a retry with the same key answers 200 with the
+         *     order the first request made (header `Idempotent-Replayed: true`), never a second order.
+         */
+        post: operations["place_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notifications (replies, likes, follows, approvals), newest first. */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark notifications read: `{"ids":[...]}`, or `{}` for all. */
+        post: operations["mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Acceptances left, by template. */
+        get: operations["list_subscriptions"];
+        put?: never;
+        /**
+         * Report the templates the user accepted in `wx.requestSubscribeMessage`; each acceptance lets
+         *     the server send one message of that template.
+         */
+        post: operations["accept_subscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of the caller's notifications are unread. */
+        get: operations["unread_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest published posts, newest first (optionally of one topic or one author). Each post
+         *     brings its author, images, counts and whether the caller liked it.
+         */
+        get: operations["list_posts"];
+        put?: never;
+        /**
+         * Publish a post. The text passes WeChat's content check first (risky text: 422 code 42210);
+         *     posts with images, or text WeChat wants reviewed, start as `pending` and are published when
+         *     every check passes.
+         */
+        post: operations["create_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/hot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hottest posts: likes and comments weighed against age. */
+        get: operations["hot_posts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One post. */
+        get: operations["get_post"];
+        put?: never;
+        post?: never;
+        /** Delete one's own post. */
+        delete: operations["delete_post"];
+        options?: never;
+        head?: never;
+        /** Edit one's own post's text or topics (checked again). */
+        patch: operations["edit_post"];
+        trace?: never;
+    };
+    "/api/v1/posts/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A post's comments (roots of threads), oldest first. */
+        get: operations["list_comments"];
+        put?: never;
+        /**
+         * Comment on a post, or reply to a comment. The post's author (and the user replied to) are
+         *     notified.
+         */
+        post: operations["create_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{id}/like": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Like a post (idempotent). */
+        post: operations["like_post"];
+        /** Take back a like (idempotent). */
+        delete: operations["unlike_post"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a post or comment to the moderators. */
+        post: operations["report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's profile. */
+        get: operations["get_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the caller's nickname or avatar. */
+        patch: operations["update_me"];
+        trace?: never;
+    };
+    "/api/v1/users/me/open-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decrypt open data the client received encrypted (`wx.getWeRunData`, share info) with the
+         *     caller's WeChat session key. Data watermarked for another AppID is refused (40303).
+         */
+        post: operations["decrypt_open_data"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bind the caller's phone number from a `getPhoneNumber` code. */
+        post: operations["bind_phone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/verify-signature": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a signature made with the caller's session key: the login-state signature
+         *     (`buffer`, hmac_sha256) or the legacy raw-data signature (`raw_data`, sha1).
+         */
+        post: operations["verify_signature"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's public profile with follower, following and post counts. */
+        get: operations["profile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Follow a user (idempotent; they are notified the first time). */
+        post: operations["follow"];
+        /** Stop following a user (idempotent). */
+        delete: operations["unfollow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/followers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who follows the user. */
+        get: operations["followers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/following": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whom the user follows. */
+        get: operations["following"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's published posts (all but deleted ones, for the user themself). */
+        get: operations["user_posts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** WeChat's message-push URL check: echo `echostr` when the signature is right. */
+        get: operations["wechat_verify"];
+        put?: never;
+        /** WeChat's message push (JSON): image check results (`wxa_media_check`) publish or block posts. */
+        post: operations["wechat_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored file, with its content type and long-lived caching headers (names never change). */
+        get: operations["download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process is alive (no dependency is checked). */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics: requests by route template and status, latency histograms, pool gauges. */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness probe of the API contract: `{"message":"pong"}`, no envelope. */
+        get: operations["ping"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ready to serve: the database answers, and Redis too when configured. */
+        get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        Accepted: {
+            /** @description Template ids the user accepted in `wx.requestSubscribeMessage` (each allows one message). */
+            template_ids: string[];
+        };
+        ActionView: {
+            /** @description publish, approve, remove, block, hold, review, ban, resolve. */
+            action: string;
+            /** @description admin:<id>, user:<id>, or wechat for automatic checks. */
+            actor: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            reason: string;
+            /** Format: int64 */
+            target_id: number;
+            target_type: string;
+        };
+        AdminLoginRequest: {
+            password: string;
+            username: string;
+        };
+        AdminLoginResult: {
+            admin: components["schemas"]["AdminSummary"];
+            /** Format: int64 */
+            expires_in: number;
+            token: string;
+        };
+        AdminSummary: {
+            /** Format: int64 */
+            id: number;
+            role: components["schemas"]["Role"];
+            username: string;
+        };
+        /** @description A user as the admin console sees them. */
+        AdminUserView: {
+            avatar_url: string;
+            banned: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            nickname: string;
+            openid: string;
+            phone?: string | null;
+            role: components["schemas"]["Role"];
+            unionid?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        Alive: {
+            /** @description Always "ok". */
+            status: string;
+        };
+        ApproveBody: {
+            comment?: string | null;
+        };
+        /**
+         * @description Who approves: a named user, everyone holding a role, the applicant's manager, or the head of
+         *     a department (the applicant's own when `department_id` is omitted).
+         */
+        ApproverSpec: {
+            /** @enum {string} */
+            type: "user";
+            /** Format: int64 */
+            user_id: number;
+        } | {
+            role: components["schemas"]["Role"];
+            /** @enum {string} */
+            type: "role";
+        } | {
+            /** @enum {string} */
+            type: "manager";
+        } | {
+            /** Format: int64 */
+            department_id?: number | null;
+            /** @enum {string} */
+            type: "department_head";
+        };
+        CommentBody: {
+            text: string;
+        };
+        CommentView: {
+            author: components["schemas"]["UserSummary"];
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            like_count: number;
+            liked_by_me: boolean;
+            /**
+             * Format: int64
+             * @description The thread's root comment, for replies.
+             */
+            parent_id?: number | null;
+            /** Format: int64 */
+            post_id: number;
+            /**
+             * Format: int64
+             * @description The user replied to, for replies.
+             */
+            reply_to_user_id?: number | null;
+            status: string;
+        };
+        /**
+         * @description A comparison.
+         * @enum {string}
+         */
+        CompareOp: ">" | ">=" | "<" | "<=" | "==" | "!=";
+        /**
+         * @description When a step applies: a comparison of a required number or money field with a constant
+         *     (`>`, `>=`, `<`, `<=`, `==`, `!=`), or (in)equality of a required choice field with one of
+         *     its options (`==`, `!=`). A step without a condition always applies.
+         */
+        Condition: {
+            field: string;
+            op: components["schemas"]["CompareOp"];
+            value: Record<string, unknown>;
+        };
+        CreateComment: {
+            /** @description 1-500 characters. */
+            content: string;
+            /**
+             * Format: int64
+             * @description The comment replied to (the reply joins that comment's thread).
+             */
+            parent_id?: number | null;
+        };
+        CreatePost: {
+            /** @description 1-2000 characters. */
+            content: string;
+            /** @description Ids of images the caller uploaded (`POST /api/v1/files`), at most 9, in display order. */
+            images?: number[];
+            /** @description At most 5 topics (letters, digits, '_' or '-'; a leading '#' is dropped). */
+            topics?: string[];
+        };
+        DecisionRequest: {
+            /** @description true publishes; false removes. */
+            approve: boolean;
+            /** @description Also ban the author (ends their sessions). */
+            ban_author?: boolean;
+            /** @description Required to remove; kept in the audit log. */
+            reason?: string;
+        };
+        DepartmentBody: {
+            /**
+             * Format: int64
+             * @description The user who heads the department.
+             */
+            head_user_id?: number | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description The parent department; absent or null for a top-level one.
+             */
+            parent_id?: number | null;
+        };
+        DepartmentView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            head_user_id?: number | null;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description The parent department; null for a top-level one.
+             */
+            parent_id?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        EditPost: {
+            content?: string | null;
+            topics?: string[] | null;
+        };
+        EncryptedData: {
+            /** @description `encryptedData` as the client received it (base64). */
+            encrypted_data: string;
+            /** @description `iv` as the client received it (base64). */
+            iv: string;
+        };
+        /** @description An entry's state, as kept in the history. */
+        EntryState: {
+            description: string;
+            public: boolean;
+            schema?: Record<string, unknown> | null;
+            value: Record<string, unknown>;
+        };
+        /** @description An entry as the admin API shows it. */
+        EntryView: {
+            description: string;
+            name: string;
+            /** @description Served by `GET /api/v1/config` (config keys only; flags are evaluated per user). */
+            public: boolean;
+            /** @description The JSON Schema values are checked against (config keys only). */
+            schema?: Record<string, unknown> | null;
+            /** Format: date-time */
+            updated_at: string;
+            updated_by: string;
+            value: Record<string, unknown>;
+            /**
+             * Format: int32
+             * @description Increases with every change, across deletes; pass it back as `expected_version`.
+             */
+            version: number;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_AdminLoginResult: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                admin: components["schemas"]["AdminSummary"];
+                /** Format: int64 */
+                expires_in: number;
+                token: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_AdminUserView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description A user as the admin console sees them. */
+            data: {
+                avatar_url: string;
+                banned: boolean;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                nickname: string;
+                openid: string;
+                phone?: string | null;
+                role: components["schemas"]["Role"];
+                unionid?: string | null;
+                /** Format: date-time */
+                updated_at: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Alive: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** @description Always "ok". */
+                status: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_CommentView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                author: components["schemas"]["UserSummary"];
+                content: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: int32 */
+                like_count: number;
+                liked_by_me: boolean;
+                /**
+                 * Format: int64
+                 * @description The thread's root comment, for replies.
+                 */
+                parent_id?: number | null;
+                /** Format: int64 */
+                post_id: number;
+                /**
+                 * Format: int64
+                 * @description The user replied to, for replies.
+                 */
+                reply_to_user_id?: number | null;
+                status: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_DepartmentView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                head_user_id?: number | null;
+                /** Format: int64 */
+                id: number;
+                name: string;
+                /**
+                 * Format: int64
+                 * @description The parent department; null for a top-level one.
+                 */
+                parent_id?: number | null;
+                /** Format: date-time */
+                updated_at: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_EntryView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description An entry as the admin API shows it. */
+            data: {
+                description: string;
+                name: string;
+                /** @description Served by `GET /api/v1/config` (config keys only; flags are evaluated per user). */
+                public: boolean;
+                /** @description The JSON Schema values are checked against (config keys only). */
+                schema?: Record<string, unknown> | null;
+                /** Format: date-time */
+                updated_at: string;
+                updated_by: string;
+                value: Record<string, unknown>;
+                /**
+                 * Format: int32
+                 * @description Increases with every change, across deletes; pass it back as `expected_version`.
+                 */
+                version: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_FileView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description A stored image as clients see it. */
+            data: {
+                content_type: string;
+                /** Format: int32 */
+                height: number;
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                size: number;
+                /** @description Absolute URL of the file (under `public_url`). */
+                url: string;
+                /** Format: int32 */
+                width: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_FollowState: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                following: boolean;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_LikeState: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: int32 */
+                like_count: number;
+                liked: boolean;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_LoginResult: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /**
+                 * Format: int64
+                 * @description Seconds until `token` expires.
+                 */
+                expires_in: number;
+                /** @description Single-use: exchange at `/api/v1/auth/refresh` for a new pair. */
+                refresh_token: string;
+                /** @description The access token (JWT), sent as `Authorization: Bearer <token>`. */
+                token: string;
+                user: components["schemas"]["UserSummary"];
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_MarkedRead: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: int64 */
+                marked: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Me: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description The caller's own profile. */
+            data: {
+                avatar_url: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                nickname: string;
+                /** @description The bound phone number, once `POST /api/v1/users/me/phone` succeeded. */
+                phone?: string | null;
+                role: components["schemas"]["Role"];
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_MemberView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: int64 */
+                department_id: number;
+                /** Format: int64 */
+                manager_user_id?: number | null;
+                /** Format: date-time */
+                updated_at: string;
+                user: components["schemas"]["UserSummary"];
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Option_String: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: null | string;
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_OrderView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                closed_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description An unpaid order expires (and its stock goes back) at this time.
+                 */
+                expires_at: string;
+                /** Format: int64 */
+                order_id: number;
+                /** Format: date-time */
+                paid_at?: string | null;
+                /** Format: int32 */
+                quantity: number;
+                /** Format: int64 */
+                sale_id: number;
+                /** @description created, paid, cancelled or expired. */
+                status: string;
+                /** Format: int64 */
+                total_cents: number;
+                /** Format: int64 */
+                unit_price_cents: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_ActionView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** @description publish, approve, remove, block, hold, review, ban, resolve. */
+                    action: string;
+                    /** @description admin:<id>, user:<id>, or wechat for automatic checks. */
+                    actor: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    reason: string;
+                    /** Format: int64 */
+                    target_id: number;
+                    target_type: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_AdminUserView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    avatar_url: string;
+                    banned: boolean;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    nickname: string;
+                    openid: string;
+                    phone?: string | null;
+                    role: components["schemas"]["Role"];
+                    unionid?: string | null;
+                    /** Format: date-time */
+                    updated_at: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_CommentView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    author: components["schemas"]["UserSummary"];
+                    content: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    /** Format: int32 */
+                    like_count: number;
+                    liked_by_me: boolean;
+                    /**
+                     * Format: int64
+                     * @description The thread's root comment, for replies.
+                     */
+                    parent_id?: number | null;
+                    /** Format: int64 */
+                    post_id: number;
+                    /**
+                     * Format: int64
+                     * @description The user replied to, for replies.
+                     */
+                    reply_to_user_id?: number | null;
+                    status: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_MyTaskView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    comment?: string | null;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: date-time */
+                    decided_at?: string | null;
+                    request: components["schemas"]["RequestSummary"];
+                    /** @description pending, approved, rejected or transferred. */
+                    status: string;
+                    /** Format: int32 */
+                    step_index: number;
+                    step_name: string;
+                    /** Format: int64 */
+                    task_id: number;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_NotificationView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: int64 */
+                    actor_id?: number | null;
+                    body: Record<string, unknown>;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    kind: string;
+                    read: boolean;
+                    /** Format: int64 */
+                    subject_id: number;
+                    subject_type: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_OrderView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: date-time */
+                    closed_at?: string | null;
+                    /** Format: date-time */
+                    created_at: string;
+                    /**
+                     * Format: date-time
+                     * @description An unpaid order expires (and its stock goes back) at this time.
+                     */
+                    expires_at: string;
+                    /** Format: int64 */
+                    order_id: number;
+                    /** Format: date-time */
+                    paid_at?: string | null;
+                    /** Format: int32 */
+                    quantity: number;
+                    /** Format: int64 */
+                    sale_id: number;
+                    /** @description created, paid, cancelled or expired. */
+                    status: string;
+                    /** Format: int64 */
+                    total_cents: number;
+                    /** Format: int64 */
+                    unit_price_cents: number;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_PostView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    author: components["schemas"]["UserSummary"];
+                    /** Format: int32 */
+                    comment_count: number;
+                    content: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    images: components["schemas"]["FileView"][];
+                    /** Format: int32 */
+                    like_count: number;
+                    /** @description Whether the caller liked it (false for anonymous callers). */
+                    liked_by_me: boolean;
+                    /** @description published; or, for its author and moderators, pending / blocked / removed. */
+                    status: string;
+                    topics: string[];
+                    /** Format: date-time */
+                    updated_at: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_ProductView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: date-time */
+                    created_at: string;
+                    description: string;
+                    /** Format: int64 */
+                    id: number;
+                    images: string[];
+                    name: string;
+                    /** Format: int64 */
+                    price_cents: number;
+                    skus: components["schemas"]["Sku"][];
+                    /** Format: date-time */
+                    updated_at: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_ReportView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    reason: string;
+                    /** Format: int64 */
+                    reporter_id: number;
+                    resolution?: string | null;
+                    /** Format: date-time */
+                    resolved_at?: string | null;
+                    resolved_by?: string | null;
+                    /** @description open or resolved. */
+                    status: string;
+                    /** Format: int64 */
+                    target_id: number;
+                    target_type: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_RequestSummary: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    applicant: components["schemas"]["UserSummary"];
+                    /** Format: date-time */
+                    created_at: string;
+                    /**
+                     * Format: int32
+                     * @description Index (from 0) of the step waiting for approval; null once finished.
+                     */
+                    current_step?: number | null;
+                    current_step_name?: string | null;
+                    /** Format: date-time */
+                    finished_at?: string | null;
+                    /** Format: int64 */
+                    id: number;
+                    /** @description pending, approved, rejected or withdrawn. */
+                    status: string;
+                    /** Format: int64 */
+                    template_id: number;
+                    template_name: string;
+                    title: string;
+                    /** Format: date-time */
+                    updated_at: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_UserSummary: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    avatar_url: string;
+                    /** Format: int64 */
+                    id: number;
+                    nickname: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_PhoneView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                country_code: string;
+                phone_number: string;
+                pure_phone_number: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_PostView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                author: components["schemas"]["UserSummary"];
+                /** Format: int32 */
+                comment_count: number;
+                content: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                images: components["schemas"]["FileView"][];
+                /** Format: int32 */
+                like_count: number;
+                /** @description Whether the caller liked it (false for anonymous callers). */
+                liked_by_me: boolean;
+                /** @description published; or, for its author and moderators, pending / blocked / removed. */
+                status: string;
+                topics: string[];
+                /** Format: date-time */
+                updated_at: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_ProductView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                description: string;
+                /** Format: int64 */
+                id: number;
+                images: string[];
+                name: string;
+                /** Format: int64 */
+                price_cents: number;
+                skus: components["schemas"]["Sku"][];
+                /** Format: date-time */
+                updated_at: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Profile: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                avatar_url: string;
+                followed_by_me: boolean;
+                /** Format: int64 */
+                followers: number;
+                /** Format: int64 */
+                following: number;
+                /** Format: int64 */
+                id: number;
+                nickname: string;
+                /** Format: int64 */
+                posts: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Readiness: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description What each dependency answered. */
+            data: {
+                /** @description "ok" */
+                database: string;
+                /** @description "ok", or "not configured" on a single node without Redis. */
+                redis: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_ReportView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                reason: string;
+                /** Format: int64 */
+                reporter_id: number;
+                resolution?: string | null;
+                /** Format: date-time */
+                resolved_at?: string | null;
+                resolved_by?: string | null;
+                /** @description open or resolved. */
+                status: string;
+                /** Format: int64 */
+                target_id: number;
+                target_type: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_RequestView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: components["schemas"]["RequestSummary"] & {
+                /** @description What the caller may do now: approve, reject, transfer, withdraw, comment. */
+                actions: string[];
+                /** @description The values as stored (money as "1234.50"). */
+                form: Record<string, unknown>;
+                steps: components["schemas"]["StepView"][];
+                /** @description The template as it was when the request was submitted (labels for the form). */
+                template: components["schemas"]["TemplateSnapshot"];
+                /** Format: int32 */
+                template_version: number;
+                /**
+                 * Format: int32
+                 * @description Grows with every change of the request.
+                 */
+                version: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_SaleDetail: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: components["schemas"]["SaleView"] & {
+                /** Format: date-time */
+                server_time: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_SaleList: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description A page of sales with the server's clock, so clients count down against it and not their own. */
+            data: {
+                items: components["schemas"]["SaleView"][];
+                next_cursor?: string | null;
+                /** Format: date-time */
+                server_time: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_SaleStats: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /**
+             * @description What an admin (and the benchmark) checks after a sale: orders and units by status, and
+             *     whether the books balance.
+             */
+            data: {
+                /** @description stock_total == stock_left + units_sold, and no more sold than the stock. */
+                consistent: boolean;
+                /** @description Orders by status (created, paid, cancelled, expired). */
+                orders: {
+                    [key: string]: number;
+                };
+                /**
+                 * Format: int64
+                 * @description The Redis stock (multi-node mode), when loaded.
+                 */
+                redis_stock?: number | null;
+                /** Format: int64 */
+                sale_id: number;
+                /** Format: date-time */
+                server_time: string;
+                /** Format: int32 */
+                stock_left: number;
+                /** Format: int32 */
+                stock_total: number;
+                /** @description Units by status. */
+                units: {
+                    [key: string]: number;
+                };
+                /**
+                 * Format: int64
+                 * @description Units held by live orders (created + paid).
+                 */
+                units_sold: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_SaleView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                enabled: boolean;
+                /** Format: date-time */
+                ends_at: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: int32 */
+                per_user_limit: number;
+                phase: components["schemas"]["SalePhase"];
+                product?: null | components["schemas"]["ProductView"];
+                /** Format: int64 */
+                product_id: number;
+                /** Format: int64 */
+                sale_price_cents: number;
+                sku_code?: string | null;
+                /** Format: date-time */
+                starts_at: string;
+                /** Format: int32 */
+                stock_left: number;
+                /** Format: int32 */
+                stock_total: number;
+                title: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_SignatureCheck: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** @description Always true (a mismatch is a 403 with code 40304). */
+                valid: boolean;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_TemplateView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                description: string;
+                enabled: boolean;
+                fields: components["schemas"]["FieldDef"][];
+                /** Format: int64 */
+                id: number;
+                name: string;
+                steps: components["schemas"]["StepDef"][];
+                /** Format: date-time */
+                updated_at: string;
+                updated_by: string;
+                /**
+                 * Format: int32
+                 * @description Grows with every change; requests record the version they were submitted under.
+                 */
+                version: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_TimelineView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /**
+                 * Format: int32
+                 * @description The first event that fails verification.
+                 */
+                broken_at_seq?: number | null;
+                /** @description Every hash recomputed and every link checked, against the head the request records. */
+                chain_valid: boolean;
+                events: components["schemas"]["EventView"][];
+                /** @description The last event's hash: keep it as a receipt of the history so far. */
+                head_hash: string;
+                problem?: string | null;
+                /** Format: int64 */
+                request_id: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_TokenPair: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: int64 */
+                expires_in: number;
+                refresh_token: string;
+                token: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_UnreadCount: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: int64 */
+                unread: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_DepartmentView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                head_user_id?: number | null;
+                /** Format: int64 */
+                id: number;
+                name: string;
+                /**
+                 * Format: int64
+                 * @description The parent department; null for a top-level one.
+                 */
+                parent_id?: number | null;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_EntryView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                description: string;
+                name: string;
+                /** @description Served by `GET /api/v1/config` (config keys only; flags are evaluated per user). */
+                public: boolean;
+                /** @description The JSON Schema values are checked against (config keys only). */
+                schema?: Record<string, unknown> | null;
+                /** Format: date-time */
+                updated_at: string;
+                updated_by: string;
+                value: Record<string, unknown>;
+                /**
+                 * Format: int32
+                 * @description Increases with every change, across deletes; pass it back as `expected_version`.
+                 */
+                version: number;
+            }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_HistoryView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** @description create, update, delete or rollback. */
+                action: string;
+                actor: string;
+                /** Format: date-time */
+                at: string;
+                new?: null | components["schemas"]["EntryState"];
+                old?: null | components["schemas"]["EntryState"];
+                /**
+                 * Format: int64
+                 * @description Global revision of the configuration after this change.
+                 */
+                revision: number;
+                /**
+                 * Format: int32
+                 * @description The entry's version after this change.
+                 */
+                version: number;
+            }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_MemberView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: int64 */
+                department_id: number;
+                /** Format: int64 */
+                manager_user_id?: number | null;
+                /** Format: date-time */
+                updated_at: string;
+                user: components["schemas"]["UserSummary"];
+            }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_Quota: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: int32 */
+                remaining: number;
+                template_id: string;
+            }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_TemplateVersionView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                created_by: string;
+                description: string;
+                fields: components["schemas"]["FieldDef"][];
+                name: string;
+                steps: components["schemas"]["StepDef"][];
+                /** Format: int32 */
+                version: number;
+            }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_TemplateView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                description: string;
+                enabled: boolean;
+                fields: components["schemas"]["FieldDef"][];
+                /** Format: int64 */
+                id: number;
+                name: string;
+                steps: components["schemas"]["StepDef"][];
+                /** Format: date-time */
+                updated_at: string;
+                updated_by: string;
+                /**
+                 * Format: int32
+                 * @description Grows with every change; requests record the version they were submitted under.
+                 */
+                version: number;
+            }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /**
+         * @description Stable error code; the first three digits are the HTTP status.
+         *
+         *     - `40000` BadRequest: The request is not acceptable as sent.
+         *     - `40001` MalformedJson: The body is not well-formed JSON.
+         *     - `40002` InvalidQuery: A query-string parameter is missing or malformed; the message names it.
+         *     - `40003` InvalidCursor: The pagination cursor is unknown or forged.
+         *     - `40010` InvalidWechatCode: WeChat rejected the wx.login code (errcode 40029).
+         *     - `40011` WechatCodeUsed: The wx.login code was already used (errcode 40163).
+         *     - `40020` SaleNotStarted: The flash sale has not started yet; wait for its start time.
+         *     - `40021` SaleEnded: The flash sale has ended or was closed.
+         *     - `40030` ApproverUnresolved: An approval step has nobody to approve it (no manager, no department head, nobody with the role); the message names the step.
+         *     - `40031` TemplateDisabled: The approval template is disabled; no new request can be submitted with it.
+         *     - `40100` Unauthenticated: No bearer token was sent.
+         *     - `40101` TokenMalformed: The bearer token is not a well-formed JWT.
+         *     - `40102` TokenInvalid: The token's signature, algorithm or claims are not valid.
+         *     - `40103` TokenExpired: The access token has expired; refresh it.
+         *     - `40104` TokenRevoked: The token was revoked (logout, ban or an admin ended all sessions).
+         *     - `40105` InvalidCredentials: Wrong username or password.
+         *     - `40106` RefreshTokenInvalid: The refresh token is unknown, expired or revoked.
+         *     - `40107` RefreshTokenReused: A spent refresh token was presented again; its whole session is revoked.
+         *     - `40300` Forbidden: The caller lacks the role or ownership needed.
+         *     - `40301` UserBanned: The account is banned.
+         *     - `40302` WechatRiskyUser: WeChat flagged the user as high risk (errcode 40226).
+         *     - `40303` WatermarkMismatch: Decrypted open data belongs to another AppID.
+         *     - `40304` SignatureMismatch: The login-state or raw-data signature does not match.
+         *     - `40400` RouteNotFound: No route matches the path.
+         *     - `40401` NotFound: The resource does not exist (or is not visible to the caller).
+         *     - `40500` MethodNotAllowed: The path exists but not with this HTTP method.
+         *     - `40900` Conflict: The request conflicts with the current state.
+         *     - `40910` SoldOut: The flash sale is sold out.
+         *     - `40911` OverLimit: The caller already bought as many as the sale's per-user limit allows.
+         *     - `40912` OrderStateConflict: The order is not in a state that allows this (e.g. cancelling a paid order).
+         *     - `40913` IdempotencyConflict: The Idempotency-Key was already used for a different request.
+         *     - `40930` RequestNotPending: The approval request is no longer pending (approved, rejected or withdrawn).
+         *     - `40931` AlreadyDecided: You already acted on this approval request (approved, rejected or transferred your task).
+         *     - `40932` NotYourTurn: The approval request is not waiting for you: you have no pending task at its current step.
+         *     - `40933` StepCompleted: Another approver completed this approval step first; your task was cancelled.
+         *     - `40934` DepartmentNotEmpty: The department still has sub-departments or members; move them first.
+         *     - `40950` DuplicateContent: The same text was posted again within the duplicate window.
+         *     - `40951` NotEditable: The content can no longer be changed (removed, blocked or deleted).
+         *     - `41300` PayloadTooLarge: The body exceeds the configured size limit.
+         *     - `41500` UnsupportedMediaType: The Content-Type is not the one the endpoint takes (usually application/json).
+         *     - `42200` ValidationFailed: A field is missing or invalid; the message names the field.
+         *     - `42210` ContentRejected: WeChat's content check found the text risky; it was not published.
+         *     - `42900` RateLimited: Too many requests; retry after the Retry-After header's seconds.
+         *     - `50000` Internal: An unexpected server error; the log holds the detail under the request id.
+         *     - `50200` WechatUnavailable: WeChat could not be reached or answered 'system busy' after retries.
+         *     - `50201` WechatRateLimited: WeChat's API quota was reached (errcode 45011 and kin).
+         *     - `50202` WechatError: WeChat answered an error not covered by a more specific code.
+         *     - `50300` Unavailable: A dependency (database, Redis) is unavailable.
+         *     - `50301` Timeout: The request took longer than the configured request timeout.
+         * @enum {integer}
+         */
+        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40300 | 40301 | 40302 | 40303 | 40304 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40950 | 40951 | 41300 | 41500 | 42200 | 42210 | 42900 | 50000 | 50200 | 50201 | 50202 | 50300 | 50301;
+        /** @description The error envelope of every 4xx/5xx answer. */
+        ErrorEnvelope: {
+            code: components["schemas"]["ErrorCode"];
+            /** @description Always null on errors. */
+            data?: Record<string, unknown> | null;
+            /** @description Human-readable; may change between versions. Branch on `code` instead. */
+            message: string;
+            /** @description The request id, also in the `X-Request-Id` header and every log line of the request. */
+            request_id: string;
+        };
+        EventView: {
+            /**
+             * @description submit, step_started, step_skipped, approve, reject, transfer, withdraw, comment,
+             *     approved, rejected.
+             */
+            action: string;
+            actor?: null | components["schemas"]["UserSummary"];
+            comment?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            detail: Record<string, unknown>;
+            /** @description SHA-256 of the form as submitted. */
+            form_sha256: string;
+            hash: string;
+            prev_hash: string;
+            /** Format: int32 */
+            seq: number;
+            /** Format: int32 */
+            step_index?: number | null;
+        };
+        /** @description One field of a template's form. */
+        FieldDef: {
+            /** @description The key of the value in the submitted form: `a-z`, `0-9` and `_`, starting with a letter. */
+            key: string;
+            /** @description What the mini-program shows. */
+            label: string;
+            /** @description Upper bound, like `min`. */
+            max?: Record<string, unknown> | null;
+            /** @description Lower bound: characters (text), value (number), amount (money), count (attachments). */
+            min?: Record<string, unknown> | null;
+            /** @description The allowed values of a choice field. */
+            options?: string[] | null;
+            /** @description A required field must be present, not null, and not empty. */
+            required?: boolean;
+            type: components["schemas"]["FieldType"];
+        };
+        /**
+         * @description The type of a form field.
+         * @enum {string}
+         */
+        FieldType: "text" | "number" | "money" | "date_range" | "choice" | "attachments";
+        /** @description A stored image as clients see it. */
+        FileView: {
+            content_type: string;
+            /** Format: int32 */
+            height: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            size: number;
+            /** @description Absolute URL of the file (under `public_url`). */
+            url: string;
+            /** Format: int32 */
+            width: number;
+        };
+        FollowState: {
+            following: boolean;
+        };
+        HistoryView: {
+            /** @description create, update, delete or rollback. */
+            action: string;
+            actor: string;
+            /** Format: date-time */
+            at: string;
+            new?: null | components["schemas"]["EntryState"];
+            old?: null | components["schemas"]["EntryState"];
+            /**
+             * Format: int64
+             * @description Global revision of the configuration after this change.
+             */
+            revision: number;
+            /**
+             * Format: int32
+             * @description The entry's version after this change.
+             */
+            version: number;
+        };
+        LikeState: {
+            /** Format: int32 */
+            like_count: number;
+            liked: boolean;
+        };
+        LoginRequest: {
+            /** @description The code from `wx.login()`. */
+            code: string;
+        };
+        LoginResult: {
+            /**
+             * Format: int64
+             * @description Seconds until `token` expires.
+             */
+            expires_in: number;
+            /** @description Single-use: exchange at `/api/v1/auth/refresh` for a new pair. */
+            refresh_token: string;
+            /** @description The access token (JWT), sent as `Authorization: Bearer <token>`. */
+            token: string;
+            user: components["schemas"]["UserSummary"];
+        };
+        MarkRead: {
+            /** @description The notifications to mark; absent marks all of the caller's. */
+            ids?: number[] | null;
+        };
+        MarkedRead: {
+            /** Format: int64 */
+            marked: number;
+        };
+        /** @description The caller's own profile. */
+        Me: {
+            avatar_url: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            nickname: string;
+            /** @description The bound phone number, once `POST /api/v1/users/me/phone` succeeded. */
+            phone?: string | null;
+            role: components["schemas"]["Role"];
+        };
+        MemberBody: {
+            /** Format: int64 */
+            department_id: number;
+            /**
+             * Format: int64
+             * @description The member's direct manager (another user).
+             */
+            manager_user_id?: number | null;
+        };
+        MemberView: {
+            /** Format: int64 */
+            department_id: number;
+            /** Format: int64 */
+            manager_user_id?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+            user: components["schemas"]["UserSummary"];
+        };
+        MyTaskView: {
+            comment?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at?: string | null;
+            request: components["schemas"]["RequestSummary"];
+            /** @description pending, approved, rejected or transferred. */
+            status: string;
+            /** Format: int32 */
+            step_index: number;
+            step_name: string;
+            /** Format: int64 */
+            task_id: number;
+        };
+        NotificationView: {
+            /** Format: int64 */
+            actor_id?: number | null;
+            body: Record<string, unknown>;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            read: boolean;
+            /** Format: int64 */
+            subject_id: number;
+            subject_type: string;
+        };
+        OrderInput: {
+            /**
+             * Format: int32
+             * @description Units to buy (default 1), at most the sale's per-user limit.
+             */
+            quantity?: number | null;
+        };
+        OrderView: {
+            /** Format: date-time */
+            closed_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description An unpaid order expires (and its stock goes back) at this time.
+             */
+            expires_at: string;
+            /** Format: int64 */
+            order_id: number;
+            /** Format: date-time */
+            paid_at?: string | null;
+            /** Format: int32 */
+            quantity: number;
+            /** Format: int64 */
+            sale_id: number;
+            /** @description created, paid, cancelled or expired. */
+            status: string;
+            /** Format: int64 */
+            total_cents: number;
+            /** Format: int64 */
+            unit_price_cents: number;
+        };
+        PhoneRequest: {
+            /** @description The code from the `getPhoneNumber` button. */
+            code: string;
+        };
+        PhoneView: {
+            country_code: string;
+            phone_number: string;
+            pure_phone_number: string;
+        };
+        Pong: {
+            /** @description Always "pong". */
+            message: string;
+        };
+        PostView: {
+            author: components["schemas"]["UserSummary"];
+            /** Format: int32 */
+            comment_count: number;
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            images: components["schemas"]["FileView"][];
+            /** Format: int32 */
+            like_count: number;
+            /** @description Whether the caller liked it (false for anonymous callers). */
+            liked_by_me: boolean;
+            /** @description published; or, for its author and moderators, pending / blocked / removed. */
+            status: string;
+            topics: string[];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ProductInput: {
+            description?: string;
+            /** @description Image URLs, at most 20. */
+            images?: string[];
+            name: string;
+            /**
+             * Format: int64
+             * @description List price in cents (分).
+             */
+            price_cents: number;
+            /** @description At most 100 SKUs with distinct codes. */
+            skus?: components["schemas"]["Sku"][];
+        };
+        ProductView: {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            /** Format: int64 */
+            id: number;
+            images: string[];
+            name: string;
+            /** Format: int64 */
+            price_cents: number;
+            skus: components["schemas"]["Sku"][];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        Profile: {
+            avatar_url: string;
+            followed_by_me: boolean;
+            /** Format: int64 */
+            followers: number;
+            /** Format: int64 */
+            following: number;
+            /** Format: int64 */
+            id: number;
+            nickname: string;
+            /** Format: int64 */
+            posts: number;
+        };
+        PutEntry: {
+            description?: string | null;
+            /**
+             * Format: int32
+             * @description The version the change was based on; a different current version is a 409.
+             */
+            expected_version?: number | null;
+            /** @description Served by `GET /api/v1/config` (config keys only). Absent keeps it (false for a new key). */
+            public?: boolean | null;
+            /** @description A JSON Schema the value must match (config keys only); null removes it, absent keeps it. */
+            schema?: Record<string, unknown> | null;
+            /** @description Any JSON value. For a flag: `{"enabled","percentage","roles","users"}`. */
+            value: Record<string, unknown>;
+        };
+        Quota: {
+            /** Format: int32 */
+            remaining: number;
+            template_id: string;
+        };
+        /** @description What each dependency answered. */
+        Readiness: {
+            /** @description "ok" */
+            database: string;
+            /** @description "ok", or "not configured" on a single node without Redis. */
+            redis: string;
+        };
+        RefreshRequest: {
+            refresh_token: string;
+        };
+        RejectBody: {
+            /** @description Why; the applicant sees it. */
+            reason: string;
+        };
+        ReportRequest: {
+            /** @description 1-200 characters. */
+            reason: string;
+            /** Format: int64 */
+            target_id: number;
+            target_type: components["schemas"]["TargetType"];
+        };
+        ReportView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            reason: string;
+            /** Format: int64 */
+            reporter_id: number;
+            resolution?: string | null;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            resolved_by?: string | null;
+            /** @description open or resolved. */
+            status: string;
+            /** Format: int64 */
+            target_id: number;
+            target_type: string;
+        };
+        RequestSummary: {
+            applicant: components["schemas"]["UserSummary"];
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int32
+             * @description Index (from 0) of the step waiting for approval; null once finished.
+             */
+            current_step?: number | null;
+            current_step_name?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description pending, approved, rejected or withdrawn. */
+            status: string;
+            /** Format: int64 */
+            template_id: number;
+            template_name: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestView: components["schemas"]["RequestSummary"] & {
+            /** @description What the caller may do now: approve, reject, transfer, withdraw, comment. */
+            actions: string[];
+            /** @description The values as stored (money as "1234.50"). */
+            form: Record<string, unknown>;
+            steps: components["schemas"]["StepView"][];
+            /** @description The template as it was when the request was submitted (labels for the form). */
+            template: components["schemas"]["TemplateSnapshot"];
+            /** Format: int32 */
+            template_version: number;
+            /**
+             * Format: int32
+             * @description Grows with every change of the request.
+             */
+            version: number;
+        };
+        ResolveRequest: {
+            resolution: string;
+        };
+        /**
+         * @description Roles, from least to most powerful.
+         * @enum {string}
+         */
+        Role: "user" | "moderator" | "admin";
+        RoleRequest: {
+            role: components["schemas"]["Role"];
+        };
+        RollbackRequest: {
+            /**
+             * Format: int32
+             * @description The version to restore, from the history.
+             */
+            version: number;
+        };
+        SaleDetail: components["schemas"]["SaleView"] & {
+            /** Format: date-time */
+            server_time: string;
+        };
+        SaleInput: {
+            /** @description False closes the sale at once (default true). */
+            enabled?: boolean;
+            /** Format: date-time */
+            ends_at: string;
+            /**
+             * Format: int32
+             * @description Units one user may hold (live orders), 1-1000.
+             */
+            per_user_limit: number;
+            /** Format: int64 */
+            product_id: number;
+            /**
+             * Format: int64
+             * @description Sale price in cents (分).
+             */
+            sale_price_cents: number;
+            /** @description One of the product's SKU codes, or absent for the product itself. */
+            sku_code?: string | null;
+            /** Format: date-time */
+            starts_at: string;
+            /**
+             * Format: int32
+             * @description Units for sale. On an update, the difference is added to (or taken from) what is left.
+             */
+            stock: number;
+            title: string;
+        };
+        /** @description A page of sales with the server's clock, so clients count down against it and not their own. */
+        SaleList: {
+            items: components["schemas"]["SaleView"][];
+            next_cursor?: string | null;
+            /** Format: date-time */
+            server_time: string;
+        };
+        /**
+         * @description Where a sale stands, for a client's countdown and button.
+         * @enum {string}
+         */
+        SalePhase: "upcoming" | "active" | "sold_out" | "ended";
+        /**
+         * @description What an admin (and the benchmark) checks after a sale: orders and units by status, and
+         *     whether the books balance.
+         */
+        SaleStats: {
+            /** @description stock_total == stock_left + units_sold, and no more sold than the stock. */
+            consistent: boolean;
+            /** @description Orders by status (created, paid, cancelled, expired). */
+            orders: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description The Redis stock (multi-node mode), when loaded.
+             */
+            redis_stock?: number | null;
+            /** Format: int64 */
+            sale_id: number;
+            /** Format: date-time */
+            server_time: string;
+            /** Format: int32 */
+            stock_left: number;
+            /** Format: int32 */
+            stock_total: number;
+            /** @description Units by status. */
+            units: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Units held by live orders (created + paid).
+             */
+            units_sold: number;
+        };
+        SaleView: {
+            enabled: boolean;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            per_user_limit: number;
+            phase: components["schemas"]["SalePhase"];
+            product?: null | components["schemas"]["ProductView"];
+            /** Format: int64 */
+            product_id: number;
+            /** Format: int64 */
+            sale_price_cents: number;
+            sku_code?: string | null;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: int32 */
+            stock_left: number;
+            /** Format: int32 */
+            stock_total: number;
+            title: string;
+        };
+        SignatureCheck: {
+            /** @description Always true (a mismatch is a 403 with code 40304). */
+            valid: boolean;
+        };
+        SignedPayload: {
+            /** @description Login-state signature check: the signed buffer, checked with hmac_sha256(session_key). */
+            buffer?: string | null;
+            /** @description Legacy check of `wx.getUserInfo`: sha1(raw_data + session_key). */
+            raw_data?: string | null;
+            /** @description Hex signature sent by the client. */
+            signature: string;
+        };
+        Sku: {
+            /** @description Unique within the product, 1-64 characters. */
+            code: string;
+            /** @description E.g. "红色 / XL". */
+            name?: string;
+            /** Format: int64 */
+            price_cents: number;
+        };
+        /** @description One step of the flow. */
+        StepDef: {
+            approvers: components["schemas"]["ApproverSpec"][];
+            condition?: null | components["schemas"]["Condition"];
+            mode: components["schemas"]["StepMode"];
+            name: string;
+        };
+        /**
+         * @description How the approvers of a step decide.
+         * @enum {string}
+         */
+        StepMode: "single" | "all" | "any";
+        StepView: {
+            condition?: null | components["schemas"]["Condition"];
+            /** Format: int32 */
+            index: number;
+            mode: components["schemas"]["StepMode"];
+            name: string;
+            /**
+             * @description waiting (not reached yet), active, approved, rejected, skipped (its condition did not
+             *     hold, or the applicant was its only approver), cancelled (withdrawn while active) or
+             *     not_reached (the request ended before it).
+             */
+            status: string;
+            /** @description The approvers' tasks, once the step was reached. */
+            tasks: components["schemas"]["TaskView"][];
+        };
+        SubmitBody: {
+            /** @description The values, by field key, as the template's fields define them. */
+            form: Record<string, unknown>;
+            /** Format: int64 */
+            template_id: number;
+            /** @description Shown in lists and messages; defaults to the template's name. */
+            title?: string | null;
+        };
+        /** @enum {string} */
+        TargetType: "post" | "comment";
+        TaskView: {
+            approver: components["schemas"]["UserSummary"];
+            /** @description The approval comment or rejection reason. */
+            comment?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description pending, approved, rejected, transferred or cancelled. */
+            status: string;
+            /**
+             * Format: int64
+             * @description For a transferred task: who took it over.
+             */
+            transferred_to?: number | null;
+        };
+        TemplateBody: {
+            description?: string | null;
+            /**
+             * @description Disabled templates accept no new requests (requests under way go on). Default true on
+             *     create; unchanged when absent on update.
+             */
+            enabled?: boolean | null;
+            /**
+             * Format: int32
+             * @description Update only: the version the change was based on; another current version is a 409.
+             */
+            expected_version?: number | null;
+            fields: components["schemas"]["FieldDef"][];
+            name: string;
+            steps: components["schemas"]["StepDef"][];
+        };
+        /** @description What a request keeps of its template: the definition as it was when it was submitted. */
+        TemplateSnapshot: {
+            fields: components["schemas"]["FieldDef"][];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            steps: components["schemas"]["StepDef"][];
+            /** Format: int32 */
+            version: number;
+        };
+        TemplateVersionView: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            description: string;
+            fields: components["schemas"]["FieldDef"][];
+            name: string;
+            steps: components["schemas"]["StepDef"][];
+            /** Format: int32 */
+            version: number;
+        };
+        TemplateView: {
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            enabled: boolean;
+            fields: components["schemas"]["FieldDef"][];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            steps: components["schemas"]["StepDef"][];
+            /** Format: date-time */
+            updated_at: string;
+            updated_by: string;
+            /**
+             * Format: int32
+             * @description Grows with every change; requests record the version they were submitted under.
+             */
+            version: number;
+        };
+        TimelineView: {
+            /**
+             * Format: int32
+             * @description The first event that fails verification.
+             */
+            broken_at_seq?: number | null;
+            /** @description Every hash recomputed and every link checked, against the head the request records. */
+            chain_valid: boolean;
+            events: components["schemas"]["EventView"][];
+            /** @description The last event's hash: keep it as a receipt of the history so far. */
+            head_hash: string;
+            problem?: string | null;
+            /** Format: int64 */
+            request_id: number;
+        };
+        TokenPair: {
+            /** Format: int64 */
+            expires_in: number;
+            refresh_token: string;
+            token: string;
+        };
+        TransferBody: {
+            comment?: string | null;
+            /**
+             * Format: int64
+             * @description Who takes over your task at this step.
+             */
+            to_user_id: number;
+        };
+        UnreadCount: {
+            /** Format: int64 */
+            unread: number;
+        };
+        UpdateMe: {
+            /** @description An http(s) URL, at most 512 characters (for example from `wx.chooseAvatar`, uploaded). */
+            avatar_url?: string | null;
+            /** @description 1 to 32 characters. */
+            nickname?: string | null;
+        };
+        /** @description The multipart form `wx.uploadFile` sends: one file part (any field name). */
+        UploadForm: {
+            /** Format: binary */
+            file: string;
+        };
+        /** @description A user as others see them (authors, the login answer). */
+        UserSummary: {
+            avatar_url: string;
+            /** Format: int64 */
+            id: number;
+            nickname: string;
+        };
+        WithdrawBody: {
+            reason?: string | null;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    list_departments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The departments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_DepartmentView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_DepartmentView"];
+                };
+            };
+            /** @description Bad name, unknown parent or head */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The department */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_DepartmentView"];
+                };
+            };
+            /** @description No such department */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentBody"];
+            };
+        };
+        responses: {
+            /** @description The department after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_DepartmentView"];
+                };
+            };
+            /** @description Unknown parent or head, or a cycle */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description It still has sub-departments or members (40934) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Only this department's members. */
+                department_id: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_MemberView"];
+                };
+            };
+        };
+    };
+    get_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MemberView"];
+                };
+            };
+            /** @description Not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberBody"];
+            };
+        };
+        responses: {
+            /** @description The member */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MemberView"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unknown department or manager */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_list_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+                /** @description pending, approved, rejected or withdrawn. */
+                status: string | null;
+                template_id: number | null;
+                applicant_id: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_RequestSummary"];
+                };
+            };
+            /** @description Bad filter, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_get_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_RequestView"];
+                };
+            };
+            /** @description No such request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_timeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events and the chain's verification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TimelineView"];
+                };
+            };
+            /** @description No such request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_list_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
+                };
+            };
+        };
+    };
+    create_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateBody"];
+            };
+        };
+        responses: {
+            /** @description Created, at version 1 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TemplateView"];
+                };
+            };
+            /** @description The template is not valid; the message names the problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TemplateView"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateBody"];
+            };
+        };
+        responses: {
+            /** @description The template at its new version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TemplateView"];
+                };
+            };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The template is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    disable_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The disabled template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TemplateView"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    template_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_TemplateVersionView"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdminLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminLoginResult"];
+                };
+            };
+            /** @description Wrong username or password (40105) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_EntryView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EntryView"];
+                };
+            };
+            /** @description Unknown key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutEntry"];
+            };
+        };
+        responses: {
+            /** @description The key after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EntryView"];
+                };
+            };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid key name, schema, or a value that breaks the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_config: {
+        parameters: {
+            query?: {
+                /** @description Delete only if the entry is still at this version (else 409). */
+                expected_version?: number | null;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Unknown key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    config_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
+                };
+            };
+            /** @description Never existed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    rollback_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"];
+            };
+        };
+        responses: {
+            /** @description The key after the rollback */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EntryView"];
+                };
+            };
+            /** @description No such version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_flags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All flags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_EntryView"];
+                };
+            };
+        };
+    };
+    get_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EntryView"];
+                };
+            };
+            /** @description Unknown flag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutEntry"];
+            };
+        };
+        responses: {
+            /** @description The flag after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EntryView"];
+                };
+            };
+            /** @description Not a valid flag rule; the message names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_flag: {
+        parameters: {
+            query?: {
+                /** @description Delete only if the entry is still at this version (else 409). */
+                expected_version?: number | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Unknown flag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    flag_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
+                };
+            };
+        };
+    };
+    rollback_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"];
+            };
+        };
+        responses: {
+            /** @description The flag after the rollback */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EntryView"];
+                };
+            };
+        };
+    };
+    admin_mark_paid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The paid order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderView"];
+                };
+            };
+            /** @description No such order */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not unpaid (40912) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_list_sales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sales */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SaleList"];
+                };
+            };
+        };
+    };
+    admin_create_sale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaleInput"];
+            };
+        };
+        responses: {
+            /** @description The sale */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SaleView"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_get_sale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sale */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SaleView"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_update_sale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaleInput"];
+            };
+        };
+        responses: {
+            /** @description The sale */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SaleView"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Stock below what is sold */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_delete_sale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description It has orders */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_reconcile_sale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rebuilt; the counts after */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SaleStats"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_sale_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SaleStats"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    moderation_audit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                target_type: null | components["schemas"]["TargetType"];
+                target_id: number | null;
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of decisions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_ActionView"];
+                };
+            };
+        };
+    };
+    moderation_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Which status to list (default pending; for reports, open). */
+                status: string | null;
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_CommentView"];
+                };
+            };
+        };
+    };
+    decide_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description Decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+        };
+    };
+    moderation_posts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Which status to list (default pending; for reports, open). */
+                status: string | null;
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of posts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_PostView"];
+                };
+            };
+            /** @description Needs the moderator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    decide_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description Decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Nothing to decide in the post's state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    moderation_reports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Which status to list (default pending; for reports, open). */
+                status: string | null;
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_ReportView"];
+                };
+            };
+        };
+    };
+    resolve_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveRequest"];
+            };
+        };
+        responses: {
+            /** @description Resolved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ReportView"];
+                };
+            };
+            /** @description Already resolved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_list_products: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of products */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_ProductView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_create_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductInput"];
+            };
+        };
+        responses: {
+            /** @description The product */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ProductView"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_get_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ProductView"];
+                };
+            };
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_update_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductInput"];
+            };
+        };
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ProductView"];
+                };
+            };
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_delete_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description No such product */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Sales use it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_list_users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Nickname or phone substring, exact openid, or id. */
+                q: string | null;
+                /** @description Only banned (true) or only active (false) users. */
+                banned: boolean | null;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_AdminUserView"];
+                };
+            };
+            /** @description Needs the moderator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_get_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminUserView"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_ban_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Banned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminUserView"];
+                };
+            };
+            /** @description Needs a higher role than the target's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_revoke_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All sessions ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_set_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleRequest"];
+            };
+        };
+        responses: {
+            /** @description The user with the new role */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminUserView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_unban_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unbanned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminUserView"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    my_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+                /** @description pending, approved, rejected or withdrawn. */
+                status: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_RequestSummary"];
+                };
+            };
+            /** @description Bad status, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitBody"];
+            };
+        };
+        responses: {
+            /** @description Submitted; waiting on its first step (or approved at once when no step applies) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_RequestView"];
+                };
+            };
+            /** @description A step has no approver (40030) or the template is disabled (40031) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The form is not valid; the message names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_RequestView"];
+                };
+            };
+            /** @description No such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveBody"];
+            };
+        };
+        responses: {
+            /** @description The request after the approval */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_RequestView"];
+                };
+            };
+            /** @description The next step has no approver (40030); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not pending (40930), already decided (40931), not your turn (40932), step completed by another approver (40933) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentBody"];
+            };
+        };
+        responses: {
+            /** @description The timeline with the comment */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TimelineView"];
+                };
+            };
+            /** @description No such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Empty or too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectBody"];
+            };
+        };
+        responses: {
+            /** @description The rejected request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_RequestView"];
+                };
+            };
+            /** @description No such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not pending, already decided, not your turn or step completed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    timeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events and the chain's verification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TimelineView"];
+                };
+            };
+            /** @description No such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferBody"];
+            };
+        };
+        responses: {
+            /** @description The request after the transfer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_RequestView"];
+                };
+            };
+            /** @description No such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not pending, already decided, not your turn or step completed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unknown user, yourself, the applicant, or already an approver of the step */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawBody"];
+            };
+        };
+        responses: {
+            /** @description The withdrawn request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_RequestView"];
+                };
+            };
+            /** @description Not your request (you are one of its approvers) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No longer pending (40930) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    my_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+                /** @description `pending` (default): waiting for you; `done`: the ones you decided. */
+                status: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_MyTaskView"];
+                };
+            };
+            /** @description Bad status, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enabled templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
+                };
+            };
+        };
+    };
+    get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TemplateView"];
+                };
+            };
+            /** @description No such enabled template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LoginResult"];
+                };
+            };
+            /** @description Invalid (40010) or used (40011) code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Banned (40301) or high-risk user (40302) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many logins */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description WeChat busy (50200) or over quota (50201) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logged out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description A new pair */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_TokenPair"];
+                };
+            };
+            /** @description Unknown/expired (40106) or reused (40107) refresh token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Someone else's comment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    like_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Liked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LikeState"];
+                };
+            };
+        };
+    };
+    unlike_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not liked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LikeState"];
+                };
+            };
+        };
+    };
+    list_replies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of replies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_CommentView"];
+                };
+            };
+        };
+    };
+    public_config: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the copy the client holds */
+                "If-None-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Public values by key, plus `_version` and, with a token, `_flags` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description Unchanged since the ETag sent */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A token was sent but is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    following_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of posts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_PostView"];
+                };
+            };
+        };
+    };
+    upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_FileView"];
+                };
+            };
+            /** @description Not a multipart form, or no file in it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Larger than files_max_bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an image of an accepted type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unreadable image or too many pixels */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    my_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_OrderView"];
+                };
+            };
+            /** @description Bad limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    my_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderView"];
+                };
+            };
+            /** @description No such order of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    cancel_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderView"];
+                };
+            };
+            /** @description No such order of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not cancellable: paid, expired or cancelled (40912) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_sales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sales and `server_time` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SaleList"];
+                };
+            };
+            /** @description Bad limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_sale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sale */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SaleDetail"];
+                };
+            };
+            /** @description The id is not a number */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such (enabled) sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    place_order: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries return the first order */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Sale id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Optional */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderInput"];
+            };
+        };
+        responses: {
+            /** @description A retry: the order the same Idempotency-Key made */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderView"];
+                };
+            };
+            /** @description The order (created; pay before `expires_at`) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_OrderView"];
+                };
+            };
+            /** @description Not started (40020), ended (40021), bad id (40000) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Sold out (40910), over the per-user limit (40911), key reused for another order (40913) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Bad quantity or Idempotency-Key */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Rate limited (per user and per IP) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+                /** @description Only unread ones. */
+                unread: boolean | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_NotificationView"];
+                };
+            };
+            /** @description Bad limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"];
+            };
+        };
+        responses: {
+            /** @description How many were marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MarkedRead"];
+                };
+            };
+        };
+    };
+    list_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Acceptances left */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_Quota"];
+                };
+            };
+        };
+    };
+    accept_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Accepted"];
+            };
+        };
+        responses: {
+            /** @description Acceptances left, by template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_Quota"];
+                };
+            };
+            /** @description No or bad template ids */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    unread_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_UnreadCount"];
+                };
+            };
+        };
+    };
+    list_posts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+                /** @description Only posts with this topic. */
+                topic: string | null;
+                /** @description Only posts by this user. */
+                author_id: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of posts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_PostView"];
+                };
+            };
+            /** @description Bad limit (40002) or cursor (40003) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePost"];
+            };
+        };
+        responses: {
+            /** @description The post */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_PostView"];
+                };
+            };
+            /** @description The same text again (40950) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Empty or long text, too many or foreign images, bad topics, or rejected content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Posting too fast */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    hot_posts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of posts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_PostView"];
+                };
+            };
+        };
+    };
+    get_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The post */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_PostView"];
+                };
+            };
+            /** @description No such post, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Someone else's post */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such post */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    edit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditPost"];
+            };
+        };
+        responses: {
+            /** @description The post */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_PostView"];
+                };
+            };
+            /** @description Someone else's post */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such post */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Blocked posts cannot be edited (40951) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_CommentView"];
+                };
+            };
+        };
+    };
+    create_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateComment"];
+            };
+        };
+        responses: {
+            /** @description The comment */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CommentView"];
+                };
+            };
+            /** @description No such post */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Bad text, parent or rejected content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    like_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Liked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LikeState"];
+                };
+            };
+            /** @description No such post */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    unlike_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not liked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LikeState"];
+                };
+            };
+            /** @description No such post */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportRequest"];
+            };
+        };
+        responses: {
+            /** @description The report */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ReportView"];
+                };
+            };
+            /** @description No such post or comment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Me"];
+                };
+            };
+            /** @description Missing (40100), malformed (40101), invalid (40102), expired (40103) or revoked (40104) token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Banned (40301) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMe"];
+            };
+        };
+        responses: {
+            /** @description The updated profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Me"];
+                };
+            };
+            /** @description A field is invalid; the message names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    decrypt_open_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EncryptedData"];
+            };
+        };
+        responses: {
+            /** @description The decrypted JSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description Cannot be decrypted with this session */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Watermark of another AppID (40303) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    bind_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneRequest"];
+            };
+        };
+        responses: {
+            /** @description The number, now on the profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_PhoneView"];
+                };
+            };
+            /** @description Invalid code (40010) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    verify_signature: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedPayload"];
+            };
+        };
+        responses: {
+            /** @description The signature matches */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SignatureCheck"];
+                };
+            };
+            /** @description It does not (40304) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Profile"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    follow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Following */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_FollowState"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Following oneself */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    unfollow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not following */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_FollowState"];
+                };
+            };
+        };
+    };
+    followers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_UserSummary"];
+                };
+            };
+        };
+    };
+    following: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_UserSummary"];
+                };
+            };
+        };
+    };
+    user_posts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of posts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_PostView"];
+                };
+            };
+        };
+    };
+    wechat_verify: {
+        parameters: {
+            query: {
+                signature: string;
+                timestamp: string;
+                nonce: string;
+                /** @description Only when WeChat verifies the URL. */
+                echostr?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description echostr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": unknown;
+                };
+            };
+            /** @description Bad signature */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    wechat_event: {
+        parameters: {
+            query: {
+                signature: string;
+                timestamp: string;
+                nonce: string;
+                /** @description Only when WeChat verifies the URL. */
+                echostr?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description WeChat's push event, JSON mode */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": unknown;
+                };
+            };
+            /** @description Bad signature */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Storage key, as in the file's url */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": unknown;
+                };
+            };
+            /** @description Unchanged (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Alive"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": unknown;
+                };
+            };
+        };
+    };
+    ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pong"];
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every dependency answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Readiness"];
+                };
+            };
+            /** @description A dependency is down; the message names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+}

@@ -1,0 +1,103 @@
+/** Every error code the server answers with, by name (docs/error-codes.md). */
+export declare const ErrorCodes: {
+    /** The request is not acceptable as sent. */
+    readonly BadRequest: 40000;
+    /** The body is not well-formed JSON. */
+    readonly MalformedJson: 40001;
+    /** A query-string parameter is missing or malformed; the message names it. */
+    readonly InvalidQuery: 40002;
+    /** The pagination cursor is unknown or forged. */
+    readonly InvalidCursor: 40003;
+    /** WeChat rejected the wx.login code (errcode 40029). */
+    readonly InvalidWechatCode: 40010;
+    /** The wx.login code was already used (errcode 40163). */
+    readonly WechatCodeUsed: 40011;
+    /** The flash sale has not started yet; wait for its start time. */
+    readonly SaleNotStarted: 40020;
+    /** The flash sale has ended or was closed. */
+    readonly SaleEnded: 40021;
+    /** An approval step has nobody to approve it (no manager, no department head, nobody with the role); the message names the step. */
+    readonly ApproverUnresolved: 40030;
+    /** The approval template is disabled; no new request can be submitted with it. */
+    readonly TemplateDisabled: 40031;
+    /** No bearer token was sent. */
+    readonly Unauthenticated: 40100;
+    /** The bearer token is not a well-formed JWT. */
+    readonly TokenMalformed: 40101;
+    /** The token's signature, algorithm or claims are not valid. */
+    readonly TokenInvalid: 40102;
+    /** The access token has expired; refresh it. */
+    readonly TokenExpired: 40103;
+    /** The token was revoked (logout, ban or an admin ended all sessions). */
+    readonly TokenRevoked: 40104;
+    /** Wrong username or password. */
+    readonly InvalidCredentials: 40105;
+    /** The refresh token is unknown, expired or revoked. */
+    readonly RefreshTokenInvalid: 40106;
+    /** A spent refresh token was presented again; its whole session is revoked. */
+    readonly RefreshTokenReused: 40107;
+    /** The caller lacks the role or ownership needed. */
+    readonly Forbidden: 40300;
+    /** The account is banned. */
+    readonly UserBanned: 40301;
+    /** WeChat flagged the user as high risk (errcode 40226). */
+    readonly WechatRiskyUser: 40302;
+    /** Decrypted open data belongs to another AppID. */
+    readonly WatermarkMismatch: 40303;
+    /** The login-state or raw-data signature does not match. */
+    readonly SignatureMismatch: 40304;
+    /** No route matches the path. */
+    readonly RouteNotFound: 40400;
+    /** The resource does not exist (or is not visible to the caller). */
+    readonly NotFound: 40401;
+    /** The path exists but not with this HTTP method. */
+    readonly MethodNotAllowed: 40500;
+    /** The request conflicts with the current state. */
+    readonly Conflict: 40900;
+    /** The flash sale is sold out. */
+    readonly SoldOut: 40910;
+    /** The caller already bought as many as the sale's per-user limit allows. */
+    readonly OverLimit: 40911;
+    /** The order is not in a state that allows this (e.g. cancelling a paid order). */
+    readonly OrderStateConflict: 40912;
+    /** The Idempotency-Key was already used for a different request. */
+    readonly IdempotencyConflict: 40913;
+    /** The approval request is no longer pending (approved, rejected or withdrawn). */
+    readonly RequestNotPending: 40930;
+    /** You already acted on this approval request (approved, rejected or transferred your task). */
+    readonly AlreadyDecided: 40931;
+    /** The approval request is not waiting for you: you have no pending task at its current step. */
+    readonly NotYourTurn: 40932;
+    /** Another approver completed this approval step first; your task was cancelled. */
+    readonly StepCompleted: 40933;
+    /** The department still has sub-departments or members; move them first. */
+    readonly DepartmentNotEmpty: 40934;
+    /** The same text was posted again within the duplicate window. */
+    readonly DuplicateContent: 40950;
+    /** The content can no longer be changed (removed, blocked or deleted). */
+    readonly NotEditable: 40951;
+    /** The body exceeds the configured size limit. */
+    readonly PayloadTooLarge: 41300;
+    /** The Content-Type is not the one the endpoint takes (usually application/json). */
+    readonly UnsupportedMediaType: 41500;
+    /** A field is missing or invalid; the message names the field. */
+    readonly ValidationFailed: 42200;
+    /** WeChat's content check found the text risky; it was not published. */
+    readonly ContentRejected: 42210;
+    /** Too many requests; retry after the Retry-After header's seconds. */
+    readonly RateLimited: 42900;
+    /** An unexpected server error; the log holds the detail under the request id. */
+    readonly Internal: 50000;
+    /** WeChat could not be reached or answered 'system busy' after retries. */
+    readonly WechatUnavailable: 50200;
+    /** WeChat's API quota was reached (errcode 45011 and kin). */
+    readonly WechatRateLimited: 50201;
+    /** WeChat answered an error not covered by a more specific code. */
+    readonly WechatError: 50202;
+    /** A dependency (database, Redis) is unavailable. */
+    readonly Unavailable: 50300;
+    /** The request took longer than the configured request timeout. */
+    readonly Timeout: 50301;
+};
+/** A code the server answers with. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
