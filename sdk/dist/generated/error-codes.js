@@ -33,13 +33,13 @@ exports.ErrorCodes = {
     TokenInvalid: 40102,
     /** The access token has expired; refresh it. */
     TokenExpired: 40103,
-    /** The token was revoked (logout, ban or an admin ended all sessions). */
+    /** The token was revoked (logout, ban, an admin ended all sessions, or the account was deleted). */
     TokenRevoked: 40104,
     /** Wrong username or password. */
     InvalidCredentials: 40105,
-    /** The refresh token is unknown, expired or revoked. */
+    /** The refresh token is unknown, expired or revoked, or was not issued for the session it names. */
     RefreshTokenInvalid: 40106,
-    /** A spent refresh token was presented again; its whole session is revoked. */
+    /** A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked. */
     RefreshTokenReused: 40107,
     /** The caller lacks the role or ownership needed. */
     Forbidden: 40300,

@@ -434,9 +434,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A sale's books: orders and units by status, stock left, Redis stock, and whether they agree
-         *     (`consistent`: stock_total = stock_left + units held by created and paid orders). The
-         *     benchmark checks a run with it.
+         * A sale's books: orders and units by status, stock left, and whether they agree:
+         *     `books_consistent` (stock_total = stock_left + units held by created and paid orders) and,
+         *     with Redis, `redis_consistent` (Redis's stock is below the database's by at most the units of
+         *     reservations whose lease is live, `redis_leased_units`, and never above it). Reservations
+         *     whose lease lapsed and that no node reclaimed yet (`redis_lapsed_units`: a node died holding
+         *     them) make it false until they are reclaimed. `consistent` is both. The benchmark checks a
+         *     run with it.
          */
         get: operations["admin_sale_stats"];
         put?: never;
@@ -950,7 +954,9 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new access token and a new refresh token. Each refresh token
-         *     works once; presenting a spent one revokes the session (40107).
+         *     works once, except that the token just replaced gets the same answer again for a few seconds
+         *     (parallel refreshes); presenting a spent one later revokes the session (40107), and a token
+         *     the session never issued is refused (40106) without revoking anything.
          */
         post: operations["refresh"];
         delete?: never;
@@ -2705,26 +2711,53 @@ export interface components {
              */
             code: number;
             /**
-             * @description What an admin (and the benchmark) checks after a sale: orders and units by status, and
-             *     whether the books balance.
+             * @description What an admin (and the benchmark) checks after a sale: orders and units by status, whether
+             *     the database's books balance, and whether Redis agrees with the database.
              */
             data: {
-                /** @description stock_total == stock_left + units_sold, and no more sold than the stock. */
+                /**
+                 * @description The database's books balance: `stock_total = stock_left + units_sold`, and no more sold
+                 *     than the stock.
+                 */
+                books_consistent: boolean;
+                /** @description `books_consistent`, and `redis_consistent` is not false. */
                 consistent: boolean;
                 /** @description Orders by status (created, paid, cancelled, expired). */
                 orders: {
                     [key: string]: number;
                 };
                 /**
+                 * @description Redis agrees with the database: `stock_left - redis_leased_units <= redis_stock <=
+                 *     stock_left` (Redis is short by at most the orders being written, and never over). False
+                 *     while stock is held by a dead node's reservations or was not given back to Redis, or
+                 *     while Redis overstates the stock; null when `redis_stock` is.
+                 */
+                redis_consistent?: boolean | null;
+                /**
                  * Format: int64
-                 * @description The Redis stock (multi-node mode), when loaded.
+                 * @description Units of Redis reservations whose lease lapsed (their node died or stalled) and that no
+                 *     node has reclaimed yet: held back from buyers although the database has them.
+                 */
+                redis_lapsed_units?: number | null;
+                /**
+                 * Format: int64
+                 * @description Units of Redis reservations whose lease is live: orders being written right now.
+                 */
+                redis_leased_units?: number | null;
+                /**
+                 * Format: int64
+                 * @description Redis's stock (several nodes); null without Redis, while it is unreachable, or before the
+                 *     sale's keys are loaded.
                  */
                 redis_stock?: number | null;
                 /** Format: int64 */
                 sale_id: number;
                 /** Format: date-time */
                 server_time: string;
-                /** Format: int32 */
+                /**
+                 * Format: int32
+                 * @description Units left in the database (the source of truth).
+                 */
                 stock_left: number;
                 /** Format: int32 */
                 stock_total: number;
@@ -3055,10 +3088,10 @@ export interface components {
          *     - `40101` TokenMalformed: The bearer token is not a well-formed JWT.
          *     - `40102` TokenInvalid: The token's signature, algorithm or claims are not valid.
          *     - `40103` TokenExpired: The access token has expired; refresh it.
-         *     - `40104` TokenRevoked: The token was revoked (logout, ban or an admin ended all sessions).
+         *     - `40104` TokenRevoked: The token was revoked (logout, ban, an admin ended all sessions, or the account was deleted).
          *     - `40105` InvalidCredentials: Wrong username or password.
-         *     - `40106` RefreshTokenInvalid: The refresh token is unknown, expired or revoked.
-         *     - `40107` RefreshTokenReused: A spent refresh token was presented again; its whole session is revoked.
+         *     - `40106` RefreshTokenInvalid: The refresh token is unknown, expired or revoked, or was not issued for the session it names.
+         *     - `40107` RefreshTokenReused: A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked.
          *     - `40300` Forbidden: The caller lacks the role or ownership needed.
          *     - `40301` UserBanned: The account is banned.
          *     - `40302` WechatRiskyUser: WeChat flagged the user as high risk (errcode 40226).
@@ -3533,26 +3566,53 @@ export interface components {
          */
         SalePhase: "upcoming" | "active" | "sold_out" | "ended";
         /**
-         * @description What an admin (and the benchmark) checks after a sale: orders and units by status, and
-         *     whether the books balance.
+         * @description What an admin (and the benchmark) checks after a sale: orders and units by status, whether
+         *     the database's books balance, and whether Redis agrees with the database.
          */
         SaleStats: {
-            /** @description stock_total == stock_left + units_sold, and no more sold than the stock. */
+            /**
+             * @description The database's books balance: `stock_total = stock_left + units_sold`, and no more sold
+             *     than the stock.
+             */
+            books_consistent: boolean;
+            /** @description `books_consistent`, and `redis_consistent` is not false. */
             consistent: boolean;
             /** @description Orders by status (created, paid, cancelled, expired). */
             orders: {
                 [key: string]: number;
             };
             /**
+             * @description Redis agrees with the database: `stock_left - redis_leased_units <= redis_stock <=
+             *     stock_left` (Redis is short by at most the orders being written, and never over). False
+             *     while stock is held by a dead node's reservations or was not given back to Redis, or
+             *     while Redis overstates the stock; null when `redis_stock` is.
+             */
+            redis_consistent?: boolean | null;
+            /**
              * Format: int64
-             * @description The Redis stock (multi-node mode), when loaded.
+             * @description Units of Redis reservations whose lease lapsed (their node died or stalled) and that no
+             *     node has reclaimed yet: held back from buyers although the database has them.
+             */
+            redis_lapsed_units?: number | null;
+            /**
+             * Format: int64
+             * @description Units of Redis reservations whose lease is live: orders being written right now.
+             */
+            redis_leased_units?: number | null;
+            /**
+             * Format: int64
+             * @description Redis's stock (several nodes); null without Redis, while it is unreachable, or before the
+             *     sale's keys are loaded.
              */
             redis_stock?: number | null;
             /** Format: int64 */
             sale_id: number;
             /** Format: date-time */
             server_time: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Units left in the database (the source of truth).
+             */
             stock_left: number;
             /** Format: int32 */
             stock_total: number;
@@ -5015,6 +5075,15 @@ export interface operations {
             };
             /** @description No such sale */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Redis is unreachable, or an order's transaction still holds a reservation: retry (50300) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6781,6 +6850,15 @@ export interface operations {
             };
             /** @description Rate limited (per user and per IP) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Retry (50300): the sale's stock is being reloaded, or the order took longer than its reservation's lease and was not placed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -28,13 +28,13 @@ export declare const ErrorCodes: {
     readonly TokenInvalid: 40102;
     /** The access token has expired; refresh it. */
     readonly TokenExpired: 40103;
-    /** The token was revoked (logout, ban or an admin ended all sessions). */
+    /** The token was revoked (logout, ban, an admin ended all sessions, or the account was deleted). */
     readonly TokenRevoked: 40104;
     /** Wrong username or password. */
     readonly InvalidCredentials: 40105;
-    /** The refresh token is unknown, expired or revoked. */
+    /** The refresh token is unknown, expired or revoked, or was not issued for the session it names. */
     readonly RefreshTokenInvalid: 40106;
-    /** A spent refresh token was presented again; its whole session is revoked. */
+    /** A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked. */
     readonly RefreshTokenReused: 40107;
     /** The caller lacks the role or ownership needed. */
     readonly Forbidden: 40300;
