@@ -433,6 +433,9 @@ async fn roles_bans_and_revocation(backend: Backend, test: &str) {
     app.get_auth("/api/v1/users/me", &user_token)
         .await
         .assert_error(401, 40104);
+    refresh(&app, user["refresh_token"].as_str().unwrap())
+        .await
+        .assert_error(401, 40106);
     let sessions_before = session_count(&app).await;
     let row_before = users::Entity::find_by_id(user_id)
         .one(&app.state.db)
@@ -458,6 +461,10 @@ async fn roles_bans_and_revocation(backend: Backend, test: &str) {
     app.send(post(format!("/api/v1/admin/users/{user_id}/unban"), &admin))
         .await
         .assert_ok(200);
+    // A ban ended every session: unbanning does not bring the old refresh token back.
+    refresh(&app, user["refresh_token"].as_str().unwrap())
+        .await
+        .assert_error(401, 40106);
     let back = login_ok(&app, "eve:3").await;
     let token = back["token"].as_str().unwrap().to_string();
     app.get_auth("/api/v1/users/me", &token)
@@ -478,6 +485,12 @@ async fn roles_bans_and_revocation(backend: Backend, test: &str) {
     app.get_auth("/api/v1/users/me", second["token"].as_str().unwrap())
         .await
         .assert_error(401, 40104);
+    // ... refresh tokens included: none of them mints a new access token.
+    for session in [&back, &second] {
+        refresh(&app, session["refresh_token"].as_str().unwrap())
+            .await
+            .assert_error(401, 40106);
+    }
 
     // Roles: a moderator may list and ban but not change roles or revoke sessions.
     let fresh = login_ok(&app, "eve:5").await["token"]

@@ -185,6 +185,21 @@ pub async fn revoke_session(
     Ok(result.rows_affected > 0)
 }
 
+/// Revoke every live session of a user; the number revoked.
+pub async fn revoke_user_sessions(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// Replace the session's live refresh token `spent` with `next` (hashes), made with `key`; false
 /// when it was not live (someone rotated it first, or the session was revoked meanwhile). The
 /// condition decides a race between two uses of one token: only one of them can win.

@@ -275,6 +275,17 @@ async fn revoke_on_reuse(state: &AppState, sid: &str) -> AppError {
     }
 }
 
+/// End every session of a user, refresh tokens included (a ban, or an admin's "revoke
+/// sessions"). The access tokens die with the user's token version, which the caller bumps.
+pub async fn end_user_sessions(state: &AppState, user_id: i64) -> AppResult<()> {
+    repo::revoke_user_sessions(&state.db, user_id, Utc::now()).await?;
+    state
+        .sessions
+        .forget_subject(SubjectKind::User, user_id)
+        .await;
+    Ok(())
+}
+
 /// End the caller's session (users) or all of the account's tokens (admin accounts).
 pub async fn logout(state: &AppState, principal: &Principal) -> AppResult<()> {
     match (principal.kind, &principal.session_id) {

@@ -337,7 +337,11 @@ pub async fn set_banned(
         ));
     }
     repo::set_banned(&state.db, id, banned, Utc::now()).await?;
-    state.sessions.forget_subject(SubjectKind::User, id).await;
+    if banned {
+        crate::auth::service::end_user_sessions(state, id).await?;
+    } else {
+        state.sessions.forget_subject(SubjectKind::User, id).await;
+    }
     tracing::info!(
         target_user = id,
         banned,
@@ -352,8 +356,7 @@ pub async fn revoke_sessions(state: &AppState, id: i64) -> AppResult<()> {
     if !repo::bump_token_version(&state.db, id, Utc::now()).await? {
         return Err(AppError::not_found("user"));
     }
-    state.sessions.forget_subject(SubjectKind::User, id).await;
-    Ok(())
+    crate::auth::service::end_user_sessions(state, id).await
 }
 
 pub async fn set_role(state: &AppState, id: i64, role: Role) -> AppResult<AdminUserView> {
