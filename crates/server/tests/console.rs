@@ -764,6 +764,67 @@ fn base64_png() -> Vec<u8> {
         .expect("png")
 }
 
+/// `console_listen`: the console and the API it calls on an address of its own, and no
+/// `/console` on `listen`; bad values are refused naming the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_can_have_a_listener_of_its_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut raw = common::test_config(&format!("sqlite://{}/minibase.db", dir.path().display()));
+    raw.console_listen = Some("127.0.0.1:0".into());
+    let config = raw.clone().validate().expect("valid");
+    let app = minibase::app::Application::build(config)
+        .await
+        .expect("build");
+    let main = app.local_addr().expect("addr");
+    let console = app
+        .console_addr()
+        .expect("addr")
+        .expect("a console listener");
+    assert_ne!(main, console);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let get = |addr: std::net::SocketAddr, path: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("http://{addr}{path}"))
+                .send()
+                .await
+                .expect("GET")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(get(console, "/console/").await, 200);
+    assert_eq!(get(console, "/api/v1/config").await, 200);
+    assert_eq!(get(main, "/console/").await, 404);
+    assert_eq!(get(main, "/api/v1/config").await, 200);
+    let _ = stop.send(());
+    server.await.expect("join").expect("clean stop");
+
+    for (listen, enabled, problem) in [
+        ("not an address", true, "is not a socket address"),
+        ("127.0.0.1:8080", false, "console_enabled is false"),
+    ] {
+        let mut raw = common::test_config("sqlite://unused.db");
+        raw.console_listen = Some(listen.into());
+        raw.console_enabled = enabled;
+        let err = raw.validate().expect_err("refused").to_string();
+        assert!(
+            err.contains("console_listen") && err.contains(problem),
+            "{err}"
+        );
+    }
+    let mut raw = common::test_config("sqlite://unused.db");
+    raw.listen = "127.0.0.1:8080".into();
+    raw.console_listen = Some("127.0.0.1:8080".into());
+    let err = raw.validate().expect_err("refused").to_string();
+    assert!(err.contains("must differ from listen"), "{err}");
+}
+
 on_every_backend!(
     console_assets_have_their_headers,
     cookie_session_and_csrf,
