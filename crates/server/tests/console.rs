@@ -518,21 +518,44 @@ async fn admin_actions_are_audited(backend: Backend, test: &str) {
         .await
         .assert_error(404, 40401);
 
+    // A user trying an admin action is recorded, refused; a user's own writes are not audited.
+    let (_, mallory) = user(&app, "mallory").await;
+    app.send(
+        app.client
+            .post(app.url(&format!("/api/v1/admin/users/{alice}/ban")))
+            .bearer_auth(&mallory),
+    )
+    .await
+    .assert_error(403, 40300);
+    app.send(
+        app.client
+            .post(app.url("/api/v1/posts"))
+            .bearer_auth(&mallory)
+            .json(&json!({"content": "hello"})),
+    )
+    .await
+    .assert_ok(201);
+
     let log = console.get(&app, "/api/v1/admin/audit?limit=10").await;
-    let items = log.assert_ok(200)["items"]
+    let all = log.assert_ok(200)["items"]
         .as_array()
         .expect("items")
         .clone();
-    let routes: Vec<&str> = items.iter().filter_map(|i| i["route"].as_str()).collect();
+    assert_eq!(all[0]["actor_kind"], "user", "{log:?}");
+    assert_eq!(all[0]["actor_role"], "user");
+    assert_eq!(all[0]["status"], 403);
+    let routes: Vec<&str> = all.iter().filter_map(|i| i["route"].as_str()).collect();
     assert_eq!(
         routes,
         [
+            "/api/v1/admin/users/{id}/ban",
             "/api/v1/admin/users/{id}/ban",
             "/api/v1/admin/users/{id}/unban",
             "/api/v1/admin/users/{id}/ban",
         ],
         "{log:?}"
     );
+    let items = all[1..].to_vec();
     let ban = &items[2];
     assert_eq!(ban["actor_kind"], "admin");
     assert_eq!(ban["actor_name"], "root");
@@ -547,7 +570,7 @@ async fn admin_actions_are_audited(backend: Backend, test: &str) {
     assert_eq!(items[0]["status"], 404);
 
     // Paginated by cursor.
-    let first = console.get(&app, "/api/v1/admin/audit?limit=2").await;
+    let first = console.get(&app, "/api/v1/admin/audit?limit=3").await;
     let cursor = first.data()["next_cursor"]
         .as_str()
         .expect("more")
@@ -555,7 +578,7 @@ async fn admin_actions_are_audited(backend: Backend, test: &str) {
     let second = console
         .get(
             &app,
-            &format!("/api/v1/admin/audit?limit=2&cursor={cursor}"),
+            &format!("/api/v1/admin/audit?limit=3&cursor={cursor}"),
         )
         .await;
     assert_eq!(second.assert_ok(200)["items"][0]["id"], items[2]["id"]);
