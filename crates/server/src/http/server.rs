@@ -23,6 +23,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+use crate::http::linger::{LingeringIo, TrackedBody, UnreadBody};
 use crate::http::request_id;
 
 /// How long a client may take to send a request's headers before its connection is closed.
@@ -55,8 +56,14 @@ pub async fn serve_http1(listener: TcpListener, app: Router, shutdown: impl Futu
             tracing::debug!(error = %err, "cannot set TCP_NODELAY");
         }
         let app = app.clone();
-        let service = hyper::service::service_fn(move |request| dispatch(&app, peer, request));
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        // Shared by the connection's requests and its socket: a close after a request whose
+        // body was left unread lingers (see `linger`), so the client reads the answer.
+        let unread = UnreadBody::default();
+        let io = TokioIo::new(LingeringIo::new(stream, unread.clone()));
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            dispatch(&app, peer, request.map(|body| unread.track(body)))
+        });
+        let connection = graceful.watch(builder.serve_connection(io, service));
         tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::debug!(error = %err, %peer, "connection closed with an error");
@@ -92,7 +99,7 @@ async fn accept_error(err: std::io::Error) {
 fn dispatch(
     app: &Router,
     peer: SocketAddr,
-    request: Request<Incoming>,
+    request: Request<TrackedBody>,
 ) -> future::Either<Ready<Answer>, Pin<Box<dyn Future<Output = Answer> + Send>>> {
     if request.method() == Method::GET
         && request.uri().path() == "/ping"
@@ -108,7 +115,7 @@ fn dispatch(
 
 type Answer = Result<Response<Either<Full<Bytes>, Body>>, Infallible>;
 
-async fn route(app: Router, peer: SocketAddr, mut request: Request<Incoming>) -> Response<Body> {
+async fn route(app: Router, peer: SocketAddr, mut request: Request<TrackedBody>) -> Response<Body> {
     request.extensions_mut().insert(ConnectInfo(peer));
     apply_method_override(&mut request);
     // The request-context middleware runs the handler in a task of its own, so hanging up here
@@ -137,7 +144,7 @@ fn apply_method_override<B>(request: &mut Request<B>) {
     }
 }
 
-fn pong(request: &Request<Incoming>) -> Response<Either<Full<Bytes>, Body>> {
+fn pong<B>(request: &Request<B>) -> Response<Either<Full<Bytes>, Body>> {
     // A handle kept from the first answer: counting is then one atomic add. Probes need no
     // latency histogram, so none is recorded.
     static PINGS: OnceLock<metrics::Counter> = OnceLock::new();
