@@ -23,7 +23,9 @@ use crate::auth::guard::SessionGuard;
 use crate::config::{Config, CorsOrigins};
 use crate::error::{AppError, ErrorCode};
 use crate::files::store::FileStore;
-use crate::http::middleware::{panic_response, request_context, RequestContext};
+use crate::http::middleware::{
+    panic_response, refuse_nul_in_path, request_context, RequestContext,
+};
 use crate::openapi::ApiDoc;
 use crate::store::cache::Cache;
 use crate::store::db::QueryCounter;
@@ -172,6 +174,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.http.body_limit))
+        .layer(axum::middleware::from_fn(refuse_nul_in_path))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors_layer(&config.http.cors_origins))
         .layer(axum::middleware::from_fn_with_state(

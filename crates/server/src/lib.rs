@@ -20,5 +20,6 @@ pub mod notifications;
 pub mod observability;
 pub mod openapi;
 pub mod store;
+pub mod text;
 pub mod users;
 pub mod wechat;

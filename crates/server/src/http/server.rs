@@ -18,6 +18,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+use crate::http::linger::{LingeringIo, TrackedBody, UnreadBody};
+
 /// How long a client may take to send a request's headers before its connection is closed.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -46,13 +48,18 @@ pub async fn serve_http1(listener: TcpListener, app: Router, shutdown: impl Futu
             tracing::debug!(error = %err, "cannot set TCP_NODELAY");
         }
         let app = app.clone();
+        // Shared by the connection's requests and its socket: a close after a request whose
+        // body was left unread lingers (see `linger`), so the client reads the answer.
+        let unread = UnreadBody::default();
+        let io = TokioIo::new(LingeringIo::new(stream, unread.clone()));
         // The routed future is boxed: it is large, and hyper moves it into the connection's
         // slot, so an unboxed one would be copied there.
-        let service = hyper::service::service_fn(move |request| {
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let app = app.clone();
+            let request = request.map(|body| unread.track(body));
             Box::pin(async move { Ok::<_, Infallible>(route(app, peer, request).await) })
         });
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let connection = graceful.watch(builder.serve_connection(io, service));
         tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::debug!(error = %err, %peer, "connection closed with an error");
@@ -77,7 +84,7 @@ async fn accept_error(err: std::io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
-async fn route(app: Router, peer: SocketAddr, mut request: Request<Incoming>) -> Response<Body> {
+async fn route(app: Router, peer: SocketAddr, mut request: Request<TrackedBody>) -> Response<Body> {
     request.extensions_mut().insert(ConnectInfo(peer));
     apply_method_override(&mut request);
     // The request-context middleware runs the handler in a task of its own, so hanging up here
