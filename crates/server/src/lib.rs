@@ -11,6 +11,7 @@ pub mod auth;
 pub mod community;
 pub mod config;
 pub mod config_center;
+pub mod console;
 pub mod error;
 pub mod files;
 pub mod flash_sale;

@@ -196,6 +196,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = app.local_addr()?;
     tracing::info!(%addr, "listening");
     println!("Minibase is listening on http://{addr} (API docs: http://{addr}/docs)");
+    match app.console_addr()? {
+        Some(console) => println!("Admin console: http://{console}/console/"),
+        None if app.state().config.console.enabled => {
+            println!("Admin console: http://{addr}/console/")
+        }
+        None => {}
+    }
     app.run_until(shutdown_signal()).await
 }
 
