@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 
 use super::guard::Principal;
 use super::jwt::SubjectKind;
@@ -23,30 +24,37 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(principal.clone());
         }
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
+        let token = bearer_token(&parts.headers)?
             .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "missing bearer token"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                let (scheme, token) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::TokenMalformed,
-                    "Authorization must be 'Bearer <token>'",
-                )
-            })?;
         let claims = state.config.jwt.keys.verify(token)?;
         let principal = state.sessions.authenticate(&state.db, &claims).await?;
         tracing::Span::current().record("user_id", principal.id);
         parts.extensions.insert(principal.clone());
         Ok(principal)
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header: None without the header, a 401 when
+/// it is there but not in that form.
+pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
+    let Some(header) = headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    header
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty())
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::TokenMalformed,
+                "Authorization must be 'Bearer <token>'",
+            )
+        })
 }
 
 /// A mini-program user (not an admin-console account).
