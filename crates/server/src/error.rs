@@ -38,6 +38,7 @@ pub enum ErrorCode {
     InvalidCredentials = 40105,
     RefreshTokenInvalid = 40106,
     RefreshTokenReused = 40107,
+    TicketInvalid = 40108,
     Forbidden = 40300,
     UserBanned = 40301,
     WechatRiskyUser = 40302,
@@ -64,6 +65,7 @@ pub enum ErrorCode {
     ValidationFailed = 42200,
     ContentRejected = 42210,
     RateLimited = 42900,
+    TooManyConnections = 42910,
     Internal = 50000,
     WechatUnavailable = 50200,
     WechatRateLimited = 50201,
@@ -93,6 +95,7 @@ impl ErrorCode {
         Self::InvalidCredentials,
         Self::RefreshTokenInvalid,
         Self::RefreshTokenReused,
+        Self::TicketInvalid,
         Self::Forbidden,
         Self::UserBanned,
         Self::WechatRiskyUser,
@@ -119,6 +122,7 @@ impl ErrorCode {
         Self::ValidationFailed,
         Self::ContentRejected,
         Self::RateLimited,
+        Self::TooManyConnections,
         Self::Internal,
         Self::WechatUnavailable,
         Self::WechatRateLimited,
@@ -170,6 +174,9 @@ impl ErrorCode {
             Self::RefreshTokenReused => {
                 "A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked."
             }
+            Self::TicketInvalid => {
+                "The realtime ticket is unknown, expired or already used; get a new one."
+            }
             Self::Forbidden => "The caller lacks the role or ownership needed.",
             Self::UserBanned => "The account is banned.",
             Self::WechatRiskyUser => "WeChat flagged the user as high risk (errcode 40226).",
@@ -218,6 +225,9 @@ impl ErrorCode {
             Self::ValidationFailed => "A field is missing or invalid; the message names the field.",
             Self::ContentRejected => {
                 "WeChat's content check found the text risky; it was not published."
+            }
+            Self::TooManyConnections => {
+                "Too many realtime connections: the caller's own limit, or the node's."
             }
             Self::RateLimited => "Too many requests; retry after the Retry-After header's seconds.",
             Self::Internal => {
