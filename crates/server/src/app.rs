@@ -113,6 +113,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::community::routes())
         .merge(crate::approvals::routes())
         .merge(crate::flash_sale::routes())
+        .merge(crate::collections::routes())
 }
 
 /// The router with every route and the shared middleware stack.
