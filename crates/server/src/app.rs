@@ -120,6 +120,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::flash_sale::routes())
         .merge(crate::console::routes())
         .merge(crate::realtime::routes())
+        .merge(crate::collections::routes())
 }
 
 /// The router with every route and the shared middleware stack.

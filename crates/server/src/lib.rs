@@ -8,6 +8,7 @@ pub mod allocator;
 pub mod app;
 pub mod approvals;
 pub mod auth;
+pub mod collections;
 pub mod community;
 pub mod config;
 pub mod config_center;
