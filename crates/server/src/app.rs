@@ -23,7 +23,9 @@ use crate::auth::guard::SessionGuard;
 use crate::config::{Config, CorsOrigins};
 use crate::error::{AppError, ErrorCode};
 use crate::files::store::FileStore;
-use crate::http::middleware::{panic_response, request_context, RequestContext};
+use crate::http::middleware::{
+    panic_response, refuse_nul_in_path, request_context, RequestContext,
+};
 use crate::openapi::ApiDoc;
 use crate::store::cache::Cache;
 use crate::store::db::QueryCounter;
@@ -58,6 +60,7 @@ pub struct Shared {
     pub queries: QueryCounter,
     pub files: FileStore,
     pub flash_sale: crate::flash_sale::FlashSaleState,
+    pub realtime: crate::realtime::Realtime,
 }
 
 impl AppState {
@@ -72,11 +75,13 @@ impl AppState {
         let wechat = Wechat::start(&config, redis.as_ref()).await?;
         let files = FileStore::new(&config.files)?;
         let cache = Cache::new(redis.clone());
+        let realtime = crate::realtime::Realtime::new(&config.realtime, redis.clone());
         Ok(Self(Arc::new(Shared {
             config: Arc::new(config),
             db,
             limiter: RateLimiter::new(redis.clone()),
             flash_sale: crate::flash_sale::FlashSaleState::new(redis.clone()),
+            realtime,
             redis,
             wechat,
             sessions: SessionGuard::new(cache.clone()),
@@ -114,6 +119,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::approvals::routes())
         .merge(crate::flash_sale::routes())
         .merge(crate::console::routes())
+        .merge(crate::realtime::routes())
+        .merge(crate::collections::routes())
 }
 
 /// The router with every route and the shared middleware stack.
@@ -192,6 +199,7 @@ fn stack(routes: Router<AppState>, state: AppState) -> Router {
             crate::console::audit::audit_admin_actions,
         ))
         .layer(DefaultBodyLimit::max(config.http.body_limit))
+        .layer(axum::middleware::from_fn(refuse_nul_in_path))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors_layer(&config.http.cors_origins))
         .layer(axum::middleware::from_fn_with_state(
@@ -343,10 +351,14 @@ pub async fn serve(
         state.clone(),
         stopping_rx.clone(),
     ));
+    let realtime_state = state.clone();
     let server = crate::http::server::serve_http1(listener, app, async move {
         shutdown.await;
         tracing::info!("shutting down: no new connections; finishing in-flight requests");
         let _ = stopping_tx.send(true);
+        // Realtime connections outlive any request: tell them to reconnect elsewhere now (SSE
+        // streams end, so the HTTP server's own drain can finish).
+        realtime_state.realtime.shut_down(grace).await;
     });
     let deadline = async move {
         let _ = stopping_rx.wait_for(|stopping| *stopping).await;

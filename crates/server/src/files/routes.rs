@@ -90,9 +90,9 @@ pub struct UploadForm {
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored", body = Envelope<FileView>),
-        (status = 400, description = "Not a multipart form, or no file in it", body = ErrorEnvelope),
+        (status = 400, description = "A malformed multipart form, or no file in it", body = ErrorEnvelope),
         (status = 413, description = "Larger than files_max_bytes", body = ErrorEnvelope),
-        (status = 415, description = "Not an image of an accepted type", body = ErrorEnvelope),
+        (status = 415, description = "Not a multipart/form-data body, or not an image of an accepted type", body = ErrorEnvelope),
         (status = 422, description = "Unreadable image or too many pixels", body = ErrorEnvelope),
     ))]
 pub async fn upload(
@@ -100,8 +100,12 @@ pub async fn upload(
     CurrentUser(user): CurrentUser,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<ApiJson<FileView>> {
+    // The only rejection is a Content-Type that is not multipart/form-data with a boundary.
     let mut multipart = multipart.map_err(|err| {
-        AppError::bad_request(format!("expected a multipart/form-data upload: {err}"))
+        AppError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!("expected a multipart/form-data upload: {err}"),
+        )
     })?;
     loop {
         let field = multipart.next_field().await.map_err(multipart_error)?;
@@ -150,7 +154,7 @@ pub async fn download(
     Path(key): Path<String>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let etag = format!("\"{}\"", key.replace(['/', '.'], "-"));
+    let etag = service::etag(&key)?;
     let etag_value = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
     let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
     if headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {

@@ -166,16 +166,31 @@ pub async fn owned_images(
         .collect()
 }
 
-/// The bytes and content type of a stored file.
-pub async fn read(state: &AppState, key: &str) -> AppResult<(&'static str, Bytes)> {
-    let valid = key.len() <= 191
+/// A storage key as the server makes them (letters, digits, `.`, `_`, `-`); anything else (a
+/// control character, a path) names no file: 404, before the key goes into a header or a path.
+pub fn check_key(key: &str) -> AppResult<()> {
+    let valid = !key.is_empty()
+        && key.len() <= 191
         && !key.contains("..")
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-    if !valid {
-        return Err(AppError::not_found("file"));
+    if valid {
+        Ok(())
+    } else {
+        Err(AppError::not_found("file"))
     }
+}
+
+/// The entity tag of a stored file: its key, which never names other bytes.
+pub fn etag(key: &str) -> AppResult<String> {
+    check_key(key)?;
+    Ok(format!("\"{}\"", key.replace('.', "-")))
+}
+
+/// The bytes and content type of a stored file.
+pub async fn read(state: &AppState, key: &str) -> AppResult<(&'static str, Bytes)> {
+    check_key(key)?;
     match state
         .files
         .get(key)

@@ -3,6 +3,7 @@
 pub mod client_ip;
 pub mod envelope;
 pub mod extract;
+pub mod linger;
 pub mod middleware;
 pub mod pagination;
 pub mod request_id;
