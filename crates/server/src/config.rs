@@ -140,6 +140,8 @@ pub struct RawConfig {
     pub flash_sale_order_rate_per_ip: u32,
     pub flash_sale_order_rate_window_secs: u64,
     pub flash_sale_reconcile_interval_secs: u64,
+    pub console_enabled: bool,
+    pub console_listen: Option<String>,
 }
 
 impl Default for RawConfig {
@@ -202,6 +204,8 @@ impl Default for RawConfig {
             flash_sale_order_rate_per_ip: 200,
             flash_sale_order_rate_window_secs: 1,
             flash_sale_reconcile_interval_secs: 1,
+            console_enabled: true,
+            console_listen: None,
         }
     }
 }
@@ -335,6 +339,25 @@ pub struct Config {
     pub community: CommunityConfig,
     pub approvals: ApprovalsConfig,
     pub flash_sale: FlashSaleConfig,
+    pub console: ConsoleConfig,
+}
+
+/// The admin console (`/console`).
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// False: no `/console`, and the console's session cookie is not accepted.
+    pub enabled: bool,
+    /// Serve the console (with the API it calls) on this address instead of `listen`.
+    pub listen: Option<SocketAddr>,
+    /// Mark the session cookies `Secure` (prod mode: the console is reached over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl ConsoleConfig {
+    /// Whether the main listener serves `/console`.
+    pub fn on_main_listener(&self) -> bool {
+        self.enabled && self.listen.is_none()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -721,11 +744,13 @@ impl RawConfig {
             reconcile_interval: Duration::from_secs(self.flash_sale_reconcile_interval_secs),
         };
 
+        let console = self.console_config(mode, listen)?;
         let public_url = self.public_url(listen)?;
         let files = self.files_config()?;
         let community = self.community_config(mode)?;
         Ok(Config {
             flash_sale,
+            console,
             mode,
             http: HttpConfig {
                 listen,
@@ -774,6 +799,43 @@ impl RawConfig {
                     window,
                 },
             },
+        })
+    }
+
+    fn console_config(&self, mode: Mode, listen: SocketAddr) -> Result<ConsoleConfig, ConfigError> {
+        let console_listen = match self
+            .console_listen
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(text) => {
+                let addr: SocketAddr = text.parse().map_err(|_| {
+                    ConfigError::new(
+                        "console_listen",
+                        format!("'{text}' is not a socket address like 127.0.0.1:8081"),
+                    )
+                })?;
+                if addr == listen && addr.port() != 0 {
+                    return Err(ConfigError::new(
+                        "console_listen",
+                        "must differ from listen (leave it unset to serve the console there)",
+                    ));
+                }
+                Some(addr)
+            }
+        };
+        if console_listen.is_some() && !self.console_enabled {
+            return Err(ConfigError::new(
+                "console_listen",
+                "is set but console_enabled is false",
+            ));
+        }
+        Ok(ConsoleConfig {
+            enabled: self.console_enabled,
+            listen: console_listen,
+            secure_cookies: mode == Mode::Prod,
         })
     }
 

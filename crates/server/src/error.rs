@@ -45,6 +45,7 @@ pub enum ErrorCode {
     WechatRiskyUser = 40302,
     WatermarkMismatch = 40303,
     SignatureMismatch = 40304,
+    CsrfRejected = 40305,
     RouteNotFound = 40400,
     NotFound = 40401,
     MethodNotAllowed = 40500,
@@ -103,6 +104,7 @@ impl ErrorCode {
         Self::WechatRiskyUser,
         Self::WatermarkMismatch,
         Self::SignatureMismatch,
+        Self::CsrfRejected,
         Self::RouteNotFound,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -187,6 +189,9 @@ impl ErrorCode {
             Self::WechatRiskyUser => "WeChat flagged the user as high risk (errcode 40226).",
             Self::WatermarkMismatch => "Decrypted open data belongs to another AppID.",
             Self::SignatureMismatch => "The login-state or raw-data signature does not match.",
+            Self::CsrfRejected => {
+                "A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session."
+            }
             Self::RouteNotFound => "No route matches the path.",
             Self::NotFound => "The resource does not exist (or is not visible to the caller).",
             Self::MethodNotAllowed => "The path exists but not with this HTTP method.",

@@ -55,6 +55,8 @@ exports.ErrorCodes = {
     WatermarkMismatch: 40303,
     /** The login-state or raw-data signature does not match. */
     SignatureMismatch: 40304,
+    /** A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session. */
+    CsrfRejected: 40305,
     /** No route matches the path. */
     RouteNotFound: 40400,
     /** The resource does not exist (or is not visible to the caller). */

@@ -2,6 +2,58 @@
 // run `npm run regenerate` after the API changes.
 
 export interface paths {
+    "/api/v1/admin/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every admin-console account (admin role). */
+        get: operations["list_accounts"];
+        put?: never;
+        /** Create an admin-console account (admin role). */
+        post: operations["create_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable an admin-console account: it cannot sign in, and its sessions end at once. */
+        post: operations["disable_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled admin-console account again. */
+        post: operations["enable_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/approvals/departments": {
         parameters: {
             query?: never;
@@ -192,6 +244,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The admin audit log, newest first: every state-changing request by an admin-console account
+         *     or on an admin route (who, what, when, from where, the status it ended with). Admin role.
+         */
+        get: operations["audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/auth/login": {
         parameters: {
             query?: never;
@@ -318,6 +390,83 @@ export interface paths {
         /** Restore a config key to an earlier version, recorded as a new change (admins). */
         post: operations["rollback_config"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/console/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in console account, and the CSRF token of its cookie session. */
+        get: operations["current_session"];
+        put?: never;
+        /**
+         * Sign in to the admin console. The session is an HttpOnly, SameSite=Strict cookie (Secure in
+         *     prod mode); the token is never in the body. Send the returned `csrf_token` as `X-CSRF-Token`
+         *     on every state-changing request.
+         */
+        post: operations["sign_in"];
+        /** Sign out of the console: every token of the account ends and the cookies are cleared. */
+        delete: operations["sign_out"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts across features (users, new users, posts, orders, approvals pending, jobs failed and
+         *     pending) and this node's request rate, latency and error rate by minute (moderator+).
+         */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browse uploads, newest first (moderators and admins). */
+        get: operations["admin_list_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an upload and its stored object (moderators and admins). */
+        delete: operations["admin_delete_file"];
         options?: never;
         head?: never;
         patch?: never;
@@ -453,6 +602,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/flash-sales/{id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sale's orders, newest first, with their buyers (admins). */
+        get: operations["admin_sale_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/flash-sales/{id}/reconcile": {
         parameters: {
             query?: never;
@@ -489,6 +655,77 @@ export interface paths {
         get: operations["admin_sale_stats"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Failed or pending background jobs, newest first (admin). */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Drop a failed or pending job for good (admin). */
+        delete: operations["discard_job"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a failed or pending job again now, with a fresh set of attempts (admin). */
+        post: operations["retry_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the signed-in account's password. Its other sessions end; a cookie session gets a
+         *     new cookie (and CSRF token) at once.
+         */
+        post: operations["change_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -694,7 +931,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ban a user: every session ends and new logins are refused (moderators and admins). */
+        /**
+         * Ban a user: every session ends and new logins are refused (moderators and admins). The
+         *     optional body's reason goes to the admin audit log.
+         */
         post: operations["admin_ban_user"];
         delete?: never;
         options?: never;
@@ -745,7 +985,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lift a ban (moderators and admins). */
+        /** Lift a ban (moderators and admins); the optional reason goes to the admin audit log. */
         post: operations["admin_unban_user"];
         delete?: never;
         options?: never;
@@ -1763,6 +2003,34 @@ export interface components {
             target_id: number;
             target_type: string;
         };
+        /** @description An admin-console account. */
+        AdminAccountView: {
+            /** Format: date-time */
+            created_at: string;
+            disabled: boolean;
+            /** Format: int64 */
+            id: number;
+            role: components["schemas"]["Role"];
+            username: string;
+        };
+        /** @description A stored file as the admin console lists it. */
+        AdminFileView: {
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int32 */
+            height: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            owner_id: number;
+            /** Format: int64 */
+            size: number;
+            storage_key: string;
+            url: string;
+            /** Format: int32 */
+            width: number;
+        };
         AdminLoginRequest: {
             password: string;
             username: string;
@@ -1772,6 +2040,11 @@ export interface components {
             /** Format: int64 */
             expires_in: number;
             token: string;
+        };
+        /** @description An order as the admin console lists it: the buyer too. */
+        AdminOrderView: components["schemas"]["OrderView"] & {
+            /** Format: int64 */
+            user_id: number;
         };
         AdminSummary: {
             /** Format: int64 */
@@ -1824,6 +2097,29 @@ export interface components {
             /** @enum {string} */
             type: "department_head";
         };
+        /** @description One entry of the admin audit log. */
+        AuditEntry: {
+            /** Format: int64 */
+            actor_id: number;
+            /** @description `admin` (a console account) or `user` (a mini-program user with a staff role). */
+            actor_kind: string;
+            /** @description The console account's username (null for mini-program users). */
+            actor_name?: string | null;
+            actor_role: string;
+            client_ip: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            method: string;
+            /** @description The reason the operator gave, when the action takes one (a ban). */
+            note?: string | null;
+            path: string;
+            request_id: string;
+            route: string;
+            /** Format: int32 */
+            status: number;
+        };
         /** @description Up to 50 creates, updates and deletes in one transaction: all happen or none. */
         BatchBody: {
             requests: components["schemas"]["BatchOp"][];
@@ -1844,6 +2140,10 @@ export interface components {
             action: "delete";
             /** Format: int64 */
             id: number;
+        };
+        ChangePasswordRequest: {
+            current_password: string;
+            new_password: string;
         };
         /** @description A collection as an admin writes it (create and change take the same document). */
         CollectionSpec: {
@@ -1918,6 +2218,28 @@ export interface components {
             op: components["schemas"]["CompareOp"];
             value: Record<string, unknown>;
         };
+        /** @description The signed-in console account. */
+        ConsoleSession: {
+            admin: components["schemas"]["AdminAccountView"];
+            /**
+             * @description Send it as `X-CSRF-Token` on every state-changing request (also in the `mb_csrf` cookie).
+             *     Null when the caller used a bearer token rather than the console's cookie.
+             */
+            csrf_token?: string | null;
+            /**
+             * Format: int64
+             * @description Seconds until the session cookie expires (at sign-in; null afterwards).
+             */
+            expires_in?: number | null;
+        };
+        CreateAccountRequest: {
+            /** @description At least 10 characters. */
+            password: string;
+            /** @description `admin` or `moderator`. */
+            role: components["schemas"]["Role"];
+            /** @description 3-64 letters, digits, '.', '_' or '-'. */
+            username: string;
+        };
         CreateComment: {
             /** @description 1-500 characters. */
             content: string;
@@ -1934,6 +2256,34 @@ export interface components {
             images?: number[];
             /** @description At most 5 topics (letters, digits, '_' or '-'; a leading '#' is dropped). */
             topics?: string[];
+        };
+        /** @description The dashboard: counts across features, and this node's traffic by minute. */
+        Dashboard: {
+            /** Format: int64 */
+            approvals_pending: number;
+            /** Format: int64 */
+            jobs_failed: number;
+            /** Format: int64 */
+            jobs_pending: number;
+            /**
+             * Format: int64
+             * @description Users created in the last 24 hours.
+             */
+            new_users: number;
+            /**
+             * Format: int64
+             * @description Flash-sale orders, in every state.
+             */
+            orders: number;
+            /** Format: int64 */
+            posts: number;
+            /**
+             * @description This node's requests by minute over the last two hours, oldest first: an in-memory ring,
+             *     per node, emptied by a restart (Prometheus at /metrics keeps the real history).
+             */
+            traffic: components["schemas"]["TrafficSample"][];
+            /** Format: int64 */
+            users: number;
         };
         DecisionRequest: {
             /** @description true publishes; false removes. */
@@ -2006,6 +2356,26 @@ export interface components {
              * @description Increases with every change, across deletes; pass it back as `expected_version`.
              */
             version: number;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_AdminAccountView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description An admin-console account. */
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                disabled: boolean;
+                /** Format: int64 */
+                id: number;
+                role: components["schemas"]["Role"];
+                username: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_AdminLoginResult: {
@@ -2112,6 +2482,68 @@ export interface components {
                  */
                 reply_to_user_id?: number | null;
                 status: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_ConsoleSession: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description The signed-in console account. */
+            data: {
+                admin: components["schemas"]["AdminAccountView"];
+                /**
+                 * @description Send it as `X-CSRF-Token` on every state-changing request (also in the `mb_csrf` cookie).
+                 *     Null when the caller used a bearer token rather than the console's cookie.
+                 */
+                csrf_token?: string | null;
+                /**
+                 * Format: int64
+                 * @description Seconds until the session cookie expires (at sign-in; null afterwards).
+                 */
+                expires_in?: number | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Dashboard: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description The dashboard: counts across features, and this node's traffic by minute. */
+            data: {
+                /** Format: int64 */
+                approvals_pending: number;
+                /** Format: int64 */
+                jobs_failed: number;
+                /** Format: int64 */
+                jobs_pending: number;
+                /**
+                 * Format: int64
+                 * @description Users created in the last 24 hours.
+                 */
+                new_users: number;
+                /**
+                 * Format: int64
+                 * @description Flash-sale orders, in every state.
+                 */
+                orders: number;
+                /** Format: int64 */
+                posts: number;
+                /**
+                 * @description This node's requests by minute over the last two hours, oldest first: an in-memory ring,
+                 *     per node, emptied by a restart (Prometheus at /metrics keeps the real history).
+                 */
+                traffic: components["schemas"]["TrafficSample"][];
+                /** Format: int64 */
+                users: number;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -2374,6 +2806,55 @@ export interface components {
             message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_AdminFileView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    content_type: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int32 */
+                    height: number;
+                    /** Format: int64 */
+                    id: number;
+                    /** Format: int64 */
+                    owner_id: number;
+                    /** Format: int64 */
+                    size: number;
+                    storage_key: string;
+                    url: string;
+                    /** Format: int32 */
+                    width: number;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_AdminOrderView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: (components["schemas"]["OrderView"] & {
+                    /** Format: int64 */
+                    user_id: number;
+                })[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_Page_AdminUserView: {
             /**
              * Format: int32
@@ -2395,6 +2876,42 @@ export interface components {
                     unionid?: string | null;
                     /** Format: date-time */
                     updated_at: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_AuditEntry: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: int64 */
+                    actor_id: number;
+                    /** @description `admin` (a console account) or `user` (a mini-program user with a staff role). */
+                    actor_kind: string;
+                    /** @description The console account's username (null for mini-program users). */
+                    actor_name?: string | null;
+                    actor_role: string;
+                    client_ip: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    method: string;
+                    /** @description The reason the operator gave, when the action takes one (a ban). */
+                    note?: string | null;
+                    path: string;
+                    request_id: string;
+                    route: string;
+                    /** Format: int32 */
+                    status: number;
                 }[];
                 /** @description Pass as `cursor` for the next page; null on the last page. */
                 next_cursor?: string | null;
@@ -2433,6 +2950,40 @@ export interface components {
                      */
                     reply_to_user_id?: number | null;
                     status: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_JobView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: int32 */
+                    attempts: number;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    kind: string;
+                    last_error?: string | null;
+                    /** Format: int32 */
+                    max_attempts: number;
+                    /** @description The job's input (JSON text). */
+                    payload: string;
+                    /** Format: date-time */
+                    run_at: string;
+                    /** @description pending, running, done or failed. */
+                    status: string;
+                    /** Format: date-time */
+                    updated_at: string;
                 }[];
                 /** @description Pass as `cursor` for the next page; null on the last page. */
                 next_cursor?: string | null;
@@ -3129,6 +3680,25 @@ export interface components {
             message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_AdminAccountView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                disabled: boolean;
+                /** Format: int64 */
+                id: number;
+                role: components["schemas"]["Role"];
+                username: string;
+            }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_Vec_CollectionView: {
             /**
              * Format: int32
@@ -3340,6 +3910,7 @@ export interface components {
          *     - `40302` WechatRiskyUser: WeChat flagged the user as high risk (errcode 40226).
          *     - `40303` WatermarkMismatch: Decrypted open data belongs to another AppID.
          *     - `40304` SignatureMismatch: The login-state or raw-data signature does not match.
+         *     - `40305` CsrfRejected: A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session.
          *     - `40400` RouteNotFound: No route matches the path.
          *     - `40401` NotFound: The resource does not exist (or is not visible to the caller).
          *     - `40500` MethodNotAllowed: The path exists but not with this HTTP method.
@@ -3370,7 +3941,7 @@ export interface components {
          *     - `50301` Timeout: The request took longer than the configured request timeout.
          * @enum {integer}
          */
-        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40040 | 40041 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40300 | 40301 | 40302 | 40303 | 40304 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40940 | 40950 | 40951 | 41300 | 41500 | 42200 | 42210 | 42220 | 42900 | 50000 | 50200 | 50201 | 50202 | 50300 | 50301;
+        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40040 | 40041 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40300 | 40301 | 40302 | 40303 | 40304 | 40305 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40940 | 40950 | 40951 | 41300 | 41500 | 42200 | 42210 | 42220 | 42900 | 50000 | 50200 | 50201 | 50202 | 50300 | 50301;
         /** @description The error envelope of every 4xx/5xx answer. */
         ErrorEnvelope: {
             code: components["schemas"]["ErrorCode"];
@@ -3462,6 +4033,27 @@ export interface components {
             /** @description Fields in order (at most 4). */
             fields: string[];
             unique?: boolean;
+        };
+        /** @description A background job as the console shows it. */
+        JobView: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            last_error?: string | null;
+            /** Format: int32 */
+            max_attempts: number;
+            /** @description The job's input (JSON text). */
+            payload: string;
+            /** Format: date-time */
+            run_at: string;
+            /** @description pending, running, done or failed. */
+            status: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         LikeState: {
             /** Format: int32 */
@@ -3681,6 +4273,10 @@ export interface components {
             database: string;
             /** @description "ok", or "not configured" on a single node without Redis. */
             redis: string;
+        };
+        ReasonRequest: {
+            /** @description Why: kept in the admin audit log with the action. */
+            reason?: string | null;
         };
         /** @description A record: its id and timestamps, and its fields by name (each a property of its own). */
         Record: {
@@ -3922,6 +4518,10 @@ export interface components {
             stock_total: number;
             title: string;
         };
+        SignInRequest: {
+            password: string;
+            username: string;
+        };
         SignatureCheck: {
             /** @description Always true (a mismatch is a 403 with code 40304). */
             valid: boolean;
@@ -4074,6 +4674,31 @@ export interface components {
             refresh_token: string;
             token: string;
         };
+        /** @description One minute of traffic on this node. */
+        TrafficSample: {
+            /**
+             * Format: double
+             * @description `errors / requests` (0 without requests).
+             */
+            error_rate: number;
+            /**
+             * Format: int64
+             * @description Requests answered with a 5xx.
+             */
+            errors: number;
+            /**
+             * Format: double
+             * @description Mean latency in milliseconds (0 without requests).
+             */
+            mean_latency_ms: number;
+            /**
+             * Format: date-time
+             * @description The minute's start (RFC 3339, UTC).
+             */
+            minute: string;
+            /** Format: int64 */
+            requests: number;
+        };
         TransferBody: {
             comment?: string | null;
             /**
@@ -4116,6 +4741,195 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accounts, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_AdminAccountView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin-console account with the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminAccountView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin-console account with the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The username is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    disable_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminAccountView"];
+                };
+            };
+            /** @description Not an admin-console account with the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Your own account */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    enable_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminAccountView"];
+                };
+            };
+            /** @description Not an admin-console account with the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_departments: {
         parameters: {
             query?: never;
@@ -4694,6 +5508,49 @@ export interface operations {
             };
         };
     };
+    audit_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Only this admin-console account's actions. */
+                admin_id: number | null;
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_AuditEntry"];
+                };
+            };
+            /** @description Bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     admin_login: {
         parameters: {
             query?: never;
@@ -5184,6 +6041,264 @@ export interface operations {
             };
         };
     };
+    current_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed-in account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ConsoleSession"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin-console account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in; Set-Cookie carries the session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ConsoleSession"];
+                };
+            };
+            /** @description Wrong username or password (40105) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The account is disabled (40301) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The console is turned off (40400) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    sign_out: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or wrong X-CSRF-Token (40305) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Dashboard"];
+                };
+            };
+            /** @description Needs the moderator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_list_files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Only this user's uploads. */
+                owner_id: number | null;
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of files */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_AdminFileView"];
+                };
+            };
+            /** @description Bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the moderator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_delete_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Needs the moderator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The file storage refused */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_flags: {
         parameters: {
             query?: never;
@@ -5569,6 +6684,42 @@ export interface operations {
             };
         };
     };
+    admin_sale_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_AdminOrderView"];
+                };
+            };
+            /** @description Bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     admin_reconcile_sale: {
         parameters: {
             query?: never;
@@ -5633,6 +6784,182 @@ export interface operations {
             };
             /** @description No such sale */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `failed` (default) or `pending`. */
+                status: null | ("failed" | "pending");
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_JobView"];
+                };
+            };
+            /** @description Bad cursor or status */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    discard_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Discarded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No failed or pending job with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    retry_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No failed or pending job with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ConsoleSession"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin-console account, or a bad X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Wrong current password or too short a new one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6112,7 +7439,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["ReasonRequest"];
+            };
+        };
         responses: {
             /** @description Banned */
             200: {
@@ -6230,7 +7561,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["ReasonRequest"];
+            };
+        };
         responses: {
             /** @description Unbanned */
             200: {
@@ -7397,7 +8732,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FileView"];
                 };
             };
-            /** @description Not a multipart form, or no file in it */
+            /** @description A malformed multipart form, or no file in it */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7415,7 +8750,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not an image of an accepted type */
+            /** @description Not a multipart/form-data body, or not an image of an accepted type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7862,7 +9197,10 @@ export interface operations {
                 limit: number | null;
                 /** @description `next_cursor` of the previous page. */
                 cursor: string | null;
-                /** @description Only posts with this topic. */
+                /**
+                 * @description Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
+                 *     as posts are tagged.
+                 */
                 topic: string | null;
                 /** @description Only posts by this user. */
                 author_id: number | null;

@@ -50,6 +50,8 @@ export declare const ErrorCodes: {
     readonly WatermarkMismatch: 40303;
     /** The login-state or raw-data signature does not match. */
     readonly SignatureMismatch: 40304;
+    /** A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session. */
+    readonly CsrfRejected: 40305;
     /** No route matches the path. */
     readonly RouteNotFound: 40400;
     /** The resource does not exist (or is not visible to the caller). */
