@@ -60,6 +60,7 @@ pub struct Shared {
     pub queries: QueryCounter,
     pub files: FileStore,
     pub flash_sale: crate::flash_sale::FlashSaleState,
+    pub realtime: crate::realtime::Realtime,
 }
 
 impl AppState {
@@ -74,11 +75,13 @@ impl AppState {
         let wechat = Wechat::start(&config, redis.as_ref()).await?;
         let files = FileStore::new(&config.files)?;
         let cache = Cache::new(redis.clone());
+        let realtime = crate::realtime::Realtime::new(&config.realtime, redis.clone());
         Ok(Self(Arc::new(Shared {
             config: Arc::new(config),
             db,
             limiter: RateLimiter::new(redis.clone()),
             flash_sale: crate::flash_sale::FlashSaleState::new(redis.clone()),
+            realtime,
             redis,
             wechat,
             sessions: SessionGuard::new(cache.clone()),
@@ -115,8 +118,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::community::routes())
         .merge(crate::approvals::routes())
         .merge(crate::flash_sale::routes())
-        .merge(crate::collections::routes())
         .merge(crate::console::routes())
+        .merge(crate::realtime::routes())
+        .merge(crate::collections::routes())
 }
 
 /// The router with every route and the shared middleware stack.
@@ -347,10 +351,14 @@ pub async fn serve(
         state.clone(),
         stopping_rx.clone(),
     ));
+    let realtime_state = state.clone();
     let server = crate::http::server::serve_http1(listener, app, async move {
         shutdown.await;
         tracing::info!("shutting down: no new connections; finishing in-flight requests");
         let _ = stopping_tx.send(true);
+        // Realtime connections outlive any request: tell them to reconnect elsewhere now (SSE
+        // streams end, so the HTTP server's own drain can finish).
+        realtime_state.realtime.shut_down(grace).await;
     });
     let deadline = async move {
         let _ = stopping_rx.wait_for(|stopping| *stopping).await;

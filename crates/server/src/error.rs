@@ -40,6 +40,7 @@ pub enum ErrorCode {
     InvalidCredentials = 40105,
     RefreshTokenInvalid = 40106,
     RefreshTokenReused = 40107,
+    TicketInvalid = 40108,
     Forbidden = 40300,
     UserBanned = 40301,
     WechatRiskyUser = 40302,
@@ -68,6 +69,7 @@ pub enum ErrorCode {
     ContentRejected = 42210,
     InvalidRule = 42220,
     RateLimited = 42900,
+    TooManyConnections = 42910,
     Internal = 50000,
     WechatUnavailable = 50200,
     WechatRateLimited = 50201,
@@ -99,6 +101,7 @@ impl ErrorCode {
         Self::InvalidCredentials,
         Self::RefreshTokenInvalid,
         Self::RefreshTokenReused,
+        Self::TicketInvalid,
         Self::Forbidden,
         Self::UserBanned,
         Self::WechatRiskyUser,
@@ -127,6 +130,7 @@ impl ErrorCode {
         Self::ContentRejected,
         Self::InvalidRule,
         Self::RateLimited,
+        Self::TooManyConnections,
         Self::Internal,
         Self::WechatUnavailable,
         Self::WechatRateLimited,
@@ -184,6 +188,9 @@ impl ErrorCode {
             Self::RefreshTokenReused => {
                 "A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked."
             }
+            Self::TicketInvalid => {
+                "The realtime ticket is unknown, expired or already used; get a new one."
+            }
             Self::Forbidden => "The caller lacks the role or ownership needed.",
             Self::UserBanned => "The account is banned.",
             Self::WechatRiskyUser => "WeChat flagged the user as high risk (errcode 40226).",
@@ -235,6 +242,9 @@ impl ErrorCode {
             Self::ValidationFailed => "A field is missing or invalid; the message names the field.",
             Self::ContentRejected => {
                 "WeChat's content check found the text risky; it was not published."
+            }
+            Self::TooManyConnections => {
+                "Too many realtime connections: the caller's own limit, or the node's."
             }
             Self::InvalidRule => {
                 "An access rule does not parse or names an unknown field; the message names the rule and the column of the error."

@@ -21,6 +21,7 @@ pub mod http;
 pub mod notifications;
 pub mod observability;
 pub mod openapi;
+pub mod realtime;
 pub mod store;
 pub mod text;
 pub mod users;

@@ -45,6 +45,8 @@ exports.ErrorCodes = {
     RefreshTokenInvalid: 40106,
     /** A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked. */
     RefreshTokenReused: 40107,
+    /** The realtime ticket is unknown, expired or already used; get a new one. */
+    TicketInvalid: 40108,
     /** The caller lacks the role or ownership needed. */
     Forbidden: 40300,
     /** The account is banned. */
@@ -101,6 +103,8 @@ exports.ErrorCodes = {
     InvalidRule: 42220,
     /** Too many requests; retry after the Retry-After header's seconds. */
     RateLimited: 42900,
+    /** Too many realtime connections: the caller's own limit, or the node's. */
+    TooManyConnections: 42910,
     /** An unexpected server error; the log holds the detail under the request id. */
     Internal: 50000,
     /** WeChat could not be reached or answered 'system busy' after retries. */

@@ -40,6 +40,8 @@ export declare const ErrorCodes: {
     readonly RefreshTokenInvalid: 40106;
     /** A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked. */
     readonly RefreshTokenReused: 40107;
+    /** The realtime ticket is unknown, expired or already used; get a new one. */
+    readonly TicketInvalid: 40108;
     /** The caller lacks the role or ownership needed. */
     readonly Forbidden: 40300;
     /** The account is banned. */
@@ -96,6 +98,8 @@ export declare const ErrorCodes: {
     readonly InvalidRule: 42220;
     /** Too many requests; retry after the Retry-After header's seconds. */
     readonly RateLimited: 42900;
+    /** Too many realtime connections: the caller's own limit, or the node's. */
+    readonly TooManyConnections: 42910;
     /** An unexpected server error; the log holds the detail under the request id. */
     readonly Internal: 50000;
     /** WeChat could not be reached or answered 'system busy' after retries. */

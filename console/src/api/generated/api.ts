@@ -1700,6 +1700,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/realtime/sse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The realtime event stream over server-sent events, for browsers and the console. Each SSE
+         *     message's `data` is a frame as on the WebSocket (`welcome`, `subscribed`, `event`, `reload`,
+         *     `closing`), and event frames carry their id as the SSE `id`, so `EventSource` resumes by
+         *     itself. A channel the caller may not read is a 403 before anything is streamed.
+         */
+        get: operations["events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time ticket for opening a realtime connection where no `Authorization` header can be
+         *     sent (a browser's `WebSocket` or `EventSource`). It stands for the caller's token, works once
+         *     on any node, and expires after `realtime_ticket_ttl_secs`.
+         */
+        post: operations["create_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The realtime WebSocket (what `wx.connectSocket` opens). Authenticate with the
+         *     `Authorization: Bearer` header or `?ticket=`; without either the answer is a 401 envelope and
+         *     nothing is upgraded.
+         * @description Frames are JSON text. The client sends `{"type":"subscribe","channel":"post:12","since":"<last
+         *     event id>"}`, `{"type":"unsubscribe","channel":...}` and `{"type":"ping"}`. The server sends
+         *     `welcome`, `subscribed` (with the resume `position`), `event` (`id`, `channel`, `event`,
+         *     `data`, `at`), `reload` (missed events are gone: reload over HTTP), `error` (a refused frame,
+         *     with an error code; the connection stays), `pong` and `closing` (then a close: 1012 restart,
+         *     reconnect; 4001 session ended, do not; 4002 idle; 4008 too slow). Channels: `user:<id>` (only
+         *     your own), `post:<id>`, `flash-sale:<id>`, `config`, `admin` (admins). The full protocol:
+         *     docs/realtime.md.
+         */
+        get: operations["websocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports": {
         parameters: {
             query?: never;
@@ -3625,6 +3697,25 @@ export interface components {
             message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Ticket: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /**
+                 * Format: int64
+                 * @description Seconds it stays valid.
+                 */
+                expires_in: number;
+                /** @description Pass as `?ticket=` to the WebSocket or SSE endpoint; it works once. */
+                ticket: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_TimelineView: {
             /**
              * Format: int32
@@ -3905,6 +3996,7 @@ export interface components {
          *     - `40105` InvalidCredentials: Wrong username or password.
          *     - `40106` RefreshTokenInvalid: The refresh token is unknown, expired or revoked, or was not issued for the session it names.
          *     - `40107` RefreshTokenReused: A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked.
+         *     - `40108` TicketInvalid: The realtime ticket is unknown, expired or already used; get a new one.
          *     - `40300` Forbidden: The caller lacks the role or ownership needed.
          *     - `40301` UserBanned: The account is banned.
          *     - `40302` WechatRiskyUser: WeChat flagged the user as high risk (errcode 40226).
@@ -3933,6 +4025,7 @@ export interface components {
          *     - `42210` ContentRejected: WeChat's content check found the text risky; it was not published.
          *     - `42220` InvalidRule: An access rule does not parse or names an unknown field; the message names the rule and the column of the error.
          *     - `42900` RateLimited: Too many requests; retry after the Retry-After header's seconds.
+         *     - `42910` TooManyConnections: Too many realtime connections: the caller's own limit, or the node's.
          *     - `50000` Internal: An unexpected server error; the log holds the detail under the request id.
          *     - `50200` WechatUnavailable: WeChat could not be reached or answered 'system busy' after retries.
          *     - `50201` WechatRateLimited: WeChat's API quota was reached (errcode 45011 and kin).
@@ -3941,7 +4034,7 @@ export interface components {
          *     - `50301` Timeout: The request took longer than the configured request timeout.
          * @enum {integer}
          */
-        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40040 | 40041 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40300 | 40301 | 40302 | 40303 | 40304 | 40305 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40940 | 40950 | 40951 | 41300 | 41500 | 42200 | 42210 | 42220 | 42900 | 50000 | 50200 | 50201 | 50202 | 50300 | 50301;
+        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40040 | 40041 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40108 | 40300 | 40301 | 40302 | 40303 | 40304 | 40305 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40940 | 40950 | 40951 | 41300 | 41500 | 42200 | 42210 | 42220 | 42900 | 42910 | 50000 | 50200 | 50201 | 50202 | 50300 | 50301;
         /** @description The error envelope of every 4xx/5xx answer. */
         ErrorEnvelope: {
             code: components["schemas"]["ErrorCode"];
@@ -4652,6 +4745,15 @@ export interface components {
              * @description Grows with every change; requests record the version they were submitted under.
              */
             version: number;
+        };
+        Ticket: {
+            /**
+             * Format: int64
+             * @description Seconds it stays valid.
+             */
+            expires_in: number;
+            /** @description Pass as `?ticket=` to the WebSocket or SSE endpoint; it works once. */
+            ticket: string;
         };
         TimelineView: {
             /**
@@ -9552,6 +9654,155 @@ export interface operations {
             };
             /** @description No such post */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channels, comma-separated: `user:<id>,post:<id>,flash-sale:<id>,config,admin`. */
+                channels: string;
+                /** @description A ticket from `POST /api/v1/realtime/tickets`, when no `Authorization` header is sent. */
+                ticket: string | null;
+                /** @description Resume after this event id (the `Last-Event-ID` header does the same and wins). */
+                last_event_id: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream of frames */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad channels or last event id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No token or ticket, or a bad one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A channel the caller may not read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many connections */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ticket */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Ticket"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    websocket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A ticket from `POST /api/v1/realtime/tickets`, when no `Authorization` header is sent. */
+                ticket: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switched to the WebSocket protocol; frames as described */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a WebSocket upgrade request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No token or ticket, or a bad one (nothing is upgraded) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many connections (yours, or this node's) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The node is shutting down */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::HeaderValue;
+use axum::http::HeaderMap;
 
 use super::cookie;
 use super::guard::Principal;
@@ -26,8 +26,8 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(principal.clone());
         }
-        let (token, by_cookie) = match parts.headers.get(AUTHORIZATION) {
-            Some(header) => (bearer_token(header)?, false),
+        let (token, by_cookie) = match bearer_token(&parts.headers)? {
+            Some(token) => (token.to_string(), false),
             None => (console_cookie_token(parts, state)?, true),
         };
         let claims = state.config.jwt.keys.verify(&token)?;
@@ -47,7 +47,12 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
-fn bearer_token(header: &HeaderValue) -> Result<String, AppError> {
+/// The token of an `Authorization: Bearer <token>` header: None without the header, a 401 when
+/// it is there but not in that form.
+pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
+    let Some(header) = headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
     header
         .to_str()
         .ok()
@@ -56,7 +61,7 @@ fn bearer_token(header: &HeaderValue) -> Result<String, AppError> {
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
         .filter(|t| !t.is_empty())
-        .map(str::to_string)
+        .map(Some)
         .ok_or_else(|| {
             AppError::new(
                 ErrorCode::TokenMalformed,

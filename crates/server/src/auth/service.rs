@@ -163,7 +163,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<TokenPair> 
             let user = load_refreshing_user(state, &session).await?;
             pair(state, &user, &session.id, next)
         }
-        Spent::Reused => Err(revoke_on_reuse(state, &session.id).await),
+        Spent::Reused => Err(revoke_on_reuse(state, &session.id, session.user_id).await),
         Spent::Unknown => Err(invalid()),
     }
 }
@@ -261,10 +261,11 @@ fn pair(
     })
 }
 
-async fn revoke_on_reuse(state: &AppState, sid: &str) -> AppError {
+async fn revoke_on_reuse(state: &AppState, sid: &str, user_id: i64) -> AppError {
     match repo::revoke_session(&state.db, sid, Utc::now()).await {
         Ok(_) => {
             state.sessions.forget_session(sid).await;
+            crate::realtime::disconnect(state, SubjectKind::User, user_id, Some(sid)).await;
             tracing::warn!(session = sid, "refresh token reused: session revoked");
             AppError::new(
                 ErrorCode::RefreshTokenReused,
@@ -283,6 +284,7 @@ pub async fn end_user_sessions(state: &AppState, user_id: i64) -> AppResult<()> 
         .sessions
         .forget_subject(SubjectKind::User, user_id)
         .await;
+    crate::realtime::disconnect(state, SubjectKind::User, user_id, None).await;
     Ok(())
 }
 
@@ -308,6 +310,11 @@ pub async fn logout(state: &AppState, principal: &Principal) -> AppResult<()> {
                 .await;
         }
     }
+    let session = principal
+        .session_id
+        .as_deref()
+        .filter(|_| principal.kind == SubjectKind::User);
+    crate::realtime::disconnect(state, principal.kind, principal.id, session).await;
     Ok(())
 }
 

@@ -14,8 +14,8 @@ use axum::http::{Method, Request, Response};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
 use tower::ServiceExt;
 
 use crate::http::linger::{LingeringIo, TrackedBody, UnreadBody};
@@ -26,7 +26,11 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Accept connections until `shutdown` resolves; then stop accepting, let every connection finish
 /// the request it is serving (idle keep-alive connections close at once) and return.
 pub async fn serve_http1(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
-    let graceful = GracefulShutdown::new();
+    // Each connection's task watches `stopping` and holds a clone of `alive`; once every clone is
+    // gone, every connection has finished. (hyper-util's `GracefulShutdown` does not take the
+    // upgradeable connections the realtime WebSocket needs.)
+    let (stopping_tx, stopping) = watch::channel(false);
+    let (alive, mut all_done) = mpsc::channel::<()>(1);
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -59,15 +63,31 @@ pub async fn serve_http1(listener: TcpListener, app: Router, shutdown: impl Futu
             let request = request.map(|body| unread.track(body));
             Box::pin(async move { Ok::<_, Infallible>(route(app, peer, request).await) })
         });
-        let connection = graceful.watch(builder.serve_connection(io, service));
+        // With upgrades: the realtime WebSocket endpoint takes the connection over (after which
+        // this future ends and the socket lives in its own task).
+        let connection = builder.serve_connection(io, service).with_upgrades();
+        let mut stopping = stopping.clone();
+        let alive = alive.clone();
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
+            let _alive = alive;
+            tokio::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                () = async { let _ = stopping.wait_for(|stopping| *stopping).await; } => {
+                    // Finish the request in progress; an idle keep-alive connection closes now.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(err) = result {
                 tracing::debug!(error = %err, %peer, "connection closed with an error");
             }
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let _ = stopping_tx.send(true);
+    drop(alive);
+    let _ = all_done.recv().await;
 }
 
 /// Errors from `accept` that concern one connection are skipped; running out of file
