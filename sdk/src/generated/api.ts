@@ -1793,6 +1793,7 @@ export interface components {
              * @description The user who heads the department.
              */
             head_user_id?: number | null;
+            /** @description No control, bidirectional or zero-width characters; not blank. */
             name: string;
             /**
              * Format: int64
@@ -1831,7 +1832,7 @@ export interface components {
             description: string;
             public: boolean;
             schema?: Record<string, unknown> | null;
-            value: Record<string, unknown>;
+            value: unknown;
         };
         /** @description An entry as the admin API shows it. */
         EntryView: {
@@ -1844,7 +1845,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             updated_by: string;
-            value: Record<string, unknown>;
+            value: unknown;
             /**
              * Format: int32
              * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -1985,7 +1986,7 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 updated_by: string;
-                value: Record<string, unknown>;
+                value: unknown;
                 /**
                  * Format: int32
                  * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -2028,6 +2029,19 @@ export interface components {
             code: number;
             data: {
                 following: boolean;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_JsonObject: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                [key: string]: unknown;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -2951,7 +2965,7 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 updated_by: string;
-                value: Record<string, unknown>;
+                value: unknown;
                 /**
                  * Format: int32
                  * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -3216,6 +3230,9 @@ export interface components {
              */
             version: number;
         };
+        JsonObject: {
+            [key: string]: unknown;
+        };
         LikeState: {
             /** Format: int32 */
             like_count: number;
@@ -3421,7 +3438,7 @@ export interface components {
             /** @description A JSON Schema the value must match (config keys only); null removes it, absent keeps it. */
             schema?: Record<string, unknown> | null;
             /** @description Any JSON value. For a flag: `{"enabled","percentage","roles","users"}`. */
-            value: Record<string, unknown>;
+            value: unknown;
         };
         Quota: {
             /** Format: int32 */
@@ -3819,7 +3836,7 @@ export interface components {
         UpdateMe: {
             /** @description An http(s) URL, at most 512 characters (for example from `wx.chooseAvatar`, uploaded). */
             avatar_url?: string | null;
-            /** @description 1 to 32 characters. */
+            /** @description 1 to 32 characters, not blank, without control, bidirectional or zero-width characters. */
             nickname?: string | null;
         };
         /** @description The multipart form `wx.uploadFile` sends: one file part (any field name). */
@@ -3838,7 +3855,80 @@ export interface components {
             reason?: string | null;
         };
     };
-    responses: never;
+    responses: {
+        /** @description The request is malformed: a path or query parameter (40000, 40002), a cursor (40003), JSON that does not parse (40001), or text with a NUL character; the message names the parameter or field. */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The account is banned (40301) or lacks the role or ownership needed (40300). */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The resource named in the path does not exist or is not visible to the caller (40401). */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The body is over the configured limit (41300). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description No token, or a malformed, invalid, expired or revoked one (40100-40104). */
+        Unauthenticated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The database or Redis is unavailable (50300), or the request took longer than the request timeout (50301); retry later. */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The body is not of the declared Content-Type (41500). */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description A field is missing or breaks a rule; the message names the field (42200). */
+        ValidationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -3864,6 +3954,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_DepartmentView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -3873,6 +3964,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_department: {
@@ -3897,6 +3989,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad name, unknown parent or head */
             422: {
                 headers: {
@@ -3906,6 +4003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_department: {
@@ -3928,6 +4026,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such department */
             404: {
                 headers: {
@@ -3937,6 +4038,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_department: {
@@ -3963,6 +4065,12 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown parent or head, or a cycle */
             422: {
                 headers: {
@@ -3972,6 +4080,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_department: {
@@ -3994,6 +4103,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description It still has sub-departments or members (40934) */
             409: {
                 headers: {
@@ -4003,16 +4116,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_members: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Only this department's members. */
-                department_id: number | null;
+                department_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4026,6 +4140,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_member: {
@@ -4048,6 +4166,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Not a member */
             404: {
                 headers: {
@@ -4057,6 +4178,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_member: {
@@ -4083,6 +4205,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -4092,6 +4217,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown department or manager */
             422: {
                 headers: {
@@ -4101,6 +4228,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_member: {
@@ -4123,6 +4251,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Not a member */
             404: {
                 headers: {
@@ -4132,22 +4263,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_requests: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description pending, approved, rejected or withdrawn. */
-                status: string | null;
-                template_id: number | null;
-                applicant_id: number | null;
+                status?: string;
+                template_id?: number;
+                applicant_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4170,6 +4302,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_request: {
@@ -4192,6 +4327,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request */
             404: {
                 headers: {
@@ -4201,6 +4339,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_timeline: {
@@ -4223,6 +4362,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request */
             404: {
                 headers: {
@@ -4232,6 +4374,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_templates: {
@@ -4252,6 +4395,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_template: {
@@ -4276,6 +4422,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The template is not valid; the message names the problem */
             422: {
                 headers: {
@@ -4285,6 +4436,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_template: {
@@ -4307,6 +4459,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -4316,6 +4471,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_template: {
@@ -4342,6 +4498,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Changed by someone else (expected_version) */
             409: {
                 headers: {
@@ -4351,6 +4511,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The template is not valid */
             422: {
                 headers: {
@@ -4360,6 +4522,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     disable_template: {
@@ -4382,6 +4545,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -4391,6 +4557,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     template_versions: {
@@ -4413,6 +4580,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateVersionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -4422,6 +4592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_login: {
@@ -4446,6 +4617,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminLoginResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Wrong username or password (40105) */
             401: {
                 headers: {
@@ -4455,6 +4627,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many attempts */
             429: {
                 headers: {
@@ -4464,6 +4639,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_config: {
@@ -4484,6 +4660,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_EntryView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -4493,6 +4670,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_config: {
@@ -4515,6 +4693,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown key */
             404: {
                 headers: {
@@ -4524,6 +4705,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_config: {
@@ -4550,6 +4732,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Changed by someone else (expected_version) */
             409: {
                 headers: {
@@ -4559,6 +4745,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid key name, schema, or a value that breaks the schema */
             422: {
                 headers: {
@@ -4568,13 +4756,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_config: {
         parameters: {
             query?: {
                 /** @description Delete only if the entry is still at this version (else 409). */
-                expected_version?: number | null;
+                expected_version?: number;
             };
             header?: never;
             path: {
@@ -4593,6 +4782,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown key */
             404: {
                 headers: {
@@ -4602,6 +4794,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     config_history: {
@@ -4624,6 +4826,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Never existed */
             404: {
                 headers: {
@@ -4633,6 +4838,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     rollback_config: {
@@ -4659,6 +4865,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such version */
             404: {
                 headers: {
@@ -4668,6 +4877,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_flags: {
@@ -4688,6 +4901,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_EntryView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_flag: {
@@ -4710,6 +4926,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown flag */
             404: {
                 headers: {
@@ -4719,6 +4938,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_flag: {
@@ -4745,6 +4965,21 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Not a valid flag rule; the message names the field */
             422: {
                 headers: {
@@ -4754,13 +4989,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_flag: {
         parameters: {
             query?: {
                 /** @description Delete only if the entry is still at this version (else 409). */
-                expected_version?: number | null;
+                expected_version?: number;
             };
             header?: never;
             path: {
@@ -4779,6 +5015,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown flag */
             404: {
                 headers: {
@@ -4788,6 +5027,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     flag_history: {
@@ -4810,6 +5059,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     rollback_flag: {
@@ -4836,6 +5090,14 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_mark_paid: {
@@ -4859,6 +5121,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order */
             404: {
                 headers: {
@@ -4877,18 +5142,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_sales: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4902,6 +5168,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_create_sale: {
@@ -4926,6 +5196,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -4935,6 +5210,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_sale: {
@@ -4958,6 +5234,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -4967,6 +5246,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_update_sale: {
@@ -4994,6 +5274,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5012,6 +5295,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_sale: {
@@ -5035,6 +5322,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5053,6 +5343,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_reconcile_sale: {
@@ -5076,6 +5367,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleStats"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5117,6 +5411,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleStats"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5126,18 +5423,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_audit: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                target_type: null | components["schemas"]["TargetType"];
-                target_id: number | null;
-                limit: number | null;
-                cursor: string | null;
+            query?: {
+                target_type?: components["schemas"]["TargetType"];
+                target_id?: number;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5151,18 +5449,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ActionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_comments: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5176,6 +5478,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_comment: {
@@ -5202,18 +5508,26 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5227,6 +5541,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -5236,6 +5552,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_post: {
@@ -5262,6 +5579,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Nothing to decide in the post's state */
             409: {
                 headers: {
@@ -5271,18 +5592,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_reports: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5296,6 +5621,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     resolve_report: {
@@ -5322,6 +5651,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Already resolved */
             409: {
                 headers: {
@@ -5331,18 +5664,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_products: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5356,6 +5693,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5365,6 +5704,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_create_product: {
@@ -5389,6 +5729,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -5398,6 +5743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_product: {
@@ -5421,6 +5767,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -5430,6 +5779,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_update_product: {
@@ -5457,6 +5807,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -5466,6 +5819,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -5475,6 +5830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_product: {
@@ -5498,6 +5854,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -5516,22 +5875,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_users: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Nickname or phone substring, exact openid, or id. */
-                q: string | null;
+                q?: string;
                 /** @description Only banned (true) or only active (false) users. */
-                banned: boolean | null;
+                banned?: boolean;
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5545,6 +5905,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -5554,6 +5916,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_user: {
@@ -5577,6 +5940,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -5586,6 +5952,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_ban_user: {
@@ -5609,6 +5976,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs a higher role than the target's */
             403: {
                 headers: {
@@ -5627,6 +5996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_revoke_sessions: {
@@ -5650,6 +6020,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5668,6 +6040,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_set_role: {
@@ -5695,6 +6068,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5704,6 +6079,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_unban_user: {
@@ -5727,6 +6107,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -5736,20 +6119,21 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     my_requests: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description pending, approved, rejected or withdrawn. */
-                status: string | null;
+                status?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5772,6 +6156,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     submit: {
@@ -5805,6 +6192,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -5814,6 +6203,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The form is not valid; the message names the field */
             422: {
                 headers: {
@@ -5823,6 +6214,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_request: {
@@ -5845,6 +6237,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -5854,6 +6249,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     approve: {
@@ -5889,6 +6285,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -5907,6 +6305,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     comment: {
@@ -5933,6 +6335,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -5942,6 +6347,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Empty or too long */
             422: {
                 headers: {
@@ -5951,6 +6358,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     reject: {
@@ -5977,6 +6385,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -5995,6 +6406,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description No reason */
             422: {
                 headers: {
@@ -6004,6 +6417,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     timeline: {
@@ -6026,6 +6440,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -6035,6 +6452,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     transfer: {
@@ -6061,6 +6479,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -6079,6 +6500,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown user, yourself, the applicant, or already an approver of the step */
             422: {
                 headers: {
@@ -6088,6 +6511,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     withdraw: {
@@ -6114,6 +6538,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Not your request (you are one of its approvers) */
             403: {
                 headers: {
@@ -6141,20 +6567,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_tasks: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description `pending` (default): waiting for you; `done`: the ones you decided. */
-                status: string | null;
+                status?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6177,6 +6607,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_templates: {
@@ -6197,6 +6630,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_template: {
@@ -6219,6 +6655,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such enabled template */
             404: {
                 headers: {
@@ -6228,6 +6667,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     login: {
@@ -6270,6 +6710,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Missing code */
             422: {
                 headers: {
@@ -6297,6 +6739,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     logout: {
@@ -6326,6 +6769,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refresh: {
@@ -6350,6 +6795,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TokenPair"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Unknown/expired (40106) or reused (40107) refresh token */
             401: {
                 headers: {
@@ -6359,6 +6805,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_comment: {
@@ -6381,6 +6831,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's comment */
             403: {
                 headers: {
@@ -6390,6 +6842,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     like_comment: {
@@ -6412,6 +6866,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     unlike_comment: {
@@ -6434,18 +6893,24 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_replies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -6460,6 +6925,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     public_config: {
@@ -6480,7 +6948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Envelope_JsonObject"];
                 };
             };
             /** @description Unchanged since the ETag sent */
@@ -6490,6 +6958,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description A token was sent but is not valid */
             401: {
                 headers: {
@@ -6499,18 +6968,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     following_feed: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6524,6 +6994,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     upload: {
@@ -6548,7 +7022,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FileView"];
                 };
             };
-            /** @description Not a multipart form, or no file in it */
+            /** @description A malformed multipart form, or no file in it */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6557,6 +7031,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Larger than files_max_bytes */
             413: {
                 headers: {
@@ -6566,7 +7042,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not an image of an accepted type */
+            /** @description Not a multipart/form-data body, or not an image of an accepted type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6584,18 +7060,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     my_orders: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6618,6 +7095,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_order: {
@@ -6641,6 +7121,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -6650,6 +7133,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     cancel_order: {
@@ -6673,6 +7157,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -6691,18 +7178,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_sales: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6725,6 +7213,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_sale: {
@@ -6766,6 +7255,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     place_order: {
@@ -6824,6 +7314,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6842,6 +7333,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad quantity or Idempotency-Key */
             422: {
                 headers: {
@@ -6873,16 +7366,16 @@ export interface operations {
     };
     list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description Only unread ones. */
-                unread: boolean | null;
+                unread?: boolean;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6905,6 +7398,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     mark_read: {
@@ -6929,6 +7425,13 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MarkedRead"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_subscriptions: {
@@ -6949,6 +7452,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_Quota"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     accept_subscriptions: {
@@ -6973,6 +7479,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_Quota"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description No or bad template ids */
             422: {
                 headers: {
@@ -6982,6 +7493,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unread_count: {
@@ -7002,22 +7514,28 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_UnreadCount"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
-                /** @description Only posts with this topic. */
-                topic: string | null;
+                cursor?: string;
+                /**
+                 * @description Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
+                 *     as posts are tagged.
+                 */
+                topic?: string;
                 /** @description Only posts by this user. */
-                author_id: number | null;
+                author_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7040,6 +7558,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_post: {
@@ -7064,6 +7583,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description The same text again (40950) */
             409: {
                 headers: {
@@ -7073,6 +7595,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Empty or long text, too many or foreign images, bad topics, or rejected content */
             422: {
                 headers: {
@@ -7091,18 +7615,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     hot_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7116,6 +7641,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_post: {
@@ -7138,6 +7665,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such post, or not visible to the caller */
             404: {
                 headers: {
@@ -7147,6 +7675,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_post: {
@@ -7169,6 +7698,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's post */
             403: {
                 headers: {
@@ -7187,6 +7718,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     edit_post: {
@@ -7213,6 +7745,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's post */
             403: {
                 headers: {
@@ -7240,18 +7774,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_comments: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -7266,6 +7805,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_comment: {
@@ -7292,6 +7834,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -7301,6 +7846,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The same text again (40950) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad text, parent or rejected content */
             422: {
                 headers: {
@@ -7310,6 +7866,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Commenting too fast */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     like_post: {
@@ -7332,6 +7898,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -7341,6 +7910,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unlike_post: {
@@ -7363,6 +7933,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -7372,6 +7945,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     report: {
@@ -7396,6 +7970,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post or comment */
             404: {
                 headers: {
@@ -7405,6 +7982,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_me: {
@@ -7443,6 +8024,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_me: {
@@ -7467,6 +8049,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Me"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid; the message names it */
             422: {
                 headers: {
@@ -7476,6 +8063,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     decrypt_open_data: {
@@ -7497,7 +8085,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Envelope_JsonObject"];
                 };
             };
             /** @description Cannot be decrypted with this session */
@@ -7509,6 +8097,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Watermark of another AppID (40303) */
             403: {
                 headers: {
@@ -7518,6 +8107,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     bind_phone: {
@@ -7551,6 +8144,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     verify_signature: {
@@ -7575,6 +8174,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SignatureCheck"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description It does not (40304) */
             403: {
                 headers: {
@@ -7584,6 +8185,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     profile: {
@@ -7606,6 +8211,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Profile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such user */
             404: {
                 headers: {
@@ -7615,6 +8221,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     follow: {
@@ -7637,6 +8244,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FollowState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -7655,6 +8265,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unfollow: {
@@ -7677,18 +8288,33 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FollowState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Unfollowing oneself */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     followers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -7703,18 +8329,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_UserSummary"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     following: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -7729,18 +8359,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_UserSummary"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     user_posts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -7755,6 +8389,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     wechat_verify: {
@@ -7764,7 +8401,7 @@ export interface operations {
                 timestamp: string;
                 nonce: string;
                 /** @description Only when WeChat verifies the URL. */
-                echostr?: string | null;
+                echostr?: string;
             };
             header?: never;
             path?: never;
@@ -7781,6 +8418,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Bad signature */
             403: {
                 headers: {
@@ -7790,6 +8428,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     wechat_event: {
@@ -7799,7 +8438,7 @@ export interface operations {
                 timestamp: string;
                 nonce: string;
                 /** @description Only when WeChat verifies the URL. */
-                echostr?: string | null;
+                echostr?: string;
             };
             header?: never;
             path?: never;
@@ -7821,6 +8460,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Bad signature */
             403: {
                 headers: {
@@ -7830,6 +8470,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     download: {
@@ -7860,6 +8504,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such file */
             404: {
                 headers: {
@@ -7869,6 +8514,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {

@@ -1790,6 +1790,7 @@ export interface components {
              * @description The user who heads the department.
              */
             head_user_id?: number | null;
+            /** @description No control, bidirectional or zero-width characters; not blank. */
             name: string;
             /**
              * Format: int64
@@ -1828,7 +1829,7 @@ export interface components {
             description: string;
             public: boolean;
             schema?: Record<string, unknown> | null;
-            value: Record<string, unknown>;
+            value: unknown;
         };
         /** @description An entry as the admin API shows it. */
         EntryView: {
@@ -1841,7 +1842,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             updated_by: string;
-            value: Record<string, unknown>;
+            value: unknown;
             /**
              * Format: int32
              * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -1982,7 +1983,7 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 updated_by: string;
-                value: Record<string, unknown>;
+                value: unknown;
                 /**
                  * Format: int32
                  * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -2025,6 +2026,19 @@ export interface components {
             code: number;
             data: {
                 following: boolean;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_JsonObject: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                [key: string]: unknown;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -2948,7 +2962,7 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 updated_by: string;
-                value: Record<string, unknown>;
+                value: unknown;
                 /**
                  * Format: int32
                  * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -3213,6 +3227,9 @@ export interface components {
              */
             version: number;
         };
+        JsonObject: {
+            [key: string]: unknown;
+        };
         LikeState: {
             /** Format: int32 */
             like_count: number;
@@ -3418,7 +3435,7 @@ export interface components {
             /** @description A JSON Schema the value must match (config keys only); null removes it, absent keeps it. */
             schema?: Record<string, unknown> | null;
             /** @description Any JSON value. For a flag: `{"enabled","percentage","roles","users"}`. */
-            value: Record<string, unknown>;
+            value: unknown;
         };
         Quota: {
             /** Format: int32 */
@@ -3816,7 +3833,7 @@ export interface components {
         UpdateMe: {
             /** @description An http(s) URL, at most 512 characters (for example from `wx.chooseAvatar`, uploaded). */
             avatar_url?: string | null;
-            /** @description 1 to 32 characters. */
+            /** @description 1 to 32 characters, not blank, without control, bidirectional or zero-width characters. */
             nickname?: string | null;
         };
         /** @description The multipart form `wx.uploadFile` sends: one file part (any field name). */
@@ -3835,7 +3852,80 @@ export interface components {
             reason?: string | null;
         };
     };
-    responses: never;
+    responses: {
+        /** @description The request is malformed: a path or query parameter (40000, 40002), a cursor (40003), JSON that does not parse (40001), or text with a NUL character; the message names the parameter or field. */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The account is banned (40301) or lacks the role or ownership needed (40300). */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The resource named in the path does not exist or is not visible to the caller (40401). */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The body is over the configured limit (41300). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description No token, or a malformed, invalid, expired or revoked one (40100-40104). */
+        Unauthenticated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The database or Redis is unavailable (50300), or the request took longer than the request timeout (50301); retry later. */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The body is not of the declared Content-Type (41500). */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description A field is missing or breaks a rule; the message names the field (42200). */
+        ValidationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -3861,6 +3951,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_DepartmentView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -3870,6 +3961,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_department: {
@@ -3894,6 +3986,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad name, unknown parent or head */
             422: {
                 headers: {
@@ -3903,6 +4000,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_department: {
@@ -3925,6 +4023,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such department */
             404: {
                 headers: {
@@ -3934,6 +4035,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_department: {
@@ -3960,6 +4062,12 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown parent or head, or a cycle */
             422: {
                 headers: {
@@ -3969,6 +4077,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_department: {
@@ -3991,6 +4100,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description It still has sub-departments or members (40934) */
             409: {
                 headers: {
@@ -4000,16 +4113,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_members: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Only this department's members. */
-                department_id: number | null;
+                department_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4023,6 +4137,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_member: {
@@ -4045,6 +4163,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Not a member */
             404: {
                 headers: {
@@ -4054,6 +4175,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_member: {
@@ -4080,6 +4202,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -4089,6 +4214,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown department or manager */
             422: {
                 headers: {
@@ -4098,6 +4225,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_member: {
@@ -4120,6 +4248,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Not a member */
             404: {
                 headers: {
@@ -4129,22 +4260,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_requests: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description pending, approved, rejected or withdrawn. */
-                status: string | null;
-                template_id: number | null;
-                applicant_id: number | null;
+                status?: string;
+                template_id?: number;
+                applicant_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4167,6 +4299,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_request: {
@@ -4189,6 +4324,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request */
             404: {
                 headers: {
@@ -4198,6 +4336,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_timeline: {
@@ -4220,6 +4359,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request */
             404: {
                 headers: {
@@ -4229,6 +4371,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_templates: {
@@ -4249,6 +4392,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_template: {
@@ -4273,6 +4419,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The template is not valid; the message names the problem */
             422: {
                 headers: {
@@ -4282,6 +4433,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_template: {
@@ -4304,6 +4456,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -4313,6 +4468,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_template: {
@@ -4339,6 +4495,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Changed by someone else (expected_version) */
             409: {
                 headers: {
@@ -4348,6 +4508,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The template is not valid */
             422: {
                 headers: {
@@ -4357,6 +4519,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     disable_template: {
@@ -4379,6 +4542,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -4388,6 +4554,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     template_versions: {
@@ -4410,6 +4577,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateVersionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -4419,6 +4589,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_login: {
@@ -4443,6 +4614,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminLoginResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Wrong username or password (40105) */
             401: {
                 headers: {
@@ -4452,6 +4624,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many attempts */
             429: {
                 headers: {
@@ -4461,6 +4636,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_config: {
@@ -4481,6 +4657,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_EntryView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -4490,6 +4667,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_config: {
@@ -4512,6 +4690,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown key */
             404: {
                 headers: {
@@ -4521,6 +4702,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_config: {
@@ -4547,6 +4729,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Changed by someone else (expected_version) */
             409: {
                 headers: {
@@ -4556,6 +4742,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid key name, schema, or a value that breaks the schema */
             422: {
                 headers: {
@@ -4565,13 +4753,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_config: {
         parameters: {
             query?: {
                 /** @description Delete only if the entry is still at this version (else 409). */
-                expected_version?: number | null;
+                expected_version?: number;
             };
             header?: never;
             path: {
@@ -4590,6 +4779,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown key */
             404: {
                 headers: {
@@ -4599,6 +4791,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     config_history: {
@@ -4621,6 +4823,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Never existed */
             404: {
                 headers: {
@@ -4630,6 +4835,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     rollback_config: {
@@ -4656,6 +4862,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such version */
             404: {
                 headers: {
@@ -4665,6 +4874,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_flags: {
@@ -4685,6 +4898,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_EntryView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_flag: {
@@ -4707,6 +4923,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown flag */
             404: {
                 headers: {
@@ -4716,6 +4935,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_flag: {
@@ -4742,6 +4962,21 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Not a valid flag rule; the message names the field */
             422: {
                 headers: {
@@ -4751,13 +4986,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_flag: {
         parameters: {
             query?: {
                 /** @description Delete only if the entry is still at this version (else 409). */
-                expected_version?: number | null;
+                expected_version?: number;
             };
             header?: never;
             path: {
@@ -4776,6 +5012,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown flag */
             404: {
                 headers: {
@@ -4785,6 +5024,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     flag_history: {
@@ -4807,6 +5056,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     rollback_flag: {
@@ -4833,6 +5087,14 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_mark_paid: {
@@ -4856,6 +5118,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order */
             404: {
                 headers: {
@@ -4874,18 +5139,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_sales: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4899,6 +5165,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_create_sale: {
@@ -4923,6 +5193,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -4932,6 +5207,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_sale: {
@@ -4955,6 +5231,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -4964,6 +5243,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_update_sale: {
@@ -4991,6 +5271,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5009,6 +5292,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_sale: {
@@ -5032,6 +5319,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5050,6 +5340,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_reconcile_sale: {
@@ -5073,6 +5364,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleStats"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5114,6 +5408,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleStats"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -5123,18 +5420,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_audit: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                target_type: null | components["schemas"]["TargetType"];
-                target_id: number | null;
-                limit: number | null;
-                cursor: string | null;
+            query?: {
+                target_type?: components["schemas"]["TargetType"];
+                target_id?: number;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5148,18 +5446,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ActionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_comments: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5173,6 +5475,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_comment: {
@@ -5199,18 +5505,26 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5224,6 +5538,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -5233,6 +5549,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_post: {
@@ -5259,6 +5576,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Nothing to decide in the post's state */
             409: {
                 headers: {
@@ -5268,18 +5589,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_reports: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5293,6 +5618,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     resolve_report: {
@@ -5319,6 +5648,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Already resolved */
             409: {
                 headers: {
@@ -5328,18 +5661,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_products: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5353,6 +5690,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5362,6 +5701,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_create_product: {
@@ -5386,6 +5726,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -5395,6 +5740,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_product: {
@@ -5418,6 +5764,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -5427,6 +5776,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_update_product: {
@@ -5454,6 +5804,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -5463,6 +5816,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -5472,6 +5827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_product: {
@@ -5495,6 +5851,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -5513,22 +5872,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_users: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Nickname or phone substring, exact openid, or id. */
-                q: string | null;
+                q?: string;
                 /** @description Only banned (true) or only active (false) users. */
-                banned: boolean | null;
+                banned?: boolean;
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5542,6 +5902,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -5551,6 +5913,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_user: {
@@ -5574,6 +5937,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -5583,6 +5949,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_ban_user: {
@@ -5606,6 +5973,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs a higher role than the target's */
             403: {
                 headers: {
@@ -5624,6 +5993,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_revoke_sessions: {
@@ -5647,6 +6017,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5665,6 +6037,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_set_role: {
@@ -5692,6 +6065,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5701,6 +6076,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_unban_user: {
@@ -5724,6 +6104,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -5733,20 +6116,21 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     my_requests: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description pending, approved, rejected or withdrawn. */
-                status: string | null;
+                status?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5769,6 +6153,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     submit: {
@@ -5802,6 +6189,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -5811,6 +6200,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The form is not valid; the message names the field */
             422: {
                 headers: {
@@ -5820,6 +6211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_request: {
@@ -5842,6 +6234,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -5851,6 +6246,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     approve: {
@@ -5886,6 +6282,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -5904,6 +6302,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     comment: {
@@ -5930,6 +6332,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -5939,6 +6344,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Empty or too long */
             422: {
                 headers: {
@@ -5948,6 +6355,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     reject: {
@@ -5974,6 +6382,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -5992,6 +6403,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description No reason */
             422: {
                 headers: {
@@ -6001,6 +6414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     timeline: {
@@ -6023,6 +6437,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -6032,6 +6449,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     transfer: {
@@ -6058,6 +6476,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -6076,6 +6497,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown user, yourself, the applicant, or already an approver of the step */
             422: {
                 headers: {
@@ -6085,6 +6508,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     withdraw: {
@@ -6111,6 +6535,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Not your request (you are one of its approvers) */
             403: {
                 headers: {
@@ -6138,20 +6564,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_tasks: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description `pending` (default): waiting for you; `done`: the ones you decided. */
-                status: string | null;
+                status?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6174,6 +6604,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_templates: {
@@ -6194,6 +6627,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_template: {
@@ -6216,6 +6652,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such enabled template */
             404: {
                 headers: {
@@ -6225,6 +6664,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     login: {
@@ -6267,6 +6707,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Missing code */
             422: {
                 headers: {
@@ -6294,6 +6736,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     logout: {
@@ -6323,6 +6766,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refresh: {
@@ -6347,6 +6792,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TokenPair"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Unknown/expired (40106) or reused (40107) refresh token */
             401: {
                 headers: {
@@ -6356,6 +6802,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_comment: {
@@ -6378,6 +6828,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's comment */
             403: {
                 headers: {
@@ -6387,6 +6839,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     like_comment: {
@@ -6409,6 +6863,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     unlike_comment: {
@@ -6431,18 +6890,24 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_replies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -6457,6 +6922,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     public_config: {
@@ -6477,7 +6945,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Envelope_JsonObject"];
                 };
             };
             /** @description Unchanged since the ETag sent */
@@ -6487,6 +6955,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description A token was sent but is not valid */
             401: {
                 headers: {
@@ -6496,18 +6965,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     following_feed: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6521,6 +6991,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     upload: {
@@ -6545,7 +7019,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FileView"];
                 };
             };
-            /** @description Not a multipart form, or no file in it */
+            /** @description A malformed multipart form, or no file in it */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6554,6 +7028,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Larger than files_max_bytes */
             413: {
                 headers: {
@@ -6563,7 +7039,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not an image of an accepted type */
+            /** @description Not a multipart/form-data body, or not an image of an accepted type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6581,18 +7057,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     my_orders: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6615,6 +7092,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_order: {
@@ -6638,6 +7118,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -6647,6 +7130,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     cancel_order: {
@@ -6670,6 +7154,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -6688,18 +7175,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_sales: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6722,6 +7210,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_sale: {
@@ -6763,6 +7252,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     place_order: {
@@ -6821,6 +7311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6839,6 +7330,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad quantity or Idempotency-Key */
             422: {
                 headers: {
@@ -6870,16 +7363,16 @@ export interface operations {
     };
     list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description Only unread ones. */
-                unread: boolean | null;
+                unread?: boolean;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6902,6 +7395,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     mark_read: {
@@ -6926,6 +7422,13 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MarkedRead"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_subscriptions: {
@@ -6946,6 +7449,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_Quota"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     accept_subscriptions: {
@@ -6970,6 +7476,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_Quota"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description No or bad template ids */
             422: {
                 headers: {
@@ -6979,6 +7490,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unread_count: {
@@ -6999,22 +7511,28 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_UnreadCount"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
-                /** @description Only posts with this topic. */
-                topic: string | null;
+                cursor?: string;
+                /**
+                 * @description Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
+                 *     as posts are tagged.
+                 */
+                topic?: string;
                 /** @description Only posts by this user. */
-                author_id: number | null;
+                author_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7037,6 +7555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_post: {
@@ -7061,6 +7580,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description The same text again (40950) */
             409: {
                 headers: {
@@ -7070,6 +7592,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Empty or long text, too many or foreign images, bad topics, or rejected content */
             422: {
                 headers: {
@@ -7088,18 +7612,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     hot_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7113,6 +7638,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_post: {
@@ -7135,6 +7662,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such post, or not visible to the caller */
             404: {
                 headers: {
@@ -7144,6 +7672,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_post: {
@@ -7166,6 +7695,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's post */
             403: {
                 headers: {
@@ -7184,6 +7715,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     edit_post: {
@@ -7210,6 +7742,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's post */
             403: {
                 headers: {
@@ -7237,18 +7771,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_comments: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -7263,6 +7802,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_comment: {
@@ -7289,6 +7831,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -7298,6 +7843,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The same text again (40950) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad text, parent or rejected content */
             422: {
                 headers: {
@@ -7307,6 +7863,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Commenting too fast */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     like_post: {
@@ -7329,6 +7895,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -7338,6 +7907,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unlike_post: {
@@ -7360,6 +7930,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -7369,6 +7942,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     report: {
@@ -7393,6 +7967,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post or comment */
             404: {
                 headers: {
@@ -7402,6 +7979,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_me: {
@@ -7440,6 +8021,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_me: {
@@ -7464,6 +8046,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Me"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid; the message names it */
             422: {
                 headers: {
@@ -7473,6 +8060,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     decrypt_open_data: {
@@ -7494,7 +8082,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Envelope_JsonObject"];
                 };
             };
             /** @description Cannot be decrypted with this session */
@@ -7506,6 +8094,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Watermark of another AppID (40303) */
             403: {
                 headers: {
@@ -7515,6 +8104,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     bind_phone: {
@@ -7548,6 +8141,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     verify_signature: {
@@ -7572,6 +8171,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SignatureCheck"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description It does not (40304) */
             403: {
                 headers: {
@@ -7581,6 +8182,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     profile: {
@@ -7603,6 +8208,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Profile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such user */
             404: {
                 headers: {
@@ -7612,6 +8218,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     follow: {
@@ -7634,6 +8241,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FollowState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -7652,6 +8262,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unfollow: {
@@ -7674,18 +8285,33 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FollowState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Unfollowing oneself */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     followers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -7700,18 +8326,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_UserSummary"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     following: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -7726,18 +8356,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_UserSummary"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     user_posts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -7752,6 +8386,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     wechat_verify: {
@@ -7761,7 +8398,7 @@ export interface operations {
                 timestamp: string;
                 nonce: string;
                 /** @description Only when WeChat verifies the URL. */
-                echostr?: string | null;
+                echostr?: string;
             };
             header?: never;
             path?: never;
@@ -7778,6 +8415,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Bad signature */
             403: {
                 headers: {
@@ -7787,6 +8425,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     wechat_event: {
@@ -7796,7 +8435,7 @@ export interface operations {
                 timestamp: string;
                 nonce: string;
                 /** @description Only when WeChat verifies the URL. */
-                echostr?: string | null;
+                echostr?: string;
             };
             header?: never;
             path?: never;
@@ -7818,6 +8457,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Bad signature */
             403: {
                 headers: {
@@ -7827,6 +8467,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     download: {
@@ -7857,6 +8501,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such file */
             404: {
                 headers: {
@@ -7866,6 +8511,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {
