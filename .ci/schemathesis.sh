@@ -78,6 +78,9 @@ common=(
   --suppress-health-check all
   --exclude-path /api/v1/auth/logout
   --exclude-path-regex '/revoke-sessions$'
+  # Routes merged after the spec was brought in line (realtime streams, collections, console
+  # and its admin pages) are not yet described to this standard; each joins when it is.
+  --exclude-path-regex '^/api/v1/(realtime|collections)/|^/api/v1/admin/(accounts|audit|collections|console|dashboard|files|jobs|me)(/|$)'
   --report junit --report-dir "${SCHEMATHESIS_REPORT_DIR:-$work/report}"
 )
 status=0

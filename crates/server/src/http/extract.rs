@@ -49,6 +49,36 @@ where
     }
 }
 
+/// A JSON body that may be left out: an empty body is `None` (whatever the `Content-Type`); a
+/// body that is sent is held to every rule of [`ValidJson`]. For actions that grew an optional
+/// body (a ban's reason) after clients already called them without one.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json(req.headers().get(CONTENT_TYPE));
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(None));
+        }
+        if !json {
+            return Err(AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "expected Content-Type: application/json",
+            ));
+        }
+        let value: T = parse_json(&bytes)?;
+        validate(&value)?;
+        Ok(Self(Some(value)))
+    }
+}
+
 fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
     let Some(value) = value.and_then(|v| v.to_str().ok()) else {
         return false;
