@@ -67,6 +67,10 @@ user_token=$(token_of /api/v1/auth/login '{"code":"schemathesis-user"}')
 admin_token=$(token_of /api/v1/admin/auth/login '{"username":"st-admin","password":"schemathesis password"}')
 
 # Logout and revoke-sessions end the token the run works with; they are covered by tests/.
+# Routes merged after the spec was brought in line (realtime streams, collections, the console's
+# admin pages) are not yet described to this standard; each joins when it is. (schemathesis
+# keeps only the last --exclude-path-regex, so each pass gets one.)
+skip='/logout$|/revoke-sessions$|^/api/v1/(realtime|collections)/|^/api/v1/admin/(accounts|audit|collections|console|dashboard|files|jobs|me)(/|$)'
 common=(
   --checks all
   --max-examples "$max_examples"
@@ -76,20 +80,15 @@ common=(
   --request-timeout 10
   --seed 17
   --suppress-health-check all
-  --exclude-path /api/v1/auth/logout
-  --exclude-path-regex '/revoke-sessions$'
-  # Routes merged after the spec was brought in line (realtime streams, collections, console
-  # and its admin pages) are not yet described to this standard; each joins when it is.
-  --exclude-path-regex '^/api/v1/(realtime|collections)/|^/api/v1/admin/(accounts|audit|collections|console|dashboard|files|jobs|me)(/|$)'
   --report junit --report-dir "${SCHEMATHESIS_REPORT_DIR:-$work/report}"
 )
 status=0
 echo "==> schemathesis: user routes with a user's token"
 "$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "$base/openapi.json" "${common[@]}" \
-  -H "Authorization: Bearer $user_token" --exclude-path-regex '^/api/v1/admin/' || status=1
+  -H "Authorization: Bearer $user_token" --exclude-path-regex "$skip|^/api/v1/admin/" || status=1
 echo "==> schemathesis: admin routes with an admin's token"
 "$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "$base/openapi.json" "${common[@]}" \
-  -H "Authorization: Bearer $admin_token" --include-path-regex '^/api/v1/admin/' || status=1
+  -H "Authorization: Bearer $admin_token" --include-path-regex '^/api/v1/admin/' --exclude-path-regex "$skip" || status=1
 if [ "$status" != 0 ]; then
   echo "--- server log (errors) ---"
   tail -n 50 "$work/server.log"
