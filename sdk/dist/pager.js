@@ -45,7 +45,8 @@ class Pager {
     async load() {
         var _a;
         const generation = this.generation;
-        const page = await this.fetchPage({ limit: this.limit, cursor: this.cursor });
+        const query = this.cursor === null ? { limit: this.limit } : { limit: this.limit, cursor: this.cursor };
+        const page = await this.fetchPage(query);
         if (generation !== this.generation)
             return page.items;
         this.items.push(...page.items);

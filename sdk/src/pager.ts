@@ -45,7 +45,9 @@ export class Pager<T> {
 
   private async load(): Promise<T[]> {
     const generation = this.generation;
-    const page = await this.fetchPage({ limit: this.limit, cursor: this.cursor });
+    const query: PageQuery =
+      this.cursor === null ? { limit: this.limit } : { limit: this.limit, cursor: this.cursor };
+    const page = await this.fetchPage(query);
     if (generation !== this.generation) return page.items;
     this.items.push(...page.items);
     this.cursor = page.next_cursor ?? null;

@@ -56,6 +56,7 @@ export interface Page<T> {
 /** `limit` (1-100, default 20) and `cursor` (the previous page's `next_cursor`). */
 export interface PageQuery {
     limit?: number;
-    cursor?: string | null;
+    /** `next_cursor` of the previous page; absent for the first. */
+    cursor?: string;
 }
 export type { components, operations, paths } from './generated/api';

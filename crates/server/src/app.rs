@@ -130,7 +130,8 @@ pub fn router(state: AppState) -> Router {
 
 /// Every route, plus the spec at `/openapi.json` and its UI at `/docs`, without middleware.
 pub fn routes() -> Router<AppState> {
-    let (routes, api) = api_router().split_for_parts();
+    let (routes, mut api) = api_router().split_for_parts();
+    crate::openapi::complete(&mut api);
     // Served as the JSON made once here: the document itself, maps of maps, would stay in memory
     // for the life of the node at several times the size of its 160 KB of JSON.
     let spec = match spec_json(&api) {
@@ -156,7 +157,8 @@ pub fn routes() -> Router<AppState> {
 /// without a database or a listening socket (`minibase openapi`; the SDK's types are generated
 /// from it).
 pub fn openapi_json() -> serde_json::Result<Vec<u8>> {
-    let (_, api) = api_router().split_for_parts();
+    let (_, mut api) = api_router().split_for_parts();
+    crate::openapi::complete(&mut api);
     spec_json(&api)
 }
 

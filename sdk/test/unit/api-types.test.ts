@@ -10,7 +10,7 @@ type CommentsPath = PathParams<'/api/v1/posts/{id}/comments', 'get'>;
 type NewPost = RequestBody<'/api/v1/posts', 'post'>;
 
 const accepted: [FeedQuery, CommentsPath, NewPost] = [
-  { limit: 10, cursor: null, topic: 'travel', author_id: 7 },
+  { limit: 10, cursor: 'c1', topic: 'travel', author_id: 7 },
   { id: 42 },
   { content: 'hi', images: [1, 2], topics: ['a'] },
 ];

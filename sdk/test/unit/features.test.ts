@@ -145,7 +145,7 @@ describe('pager', () => {
     expect(pager.done).toBe(true);
     expect(await pager.next()).toEqual([]);
     expect(pager.items).toEqual([1, 2, 3]);
-    expect(asked).toEqual([null, 'c2']);
+    expect(asked).toEqual([undefined, 'c2']);
 
     pager.reset();
     expect(pager.items).toEqual([]);

@@ -2368,6 +2368,7 @@ export interface components {
              * @description The user who heads the department.
              */
             head_user_id?: number | null;
+            /** @description No control, bidirectional or zero-width characters; not blank. */
             name: string;
             /**
              * Format: int64
@@ -2406,7 +2407,7 @@ export interface components {
             description: string;
             public: boolean;
             schema?: Record<string, unknown> | null;
-            value: Record<string, unknown>;
+            value: unknown;
         };
         /** @description An entry as the admin API shows it. */
         EntryView: {
@@ -2419,7 +2420,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             updated_by: string;
-            value: Record<string, unknown>;
+            value: unknown;
             /**
              * Format: int32
              * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -2661,7 +2662,7 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 updated_by: string;
-                value: Record<string, unknown>;
+                value: unknown;
                 /**
                  * Format: int32
                  * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -2704,6 +2705,19 @@ export interface components {
             code: number;
             data: {
                 following: boolean;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_JsonObject: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                [key: string]: unknown;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -3847,7 +3861,7 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 updated_by: string;
-                value: Record<string, unknown>;
+                value: unknown;
                 /**
                  * Format: int32
                  * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -4145,6 +4159,9 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        JsonObject: {
+            [key: string]: unknown;
+        };
         LikeState: {
             /** Format: int32 */
             like_count: number;
@@ -4350,7 +4367,7 @@ export interface components {
             /** @description A JSON Schema the value must match (config keys only); null removes it, absent keeps it. */
             schema?: Record<string, unknown> | null;
             /** @description Any JSON value. For a flag: `{"enabled","percentage","roles","users"}`. */
-            value: Record<string, unknown>;
+            value: unknown;
         };
         Quota: {
             /** Format: int32 */
@@ -4813,7 +4830,7 @@ export interface components {
         UpdateMe: {
             /** @description An http(s) URL, at most 512 characters (for example from `wx.chooseAvatar`, uploaded). */
             avatar_url?: string | null;
-            /** @description 1 to 32 characters. */
+            /** @description 1 to 32 characters, not blank, without control, bidirectional or zero-width characters. */
             nickname?: string | null;
         };
         /** @description The multipart form `wx.uploadFile` sends: one file part (any field name). */
@@ -4832,7 +4849,80 @@ export interface components {
             reason?: string | null;
         };
     };
-    responses: never;
+    responses: {
+        /** @description The request is malformed: a path or query parameter (40000, 40002), a cursor (40003), JSON that does not parse (40001), or text with a NUL character; the message names the parameter or field. */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The account is banned (40301) or lacks the role or ownership needed (40300). */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The resource named in the path does not exist or is not visible to the caller (40401). */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The body is over the configured limit (41300). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description No token, or a malformed, invalid, expired or revoked one (40100-40104). */
+        Unauthenticated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The database or Redis is unavailable (50300), or the request took longer than the request timeout (50301); retry later. */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The body is not of the declared Content-Type (41500). */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description A field is missing or breaks a rule; the message names the field (42200). */
+        ValidationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -4876,6 +4966,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_account: {
@@ -4900,6 +4991,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminAccountView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not signed in */
             401: {
                 headers: {
@@ -4927,6 +5019,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -4936,6 +5030,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     disable_account: {
@@ -4959,6 +5054,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminAccountView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Not an admin-console account with the admin role */
             403: {
                 headers: {
@@ -4986,6 +5083,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     enable_account: {
@@ -5009,6 +5107,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminAccountView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Not an admin-console account with the admin role */
             403: {
                 headers: {
@@ -5027,6 +5127,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_departments: {
@@ -5047,6 +5148,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_DepartmentView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5056,6 +5158,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_department: {
@@ -5080,6 +5183,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad name, unknown parent or head */
             422: {
                 headers: {
@@ -5089,6 +5197,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_department: {
@@ -5111,6 +5220,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such department */
             404: {
                 headers: {
@@ -5120,6 +5232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_department: {
@@ -5146,6 +5259,12 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown parent or head, or a cycle */
             422: {
                 headers: {
@@ -5155,6 +5274,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_department: {
@@ -5177,6 +5297,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description It still has sub-departments or members (40934) */
             409: {
                 headers: {
@@ -5186,16 +5310,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_members: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Only this department's members. */
-                department_id: number | null;
+                department_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5209,6 +5334,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_member: {
@@ -5231,6 +5360,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Not a member */
             404: {
                 headers: {
@@ -5240,6 +5372,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_member: {
@@ -5266,6 +5399,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -5275,6 +5411,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown department or manager */
             422: {
                 headers: {
@@ -5284,6 +5422,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_member: {
@@ -5306,6 +5445,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Not a member */
             404: {
                 headers: {
@@ -5315,22 +5457,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_requests: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description pending, approved, rejected or withdrawn. */
-                status: string | null;
-                template_id: number | null;
-                applicant_id: number | null;
+                status?: string;
+                template_id?: number;
+                applicant_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5353,6 +5496,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_request: {
@@ -5375,6 +5521,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request */
             404: {
                 headers: {
@@ -5384,6 +5533,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_timeline: {
@@ -5406,6 +5556,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request */
             404: {
                 headers: {
@@ -5415,6 +5568,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_templates: {
@@ -5435,6 +5589,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_template: {
@@ -5459,6 +5616,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The template is not valid; the message names the problem */
             422: {
                 headers: {
@@ -5468,6 +5630,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_template: {
@@ -5490,6 +5653,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -5499,6 +5665,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_template: {
@@ -5525,6 +5692,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Changed by someone else (expected_version) */
             409: {
                 headers: {
@@ -5534,6 +5705,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The template is not valid */
             422: {
                 headers: {
@@ -5543,6 +5716,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     disable_template: {
@@ -5565,6 +5739,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -5574,6 +5751,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     template_versions: {
@@ -5596,6 +5774,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateVersionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -5605,6 +5786,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     audit_log: {
@@ -5639,6 +5821,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Not an admin */
             403: {
                 headers: {
@@ -5648,6 +5831,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_login: {
@@ -5672,6 +5856,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminLoginResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Wrong username or password (40105) */
             401: {
                 headers: {
@@ -5681,6 +5866,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many attempts */
             429: {
                 headers: {
@@ -5690,6 +5878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_collections: {
@@ -5728,6 +5917,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_collection: {
@@ -5752,6 +5942,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CollectionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5770,6 +5962,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description An invalid name, field, index or rule (42220 for rules, with the column) */
             422: {
                 headers: {
@@ -5779,6 +5973,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_collection: {
@@ -5801,6 +5996,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CollectionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5819,6 +6016,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_collection: {
@@ -5847,6 +6045,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CollectionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5874,6 +6074,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description An invalid field, index or rule */
             422: {
                 headers: {
@@ -5883,6 +6085,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_collection: {
@@ -5907,6 +6110,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5934,6 +6139,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_config: {
@@ -5954,6 +6160,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_EntryView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5963,6 +6170,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_config: {
@@ -5985,6 +6193,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown key */
             404: {
                 headers: {
@@ -5994,6 +6205,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_config: {
@@ -6020,6 +6232,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Changed by someone else (expected_version) */
             409: {
                 headers: {
@@ -6029,6 +6245,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid key name, schema, or a value that breaks the schema */
             422: {
                 headers: {
@@ -6038,13 +6256,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_config: {
         parameters: {
             query?: {
                 /** @description Delete only if the entry is still at this version (else 409). */
-                expected_version?: number | null;
+                expected_version?: number;
             };
             header?: never;
             path: {
@@ -6063,6 +6282,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown key */
             404: {
                 headers: {
@@ -6072,6 +6294,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     config_history: {
@@ -6094,6 +6326,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Never existed */
             404: {
                 headers: {
@@ -6103,6 +6338,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     rollback_config: {
@@ -6129,6 +6365,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such version */
             404: {
                 headers: {
@@ -6138,6 +6377,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     current_session: {
@@ -6176,6 +6419,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_in: {
@@ -6200,6 +6444,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ConsoleSession"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Wrong username or password (40105) */
             401: {
                 headers: {
@@ -6227,6 +6472,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many attempts */
             429: {
                 headers: {
@@ -6236,6 +6484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_out: {
@@ -6274,6 +6523,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     dashboard: {
@@ -6294,6 +6544,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Dashboard"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -6303,6 +6554,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_files: {
@@ -6337,6 +6589,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -6346,6 +6599,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_file: {
@@ -6369,6 +6623,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -6416,6 +6672,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_EntryView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_flag: {
@@ -6438,6 +6697,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown flag */
             404: {
                 headers: {
@@ -6447,6 +6709,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_flag: {
@@ -6473,6 +6736,21 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Not a valid flag rule; the message names the field */
             422: {
                 headers: {
@@ -6482,13 +6760,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_flag: {
         parameters: {
             query?: {
                 /** @description Delete only if the entry is still at this version (else 409). */
-                expected_version?: number | null;
+                expected_version?: number;
             };
             header?: never;
             path: {
@@ -6507,6 +6786,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown flag */
             404: {
                 headers: {
@@ -6516,6 +6798,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     flag_history: {
@@ -6538,6 +6830,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     rollback_flag: {
@@ -6564,6 +6861,14 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_mark_paid: {
@@ -6587,6 +6892,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order */
             404: {
                 headers: {
@@ -6605,18 +6913,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_sales: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6630,6 +6939,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_create_sale: {
@@ -6654,6 +6967,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -6663,6 +6981,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_sale: {
@@ -6686,6 +7005,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6695,6 +7017,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_update_sale: {
@@ -6722,6 +7045,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6740,6 +7066,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_sale: {
@@ -6763,6 +7093,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6781,19 +7114,21 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_sale_orders: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 /** @description Sale id */
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -6817,6 +7152,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_reconcile_sale: {
@@ -6840,6 +7179,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleStats"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6881,6 +7223,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleStats"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6890,6 +7235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_jobs: {
@@ -6924,6 +7270,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -6933,6 +7280,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     discard_job: {
@@ -6956,6 +7304,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -6974,6 +7324,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     retry_job: {
@@ -6997,6 +7348,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -7015,6 +7368,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     change_password: {
@@ -7039,6 +7393,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ConsoleSession"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not signed in */
             401: {
                 headers: {
@@ -7057,6 +7412,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Wrong current password or too short a new one */
             422: {
                 headers: {
@@ -7066,18 +7423,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_audit: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                target_type: null | components["schemas"]["TargetType"];
-                target_id: number | null;
-                limit: number | null;
-                cursor: string | null;
+            query?: {
+                target_type?: components["schemas"]["TargetType"];
+                target_id?: number;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7091,18 +7449,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ActionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_comments: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7116,6 +7478,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_comment: {
@@ -7142,18 +7508,26 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7167,6 +7541,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -7176,6 +7552,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_post: {
@@ -7202,6 +7579,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Nothing to decide in the post's state */
             409: {
                 headers: {
@@ -7211,18 +7592,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_reports: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7236,6 +7621,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     resolve_report: {
@@ -7262,6 +7651,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Already resolved */
             409: {
                 headers: {
@@ -7271,18 +7664,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_products: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7296,6 +7693,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -7305,6 +7704,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_create_product: {
@@ -7329,6 +7729,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -7338,6 +7743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_product: {
@@ -7361,6 +7767,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -7370,6 +7779,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_update_product: {
@@ -7397,6 +7807,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -7406,6 +7819,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -7415,6 +7830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_product: {
@@ -7438,6 +7854,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -7456,22 +7875,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_users: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Nickname or phone substring, exact openid, or id. */
-                q: string | null;
+                q?: string;
                 /** @description Only banned (true) or only active (false) users. */
-                banned: boolean | null;
+                banned?: boolean;
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7485,6 +7905,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -7494,6 +7916,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_user: {
@@ -7517,6 +7940,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -7526,6 +7952,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_ban_user: {
@@ -7553,6 +7980,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs a higher role than the target's */
             403: {
                 headers: {
@@ -7571,6 +8000,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_revoke_sessions: {
@@ -7594,6 +8027,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -7612,6 +8047,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_set_role: {
@@ -7639,6 +8075,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -7648,6 +8086,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_unban_user: {
@@ -7675,6 +8118,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -7684,20 +8130,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_requests: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description pending, approved, rejected or withdrawn. */
-                status: string | null;
+                status?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7720,6 +8170,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     submit: {
@@ -7753,6 +8206,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -7762,6 +8217,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The form is not valid; the message names the field */
             422: {
                 headers: {
@@ -7771,6 +8228,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_request: {
@@ -7793,6 +8251,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7802,6 +8263,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     approve: {
@@ -7837,6 +8299,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7855,6 +8319,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     comment: {
@@ -7881,6 +8349,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7890,6 +8361,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Empty or too long */
             422: {
                 headers: {
@@ -7899,6 +8372,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     reject: {
@@ -7925,6 +8399,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7943,6 +8420,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description No reason */
             422: {
                 headers: {
@@ -7952,6 +8431,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     timeline: {
@@ -7974,6 +8454,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7983,6 +8466,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     transfer: {
@@ -8009,6 +8493,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -8027,6 +8514,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown user, yourself, the applicant, or already an approver of the step */
             422: {
                 headers: {
@@ -8036,6 +8525,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     withdraw: {
@@ -8062,6 +8552,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Not your request (you are one of its approvers) */
             403: {
                 headers: {
@@ -8089,20 +8581,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_tasks: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description `pending` (default): waiting for you; `done`: the ones you decided. */
-                status: string | null;
+                status?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -8125,6 +8621,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_templates: {
@@ -8145,6 +8644,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_template: {
@@ -8167,6 +8669,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such enabled template */
             404: {
                 headers: {
@@ -8176,6 +8681,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     login: {
@@ -8218,6 +8724,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Missing code */
             422: {
                 headers: {
@@ -8245,6 +8753,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     logout: {
@@ -8274,6 +8783,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refresh: {
@@ -8298,6 +8809,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TokenPair"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Unknown/expired (40106) or reused (40107) refresh token */
             401: {
                 headers: {
@@ -8307,6 +8819,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_records: {
@@ -8376,6 +8892,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_record: {
@@ -8403,6 +8920,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Record"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description The create rule does not allow it */
             403: {
                 headers: {
@@ -8430,6 +8948,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A value is missing or of the wrong type; the message names the field */
             422: {
                 headers: {
@@ -8439,6 +8959,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     batch: {
@@ -8465,6 +8986,7 @@ export interface operations {
                     "application/json": Record<string, unknown>;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description A rule refused an operation */
             403: {
                 headers: {
@@ -8483,6 +9005,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description An invalid operation; the message names it */
             422: {
                 headers: {
@@ -8492,6 +9016,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_record: {
@@ -8519,6 +9044,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Record"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description The view rule allows nobody but admins */
             403: {
                 headers: {
@@ -8537,6 +9063,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_record: {
@@ -8560,6 +9087,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description The delete rule does not allow it */
             403: {
                 headers: {
@@ -8578,6 +9106,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_record: {
@@ -8606,6 +9135,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Record"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description The update rule does not allow it */
             403: {
                 headers: {
@@ -8633,6 +9163,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A value of the wrong type; the message names the field */
             422: {
                 headers: {
@@ -8642,6 +9174,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_comment: {
@@ -8664,6 +9197,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's comment */
             403: {
                 headers: {
@@ -8673,6 +9208,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     like_comment: {
@@ -8695,6 +9232,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     unlike_comment: {
@@ -8717,18 +9259,24 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_replies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -8743,6 +9291,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     public_config: {
@@ -8763,7 +9314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Envelope_JsonObject"];
                 };
             };
             /** @description Unchanged since the ETag sent */
@@ -8773,6 +9324,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description A token was sent but is not valid */
             401: {
                 headers: {
@@ -8782,18 +9334,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     following_feed: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -8807,6 +9360,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     upload: {
@@ -8840,6 +9397,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Larger than files_max_bytes */
             413: {
                 headers: {
@@ -8867,18 +9426,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     my_orders: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -8901,6 +9461,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_order: {
@@ -8924,6 +9487,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -8933,6 +9499,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     cancel_order: {
@@ -8956,6 +9523,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -8974,18 +9544,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_sales: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -9008,6 +9579,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_sale: {
@@ -9049,6 +9621,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     place_order: {
@@ -9107,6 +9680,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -9125,6 +9699,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad quantity or Idempotency-Key */
             422: {
                 headers: {
@@ -9156,16 +9732,16 @@ export interface operations {
     };
     list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description Only unread ones. */
-                unread: boolean | null;
+                unread?: boolean;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -9188,6 +9764,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     mark_read: {
@@ -9212,6 +9791,13 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MarkedRead"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_subscriptions: {
@@ -9232,6 +9818,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_Quota"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     accept_subscriptions: {
@@ -9256,6 +9845,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_Quota"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description No or bad template ids */
             422: {
                 headers: {
@@ -9265,6 +9859,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unread_count: {
@@ -9285,25 +9880,28 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_UnreadCount"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /**
                  * @description Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
                  *     as posts are tagged.
                  */
-                topic: string | null;
+                topic?: string;
                 /** @description Only posts by this user. */
-                author_id: number | null;
+                author_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -9326,6 +9924,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_post: {
@@ -9350,6 +9949,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description The same text again (40950) */
             409: {
                 headers: {
@@ -9359,6 +9961,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Empty or long text, too many or foreign images, bad topics, or rejected content */
             422: {
                 headers: {
@@ -9377,18 +9981,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     hot_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -9402,6 +10007,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_post: {
@@ -9424,6 +10031,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such post, or not visible to the caller */
             404: {
                 headers: {
@@ -9433,6 +10041,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_post: {
@@ -9455,6 +10064,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's post */
             403: {
                 headers: {
@@ -9473,6 +10084,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     edit_post: {
@@ -9499,6 +10111,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's post */
             403: {
                 headers: {
@@ -9526,18 +10140,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_comments: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -9552,6 +10171,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_comment: {
@@ -9578,6 +10200,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -9587,6 +10212,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The same text again (40950) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad text, parent or rejected content */
             422: {
                 headers: {
@@ -9596,6 +10232,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Commenting too fast */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     like_post: {
@@ -9618,6 +10264,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -9627,6 +10276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unlike_post: {
@@ -9649,6 +10299,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -9658,6 +10311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     events: {
@@ -9721,6 +10375,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_ticket: {
@@ -9750,6 +10405,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     websocket: {
@@ -9789,6 +10446,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description Too many connections (yours, or this node's) */
             429: {
                 headers: {
@@ -9831,6 +10489,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post or comment */
             404: {
                 headers: {
@@ -9840,6 +10501,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_me: {
@@ -9878,6 +10543,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_me: {
@@ -9902,6 +10568,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Me"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid; the message names it */
             422: {
                 headers: {
@@ -9911,6 +10582,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     decrypt_open_data: {
@@ -9932,7 +10604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Envelope_JsonObject"];
                 };
             };
             /** @description Cannot be decrypted with this session */
@@ -9944,6 +10616,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Watermark of another AppID (40303) */
             403: {
                 headers: {
@@ -9953,6 +10626,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     bind_phone: {
@@ -9986,6 +10663,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     verify_signature: {
@@ -10010,6 +10693,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SignatureCheck"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description It does not (40304) */
             403: {
                 headers: {
@@ -10019,6 +10704,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     profile: {
@@ -10041,6 +10730,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Profile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such user */
             404: {
                 headers: {
@@ -10050,6 +10740,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     follow: {
@@ -10072,6 +10763,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FollowState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -10090,6 +10784,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unfollow: {
@@ -10112,18 +10807,33 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FollowState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Unfollowing oneself */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     followers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -10138,18 +10848,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_UserSummary"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     following: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -10164,18 +10878,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_UserSummary"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     user_posts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -10190,6 +10908,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     wechat_verify: {
@@ -10199,7 +10920,7 @@ export interface operations {
                 timestamp: string;
                 nonce: string;
                 /** @description Only when WeChat verifies the URL. */
-                echostr?: string | null;
+                echostr?: string;
             };
             header?: never;
             path?: never;
@@ -10216,6 +10937,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Bad signature */
             403: {
                 headers: {
@@ -10225,6 +10947,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     wechat_event: {
@@ -10234,7 +10957,7 @@ export interface operations {
                 timestamp: string;
                 nonce: string;
                 /** @description Only when WeChat verifies the URL. */
-                echostr?: string | null;
+                echostr?: string;
             };
             header?: never;
             path?: never;
@@ -10256,6 +10979,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Bad signature */
             403: {
                 headers: {
@@ -10265,6 +10989,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     download: {
@@ -10295,6 +11023,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such file */
             404: {
                 headers: {
@@ -10304,6 +11033,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {

@@ -2371,6 +2371,7 @@ export interface components {
              * @description The user who heads the department.
              */
             head_user_id?: number | null;
+            /** @description No control, bidirectional or zero-width characters; not blank. */
             name: string;
             /**
              * Format: int64
@@ -2409,7 +2410,7 @@ export interface components {
             description: string;
             public: boolean;
             schema?: Record<string, unknown> | null;
-            value: Record<string, unknown>;
+            value: unknown;
         };
         /** @description An entry as the admin API shows it. */
         EntryView: {
@@ -2422,7 +2423,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             updated_by: string;
-            value: Record<string, unknown>;
+            value: unknown;
             /**
              * Format: int32
              * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -2664,7 +2665,7 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 updated_by: string;
-                value: Record<string, unknown>;
+                value: unknown;
                 /**
                  * Format: int32
                  * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -2707,6 +2708,19 @@ export interface components {
             code: number;
             data: {
                 following: boolean;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_JsonObject: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                [key: string]: unknown;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -3850,7 +3864,7 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 updated_by: string;
-                value: Record<string, unknown>;
+                value: unknown;
                 /**
                  * Format: int32
                  * @description Increases with every change, across deletes; pass it back as `expected_version`.
@@ -4148,6 +4162,9 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        JsonObject: {
+            [key: string]: unknown;
+        };
         LikeState: {
             /** Format: int32 */
             like_count: number;
@@ -4353,7 +4370,7 @@ export interface components {
             /** @description A JSON Schema the value must match (config keys only); null removes it, absent keeps it. */
             schema?: Record<string, unknown> | null;
             /** @description Any JSON value. For a flag: `{"enabled","percentage","roles","users"}`. */
-            value: Record<string, unknown>;
+            value: unknown;
         };
         Quota: {
             /** Format: int32 */
@@ -4816,7 +4833,7 @@ export interface components {
         UpdateMe: {
             /** @description An http(s) URL, at most 512 characters (for example from `wx.chooseAvatar`, uploaded). */
             avatar_url?: string | null;
-            /** @description 1 to 32 characters. */
+            /** @description 1 to 32 characters, not blank, without control, bidirectional or zero-width characters. */
             nickname?: string | null;
         };
         /** @description The multipart form `wx.uploadFile` sends: one file part (any field name). */
@@ -4835,7 +4852,80 @@ export interface components {
             reason?: string | null;
         };
     };
-    responses: never;
+    responses: {
+        /** @description The request is malformed: a path or query parameter (40000, 40002), a cursor (40003), JSON that does not parse (40001), or text with a NUL character; the message names the parameter or field. */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The account is banned (40301) or lacks the role or ownership needed (40300). */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The resource named in the path does not exist or is not visible to the caller (40401). */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The body is over the configured limit (41300). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description No token, or a malformed, invalid, expired or revoked one (40100-40104). */
+        Unauthenticated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The database or Redis is unavailable (50300), or the request took longer than the request timeout (50301); retry later. */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The body is not of the declared Content-Type (41500). */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description A field is missing or breaks a rule; the message names the field (42200). */
+        ValidationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -4879,6 +4969,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_account: {
@@ -4903,6 +4994,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminAccountView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not signed in */
             401: {
                 headers: {
@@ -4930,6 +5022,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -4939,6 +5033,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     disable_account: {
@@ -4962,6 +5057,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminAccountView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Not an admin-console account with the admin role */
             403: {
                 headers: {
@@ -4989,6 +5086,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     enable_account: {
@@ -5012,6 +5110,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminAccountView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Not an admin-console account with the admin role */
             403: {
                 headers: {
@@ -5030,6 +5130,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_departments: {
@@ -5050,6 +5151,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_DepartmentView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5059,6 +5161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_department: {
@@ -5083,6 +5186,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad name, unknown parent or head */
             422: {
                 headers: {
@@ -5092,6 +5200,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_department: {
@@ -5114,6 +5223,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such department */
             404: {
                 headers: {
@@ -5123,6 +5235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_department: {
@@ -5149,6 +5262,12 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_DepartmentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown parent or head, or a cycle */
             422: {
                 headers: {
@@ -5158,6 +5277,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_department: {
@@ -5180,6 +5300,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description It still has sub-departments or members (40934) */
             409: {
                 headers: {
@@ -5189,16 +5313,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_members: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Only this department's members. */
-                department_id: number | null;
+                department_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5212,6 +5337,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_member: {
@@ -5234,6 +5363,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Not a member */
             404: {
                 headers: {
@@ -5243,6 +5375,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_member: {
@@ -5269,6 +5402,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MemberView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -5278,6 +5414,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown department or manager */
             422: {
                 headers: {
@@ -5287,6 +5425,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_member: {
@@ -5309,6 +5448,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Not a member */
             404: {
                 headers: {
@@ -5318,22 +5460,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_requests: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description pending, approved, rejected or withdrawn. */
-                status: string | null;
-                template_id: number | null;
-                applicant_id: number | null;
+                status?: string;
+                template_id?: number;
+                applicant_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5356,6 +5499,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_request: {
@@ -5378,6 +5524,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request */
             404: {
                 headers: {
@@ -5387,6 +5536,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_timeline: {
@@ -5409,6 +5559,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request */
             404: {
                 headers: {
@@ -5418,6 +5571,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_templates: {
@@ -5438,6 +5592,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_template: {
@@ -5462,6 +5619,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The template is not valid; the message names the problem */
             422: {
                 headers: {
@@ -5471,6 +5633,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_template: {
@@ -5493,6 +5656,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -5502,6 +5668,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_template: {
@@ -5528,6 +5695,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Changed by someone else (expected_version) */
             409: {
                 headers: {
@@ -5537,6 +5708,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The template is not valid */
             422: {
                 headers: {
@@ -5546,6 +5719,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     disable_template: {
@@ -5568,6 +5742,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -5577,6 +5754,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     template_versions: {
@@ -5599,6 +5777,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateVersionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -5608,6 +5789,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     audit_log: {
@@ -5642,6 +5824,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Not an admin */
             403: {
                 headers: {
@@ -5651,6 +5834,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_login: {
@@ -5675,6 +5859,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminLoginResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Wrong username or password (40105) */
             401: {
                 headers: {
@@ -5684,6 +5869,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many attempts */
             429: {
                 headers: {
@@ -5693,6 +5881,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_collections: {
@@ -5731,6 +5920,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_collection: {
@@ -5755,6 +5945,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CollectionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5773,6 +5965,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description An invalid name, field, index or rule (42220 for rules, with the column) */
             422: {
                 headers: {
@@ -5782,6 +5976,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_collection: {
@@ -5804,6 +5999,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CollectionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5822,6 +6019,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_collection: {
@@ -5850,6 +6048,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CollectionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5877,6 +6077,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description An invalid field, index or rule */
             422: {
                 headers: {
@@ -5886,6 +6088,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_collection: {
@@ -5910,6 +6113,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5937,6 +6142,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_config: {
@@ -5957,6 +6163,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_EntryView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -5966,6 +6173,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_config: {
@@ -5988,6 +6196,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown key */
             404: {
                 headers: {
@@ -5997,6 +6208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_config: {
@@ -6023,6 +6235,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Changed by someone else (expected_version) */
             409: {
                 headers: {
@@ -6032,6 +6248,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid key name, schema, or a value that breaks the schema */
             422: {
                 headers: {
@@ -6041,13 +6259,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_config: {
         parameters: {
             query?: {
                 /** @description Delete only if the entry is still at this version (else 409). */
-                expected_version?: number | null;
+                expected_version?: number;
             };
             header?: never;
             path: {
@@ -6066,6 +6285,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown key */
             404: {
                 headers: {
@@ -6075,6 +6297,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     config_history: {
@@ -6097,6 +6329,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Never existed */
             404: {
                 headers: {
@@ -6106,6 +6341,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     rollback_config: {
@@ -6132,6 +6368,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such version */
             404: {
                 headers: {
@@ -6141,6 +6380,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     current_session: {
@@ -6179,6 +6422,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_in: {
@@ -6203,6 +6447,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ConsoleSession"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Wrong username or password (40105) */
             401: {
                 headers: {
@@ -6230,6 +6475,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many attempts */
             429: {
                 headers: {
@@ -6239,6 +6487,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_out: {
@@ -6277,6 +6526,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     dashboard: {
@@ -6297,6 +6547,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Dashboard"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -6306,6 +6557,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_files: {
@@ -6340,6 +6592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -6349,6 +6602,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_file: {
@@ -6372,6 +6626,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -6419,6 +6675,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_EntryView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_flag: {
@@ -6441,6 +6700,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown flag */
             404: {
                 headers: {
@@ -6450,6 +6712,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     put_flag: {
@@ -6476,6 +6739,21 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Not a valid flag rule; the message names the field */
             422: {
                 headers: {
@@ -6485,13 +6763,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_flag: {
         parameters: {
             query?: {
                 /** @description Delete only if the entry is still at this version (else 409). */
-                expected_version?: number | null;
+                expected_version?: number;
             };
             header?: never;
             path: {
@@ -6510,6 +6789,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Unknown flag */
             404: {
                 headers: {
@@ -6519,6 +6801,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Changed by someone else (expected_version) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     flag_history: {
@@ -6541,6 +6833,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_HistoryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     rollback_flag: {
@@ -6567,6 +6864,14 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_EntryView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_mark_paid: {
@@ -6590,6 +6895,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order */
             404: {
                 headers: {
@@ -6608,18 +6916,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_sales: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6633,6 +6942,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_create_sale: {
@@ -6657,6 +6970,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -6666,6 +6984,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_sale: {
@@ -6689,6 +7008,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6698,6 +7020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_update_sale: {
@@ -6725,6 +7048,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6743,6 +7069,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_sale: {
@@ -6766,6 +7096,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6784,19 +7117,21 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_sale_orders: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 /** @description Sale id */
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -6820,6 +7155,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_reconcile_sale: {
@@ -6843,6 +7182,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleStats"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6884,6 +7226,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SaleStats"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -6893,6 +7238,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_jobs: {
@@ -6927,6 +7273,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -6936,6 +7283,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     discard_job: {
@@ -6959,6 +7307,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -6977,6 +7327,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     retry_job: {
@@ -7000,6 +7351,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -7018,6 +7371,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     change_password: {
@@ -7042,6 +7396,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ConsoleSession"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not signed in */
             401: {
                 headers: {
@@ -7060,6 +7415,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Wrong current password or too short a new one */
             422: {
                 headers: {
@@ -7069,18 +7426,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_audit: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                target_type: null | components["schemas"]["TargetType"];
-                target_id: number | null;
-                limit: number | null;
-                cursor: string | null;
+            query?: {
+                target_type?: components["schemas"]["TargetType"];
+                target_id?: number;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7094,18 +7452,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ActionView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_comments: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7119,6 +7481,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_comment: {
@@ -7145,18 +7511,26 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7170,6 +7544,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -7179,6 +7555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_post: {
@@ -7205,6 +7582,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Nothing to decide in the post's state */
             409: {
                 headers: {
@@ -7214,18 +7595,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     moderation_reports: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Which status to list (default pending; for reports, open). */
-                status: string | null;
-                limit: number | null;
-                cursor: string | null;
+                status?: string;
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7239,6 +7624,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     resolve_report: {
@@ -7265,6 +7654,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             /** @description Already resolved */
             409: {
                 headers: {
@@ -7274,18 +7667,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_products: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7299,6 +7696,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -7308,6 +7707,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_create_product: {
@@ -7332,6 +7732,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -7341,6 +7746,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_product: {
@@ -7364,6 +7770,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -7373,6 +7782,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_update_product: {
@@ -7400,6 +7810,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ProductView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -7409,6 +7822,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid */
             422: {
                 headers: {
@@ -7418,6 +7833,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_delete_product: {
@@ -7441,6 +7857,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such product */
             404: {
                 headers: {
@@ -7459,22 +7878,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_users: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Nickname or phone substring, exact openid, or id. */
-                q: string | null;
+                q?: string;
                 /** @description Only banned (true) or only active (false) users. */
-                banned: boolean | null;
+                banned?: boolean;
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7488,6 +7908,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the moderator role */
             403: {
                 headers: {
@@ -7497,6 +7919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_get_user: {
@@ -7520,6 +7943,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -7529,6 +7955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_ban_user: {
@@ -7556,6 +7983,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs a higher role than the target's */
             403: {
                 headers: {
@@ -7574,6 +8003,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_revoke_sessions: {
@@ -7597,6 +8030,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -7615,6 +8050,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_set_role: {
@@ -7642,6 +8078,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Needs the admin role */
             403: {
                 headers: {
@@ -7651,6 +8089,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_unban_user: {
@@ -7678,6 +8121,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_AdminUserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -7687,20 +8133,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_requests: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description pending, approved, rejected or withdrawn. */
-                status: string | null;
+                status?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -7723,6 +8173,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     submit: {
@@ -7756,6 +8209,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such template */
             404: {
                 headers: {
@@ -7765,6 +8220,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The form is not valid; the message names the field */
             422: {
                 headers: {
@@ -7774,6 +8231,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_request: {
@@ -7796,6 +8254,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7805,6 +8266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     approve: {
@@ -7840,6 +8302,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7858,6 +8322,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     comment: {
@@ -7884,6 +8352,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7893,6 +8364,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Empty or too long */
             422: {
                 headers: {
@@ -7902,6 +8375,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     reject: {
@@ -7928,6 +8402,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7946,6 +8423,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description No reason */
             422: {
                 headers: {
@@ -7955,6 +8434,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     timeline: {
@@ -7977,6 +8457,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TimelineView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -7986,6 +8469,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     transfer: {
@@ -8012,6 +8496,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such request, or not yours to see */
             404: {
                 headers: {
@@ -8030,6 +8517,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unknown user, yourself, the applicant, or already an approver of the step */
             422: {
                 headers: {
@@ -8039,6 +8528,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     withdraw: {
@@ -8065,6 +8555,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RequestView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Not your request (you are one of its approvers) */
             403: {
                 headers: {
@@ -8092,20 +8584,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_tasks: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description `pending` (default): waiting for you; `done`: the ones you decided. */
-                status: string | null;
+                status?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -8128,6 +8624,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_templates: {
@@ -8148,6 +8647,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_TemplateView"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_template: {
@@ -8170,6 +8672,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TemplateView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such enabled template */
             404: {
                 headers: {
@@ -8179,6 +8684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     login: {
@@ -8221,6 +8727,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Missing code */
             422: {
                 headers: {
@@ -8248,6 +8756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     logout: {
@@ -8277,6 +8786,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refresh: {
@@ -8301,6 +8812,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_TokenPair"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Unknown/expired (40106) or reused (40107) refresh token */
             401: {
                 headers: {
@@ -8310,6 +8822,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_records: {
@@ -8379,6 +8895,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_record: {
@@ -8406,6 +8923,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Record"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description The create rule does not allow it */
             403: {
                 headers: {
@@ -8433,6 +8951,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A value is missing or of the wrong type; the message names the field */
             422: {
                 headers: {
@@ -8442,6 +8962,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     batch: {
@@ -8468,6 +8989,7 @@ export interface operations {
                     "application/json": Record<string, unknown>;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description A rule refused an operation */
             403: {
                 headers: {
@@ -8486,6 +9008,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description An invalid operation; the message names it */
             422: {
                 headers: {
@@ -8495,6 +9019,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_record: {
@@ -8522,6 +9047,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Record"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description The view rule allows nobody but admins */
             403: {
                 headers: {
@@ -8540,6 +9066,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_record: {
@@ -8563,6 +9090,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description The delete rule does not allow it */
             403: {
                 headers: {
@@ -8581,6 +9109,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_record: {
@@ -8609,6 +9138,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Record"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description The update rule does not allow it */
             403: {
                 headers: {
@@ -8636,6 +9166,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A value of the wrong type; the message names the field */
             422: {
                 headers: {
@@ -8645,6 +9177,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_comment: {
@@ -8667,6 +9200,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's comment */
             403: {
                 headers: {
@@ -8676,6 +9211,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     like_comment: {
@@ -8698,6 +9235,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     unlike_comment: {
@@ -8720,18 +9262,24 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_replies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -8746,6 +9294,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     public_config: {
@@ -8766,7 +9317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Envelope_JsonObject"];
                 };
             };
             /** @description Unchanged since the ETag sent */
@@ -8776,6 +9327,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description A token was sent but is not valid */
             401: {
                 headers: {
@@ -8785,18 +9337,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     following_feed: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -8810,6 +9363,10 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     upload: {
@@ -8843,6 +9400,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description Larger than files_max_bytes */
             413: {
                 headers: {
@@ -8870,18 +9429,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     my_orders: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -8904,6 +9464,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_order: {
@@ -8927,6 +9490,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -8936,6 +9502,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     cancel_order: {
@@ -8959,6 +9526,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_OrderView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -8977,18 +9547,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_sales: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -9011,6 +9582,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_sale: {
@@ -9052,6 +9624,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     place_order: {
@@ -9110,6 +9683,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description No such sale */
             404: {
                 headers: {
@@ -9128,6 +9702,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad quantity or Idempotency-Key */
             422: {
                 headers: {
@@ -9159,16 +9735,16 @@ export interface operations {
     };
     list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /** @description Only unread ones. */
-                unread: boolean | null;
+                unread?: boolean;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -9191,6 +9767,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     mark_read: {
@@ -9215,6 +9794,13 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_MarkedRead"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_subscriptions: {
@@ -9235,6 +9821,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_Quota"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     accept_subscriptions: {
@@ -9259,6 +9848,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Vec_Quota"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description No or bad template ids */
             422: {
                 headers: {
@@ -9268,6 +9862,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unread_count: {
@@ -9288,25 +9883,28 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_UnreadCount"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
                 /**
                  * @description Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
                  *     as posts are tagged.
                  */
-                topic: string | null;
+                topic?: string;
                 /** @description Only posts by this user. */
-                author_id: number | null;
+                author_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -9329,6 +9927,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_post: {
@@ -9353,6 +9952,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description The same text again (40950) */
             409: {
                 headers: {
@@ -9362,6 +9964,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Empty or long text, too many or foreign images, bad topics, or rejected content */
             422: {
                 headers: {
@@ -9380,18 +9984,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     hot_posts: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
+                limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -9405,6 +10010,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_post: {
@@ -9427,6 +10034,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such post, or not visible to the caller */
             404: {
                 headers: {
@@ -9436,6 +10044,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_post: {
@@ -9458,6 +10067,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Option_String"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's post */
             403: {
                 headers: {
@@ -9476,6 +10087,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     edit_post: {
@@ -9502,6 +10114,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description Someone else's post */
             403: {
                 headers: {
@@ -9529,18 +10143,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_comments: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -9555,6 +10174,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_comment: {
@@ -9581,6 +10203,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_CommentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -9590,6 +10215,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The same text again (40950) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad text, parent or rejected content */
             422: {
                 headers: {
@@ -9599,6 +10235,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Commenting too fast */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     like_post: {
@@ -9621,6 +10267,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -9630,6 +10279,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unlike_post: {
@@ -9652,6 +10302,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_LikeState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post */
             404: {
                 headers: {
@@ -9661,6 +10314,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     events: {
@@ -9724,6 +10378,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_ticket: {
@@ -9753,6 +10408,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     websocket: {
@@ -9792,6 +10449,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description Too many connections (yours, or this node's) */
             429: {
                 headers: {
@@ -9834,6 +10492,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_ReportView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such post or comment */
             404: {
                 headers: {
@@ -9843,6 +10504,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_me: {
@@ -9881,6 +10546,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_me: {
@@ -9905,6 +10571,11 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Me"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description A field is invalid; the message names it */
             422: {
                 headers: {
@@ -9914,6 +10585,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     decrypt_open_data: {
@@ -9935,7 +10607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, unknown>;
+                    "application/json": components["schemas"]["Envelope_JsonObject"];
                 };
             };
             /** @description Cannot be decrypted with this session */
@@ -9947,6 +10619,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
             /** @description Watermark of another AppID (40303) */
             403: {
                 headers: {
@@ -9956,6 +10629,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     bind_phone: {
@@ -9989,6 +10666,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     verify_signature: {
@@ -10013,6 +10696,8 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_SignatureCheck"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             /** @description It does not (40304) */
             403: {
                 headers: {
@@ -10022,6 +10707,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     profile: {
@@ -10044,6 +10733,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Profile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such user */
             404: {
                 headers: {
@@ -10053,6 +10743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     follow: {
@@ -10075,6 +10766,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FollowState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such user */
             404: {
                 headers: {
@@ -10093,6 +10787,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     unfollow: {
@@ -10115,18 +10810,33 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FollowState"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Unfollowing oneself */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
         };
     };
     followers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -10141,18 +10851,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_UserSummary"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     following: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -10167,18 +10881,22 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_UserSummary"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     user_posts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1..100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: number;
-                /** @description Page size, 1..100 (default 20). */
-                limit: number | null;
-                /** @description `next_cursor` of the previous page. */
-                cursor: string | null;
             };
             cookie?: never;
         };
@@ -10193,6 +10911,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     wechat_verify: {
@@ -10202,7 +10923,7 @@ export interface operations {
                 timestamp: string;
                 nonce: string;
                 /** @description Only when WeChat verifies the URL. */
-                echostr?: string | null;
+                echostr?: string;
             };
             header?: never;
             path?: never;
@@ -10219,6 +10940,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Bad signature */
             403: {
                 headers: {
@@ -10228,6 +10950,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     wechat_event: {
@@ -10237,7 +10960,7 @@ export interface operations {
                 timestamp: string;
                 nonce: string;
                 /** @description Only when WeChat verifies the URL. */
-                echostr?: string | null;
+                echostr?: string;
             };
             header?: never;
             path?: never;
@@ -10259,6 +10982,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Bad signature */
             403: {
                 headers: {
@@ -10268,6 +10992,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["Unavailable"];
         };
     };
     download: {
@@ -10298,6 +11026,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description No such file */
             404: {
                 headers: {
@@ -10307,6 +11036,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {

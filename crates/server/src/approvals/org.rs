@@ -49,7 +49,12 @@ impl From<department::Model> for DepartmentView {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentBody {
+    /// No control, bidirectional or zero-width characters; not blank.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    #[schema(
+        pattern = "^\\s*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]*$"
+    )]
     pub name: String,
     /// The parent department; absent or null for a top-level one.
     pub parent_id: Option<i64>,

@@ -59,6 +59,7 @@ pub struct SubmitBody {
     pub template_id: i64,
     /// Shown in lists and messages; defaults to the template's name.
     #[validate(length(max = 128))]
+    #[schema(max_length = 128)]
     pub title: Option<String>,
     /// The values, by field key, as the template's fields define them.
     #[schema(value_type = Object)]
@@ -69,6 +70,7 @@ pub struct SubmitBody {
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
@@ -77,6 +79,7 @@ pub struct ApproveBody {
 pub struct RejectBody {
     /// Why; the applicant sees it.
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
@@ -86,6 +89,7 @@ pub struct TransferBody {
     /// Who takes over your task at this step.
     pub to_user_id: i64,
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
@@ -93,6 +97,7 @@ pub struct TransferBody {
 #[serde(deny_unknown_fields)]
 pub struct WithdrawBody {
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -100,6 +105,7 @@ pub struct WithdrawBody {
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub text: String,
 }
 

@@ -128,6 +128,7 @@ pub async fn delete_department(
 }
 
 #[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MembersQuery {
     /// Only this department's members.
     department_id: Option<i64>,
@@ -283,13 +284,16 @@ pub async fn template_versions(
 // ---- requests (admins) ----
 
 #[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AdminRequestsQuery {
     /// Page size, 1..100 (default 20).
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// pending, approved, rejected or withdrawn.
+    #[param(pattern = "^(pending|approved|rejected|withdrawn)$")]
     status: Option<String>,
     template_id: Option<i64>,
     applicant_id: Option<i64>,
@@ -389,13 +393,16 @@ pub async fn submit(
 }
 
 #[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MyRequestsQuery {
     /// Page size, 1..100 (default 20).
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// pending, approved, rejected or withdrawn.
+    #[param(pattern = "^(pending|approved|rejected|withdrawn)$")]
     status: Option<String>,
 }
 
@@ -545,13 +552,16 @@ pub async fn timeline(
 }
 
 #[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TasksQuery {
     /// Page size, 1..100 (default 20).
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// `pending` (default): waiting for you; `done`: the ones you decided.
+    #[param(pattern = "^(pending|done)$")]
     status: Option<String>,
 }
 

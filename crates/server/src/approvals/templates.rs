@@ -23,8 +23,10 @@ const MAX_DEFINITION_BYTES: usize = 48 * 1024;
 #[serde(deny_unknown_fields)]
 pub struct TemplateBody {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     #[validate(length(max = 512))]
+    #[schema(max_length = 512)]
     pub description: Option<String>,
     /// Disabled templates accept no new requests (requests under way go on). Default true on
     /// create; unchanged when absent on update.

@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct LoginRequest {
     /// The code from `wx.login()`.
     #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
     code: String,
 }
 
@@ -51,6 +52,7 @@ pub async fn login(
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     refresh_token: String,
 }
 
@@ -90,8 +92,10 @@ pub async fn logout(
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct AdminLoginRequest {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     username: String,
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     password: String,
 }
 

@@ -50,9 +50,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size, 1..100 (default 20).
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -68,15 +70,18 @@ impl PageParams {
 }
 
 #[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// Page size, 1..100 (default 20).
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
     /// as posts are tagged.
     #[validate(length(min = 1, max = 21))]
+    #[param(min_length = 1, max_length = 21, pattern = "^#?[\\w-]{1,20}$")]
     topic: Option<String>,
     /// Only posts by this user.
     author_id: Option<i64>,
@@ -275,7 +280,9 @@ pub struct CreateComment {
 #[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "community", security(("bearer" = [])), params(("id" = i64, Path)), request_body = CreateComment,
     responses((status = 201, description = "The comment", body = Envelope<CommentView>),
               (status = 404, description = "No such post", body = ErrorEnvelope),
-              (status = 422, description = "Bad text, parent or rejected content", body = ErrorEnvelope)))]
+              (status = 409, description = "The same text again (40950)", body = ErrorEnvelope),
+              (status = 422, description = "Bad text, parent or rejected content", body = ErrorEnvelope),
+              (status = 429, description = "Commenting too fast", body = ErrorEnvelope)))]
 pub async fn create_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -400,6 +407,7 @@ pub async fn following(
 /// Follow a user (idempotent; they are notified the first time).
 #[utoipa::path(post, path = "/api/v1/users/{id}/follow", tag = "community", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, description = "Following", body = Envelope<FollowState>),
+              (status = 422, description = "Following oneself", body = ErrorEnvelope),
               (status = 404, description = "No such user", body = ErrorEnvelope),
               (status = 422, description = "Following oneself", body = ErrorEnvelope)))]
 pub async fn follow(
@@ -414,7 +422,8 @@ pub async fn follow(
 
 /// Stop following a user (idempotent).
 #[utoipa::path(delete, path = "/api/v1/users/{id}/follow", tag = "community", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, description = "Not following", body = Envelope<FollowState>)))]
+    responses((status = 200, description = "Not following", body = Envelope<FollowState>),
+              (status = 422, description = "Unfollowing oneself", body = ErrorEnvelope)))]
 pub async fn unfollow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -454,10 +463,12 @@ pub async fn report(
 }
 
 #[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueParams {
     /// Which status to list (default pending; for reports, open).
     status: Option<String>,
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -599,10 +610,12 @@ pub async fn resolve_report(
 }
 
 #[derive(Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     target_type: Option<TargetType>,
     target_id: Option<i64>,
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -638,6 +651,7 @@ pub async fn moderation_audit(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PushParams {
     signature: String,
     timestamp: String,

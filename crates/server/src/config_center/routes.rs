@@ -36,7 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/config", tag = "config",
     params(("If-None-Match" = Option<String>, Header, description = "ETag of the copy the client holds")),
     responses(
-        (status = 200, description = "Public values by key, plus `_version` and, with a token, `_flags`", body = Envelope<Object>),
+        (status = 200, description = "Public values by key, plus `_version` and, with a token, `_flags`", body = Envelope<crate::openapi::JsonObject>),
         (status = 304, description = "Unchanged since the ETag sent"),
         (status = 401, description = "A token was sent but is not valid", body = ErrorEnvelope),
     ))]
@@ -92,7 +92,7 @@ fn explicit_null<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Option<Value
 #[serde(deny_unknown_fields)]
 pub struct PutEntry {
     /// Any JSON value. For a flag: `{"enabled","percentage","roles","users"}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     value: Value,
     /// A JSON Schema the value must match (config keys only); null removes it, absent keeps it.
     #[serde(default, deserialize_with = "explicit_null")]
@@ -101,6 +101,7 @@ pub struct PutEntry {
     /// Served by `GET /api/v1/config` (config keys only). Absent keeps it (false for a new key).
     public: Option<bool>,
     #[validate(length(max = 512))]
+    #[schema(max_length = 512)]
     description: Option<String>,
     /// The version the change was based on; a different current version is a 409.
     expected_version: Option<i32>,
@@ -119,6 +120,7 @@ impl From<PutEntry> for Change {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeleteQuery {
     /// Delete only if the entry is still at this version (else 409).
     expected_version: Option<i32>,
@@ -128,6 +130,7 @@ pub struct DeleteQuery {
 pub struct RollbackRequest {
     /// The version to restore, from the history.
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     version: i32,
 }
 
@@ -179,7 +182,8 @@ pub async fn put_config(
 #[utoipa::path(delete, path = "/api/v1/admin/config/{key}", tag = "config", security(("bearer" = [])),
     params(("key" = String, Path), DeleteQuery),
     responses((status = 200, description = "Deleted", body = Envelope<Option<String>>),
-              (status = 404, description = "Unknown key", body = ErrorEnvelope)))]
+              (status = 404, description = "Unknown key", body = ErrorEnvelope),
+              (status = 409, description = "Changed by someone else (expected_version)", body = ErrorEnvelope)))]
 pub async fn delete_config(
     State(state): State<AppState>,
     RequireRole(admin, _): RequireRole<Admin>,
@@ -252,6 +256,7 @@ pub async fn get_flag(
 #[utoipa::path(put, path = "/api/v1/admin/flags/{name}", tag = "config", security(("bearer" = [])),
     params(("name" = String, Path)), request_body = PutEntry,
     responses((status = 200, description = "The flag after the change", body = Envelope<EntryView>),
+              (status = 409, description = "Changed by someone else (expected_version)", body = ErrorEnvelope),
               (status = 422, description = "Not a valid flag rule; the message names the field", body = ErrorEnvelope)))]
 pub async fn put_flag(
     State(state): State<AppState>,
@@ -268,7 +273,8 @@ pub async fn put_flag(
 #[utoipa::path(delete, path = "/api/v1/admin/flags/{name}", tag = "config", security(("bearer" = [])),
     params(("name" = String, Path), DeleteQuery),
     responses((status = 200, description = "Deleted", body = Envelope<Option<String>>),
-              (status = 404, description = "Unknown flag", body = ErrorEnvelope)))]
+              (status = 404, description = "Unknown flag", body = ErrorEnvelope),
+              (status = 409, description = "Changed by someone else (expected_version)", body = ErrorEnvelope)))]
 pub async fn delete_flag(
     State(state): State<AppState>,
     RequireRole(admin, _): RequireRole<Admin>,

@@ -168,7 +168,7 @@ pub async fn public_config(
 /// An entry's state, as kept in the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EntryState {
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub value: Value,
     #[schema(value_type = Option<Object>)]
     pub schema: Option<Value>,
@@ -180,7 +180,7 @@ pub struct EntryState {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EntryView {
     pub name: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub value: Value,
     /// The JSON Schema values are checked against (config keys only).
     #[schema(value_type = Option<Object>)]
@@ -276,7 +276,7 @@ fn actor_name(actor: &Principal) -> String {
 }
 
 /// Check a value: a flag must be a valid rule; a config value must match its schema.
-fn check_value(kind: Kind, value: &Value, schema: Option<&Value>) -> AppResult<()> {
+pub fn check_value(kind: Kind, value: &Value, schema: Option<&Value>) -> AppResult<()> {
     match kind {
         Kind::Flag => {
             if schema.is_some() {

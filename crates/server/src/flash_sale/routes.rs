@@ -45,7 +45,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_sale_orders))
 }
 
-/// A numeric id from the path; anything else is a 400 envelope naming it.
+/// A numeric id from the path; anything else is a 400 envelope naming it, and an id below 1
+/// (which no row has) a 404.
 pub struct Id(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
@@ -55,11 +56,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::bad_request("id: missing from the path"))?;
-        raw.parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .map(Id)
-            .ok_or_else(|| AppError::bad_request(format!("id: '{raw}' is not a positive integer")))
+        match raw.parse::<i64>() {
+            // No row has an id below 1: such an id names nothing, like any other unknown one.
+            Ok(id) if id > 0 => Ok(Id(id)),
+            Ok(_) => Err(AppError::not_found("id")),
+            Err(_) => Err(AppError::bad_request(format!(
+                "id: '{raw}' is not an integer"
+            ))),
+        }
     }
 }
 

@@ -134,27 +134,34 @@ fn start_job(
 pub struct Sku {
     /// Unique within the product, 1-64 characters.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub code: String,
     /// E.g. "红色 / XL".
     #[validate(length(max = 128))]
+    #[schema(max_length = 128)]
     #[serde(default)]
     pub name: String,
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub price_cents: i64,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct ProductInput {
     #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
     pub name: String,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     #[serde(default)]
     pub description: String,
     /// List price in cents (分).
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub price_cents: i64,
     /// Image URLs, at most 20.
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     #[serde(default)]
     pub images: Vec<String>,
     /// At most 100 SKUs with distinct codes.
@@ -293,15 +300,19 @@ pub struct SaleInput {
     /// One of the product's SKU codes, or absent for the product itself.
     pub sku_code: Option<String>,
     #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
     pub title: String,
     /// Sale price in cents (分).
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub sale_price_cents: i64,
     /// Units for sale. On an update, the difference is added to (or taken from) what is left.
     #[validate(range(min = 0, max = 10000000))]
+    #[schema(minimum = 0, maximum = 10000000)]
     pub stock: i32,
     /// Units one user may hold (live orders), 1-1000.
     #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub per_user_limit: i32,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -690,6 +701,7 @@ impl From<order::Model> for OrderView {
 pub struct OrderInput {
     /// Units to buy (default 1), at most the sale's per-user limit.
     #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub quantity: Option<i32>,
 }
 

@@ -34,6 +34,15 @@ where
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        // Every body is a JSON object; serde would also fill a struct from an array.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(
+                match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                    Ok(_) => AppError::validation("body", "must be a JSON object"),
+                    Err(err) => json_error(".", &err),
+                },
+            );
+        }
         let value: T = parse_json(&bytes)?;
         validate(&value)?;
         Ok(Self(value))

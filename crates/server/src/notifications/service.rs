@@ -104,6 +104,7 @@ pub struct MarkedRead {
 pub struct MarkRead {
     /// The notifications to mark; absent marks all of the caller's.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_items = 1, max_items = 200)]
     pub ids: Option<Vec<i64>>,
 }
 

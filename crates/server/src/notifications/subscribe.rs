@@ -81,6 +81,7 @@ fn send_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow::Resul
 pub struct Accepted {
     /// Template ids the user accepted in `wx.requestSubscribeMessage` (each allows one message).
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_items = 1, max_items = 20)]
     pub template_ids: Vec<String>,
 }
 

@@ -47,11 +47,16 @@ pub async fn get_me(
 
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct UpdateMe {
-    /// 1 to 32 characters.
+    /// 1 to 32 characters, not blank, without control, bidirectional or zero-width characters.
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
+    #[schema(
+        pattern = "^\\s*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]*$"
+    )]
     nickname: Option<String>,
     /// An http(s) URL, at most 512 characters (for example from `wx.chooseAvatar`, uploaded).
     #[validate(length(max = 512))]
+    #[schema(max_length = 512)]
     avatar_url: Option<String>,
 }
 
@@ -80,6 +85,7 @@ pub async fn update_me(
 pub struct PhoneRequest {
     /// The code from the `getPhoneNumber` button.
     #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
     code: String,
 }
 
@@ -103,9 +109,11 @@ pub async fn bind_phone(
 pub struct EncryptedData {
     /// `encryptedData` as the client received it (base64).
     #[validate(length(min = 1, max = 65536))]
+    #[schema(min_length = 1, max_length = 65536)]
     encrypted_data: String,
     /// `iv` as the client received it (base64).
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     iv: String,
 }
 
@@ -113,7 +121,7 @@ pub struct EncryptedData {
 /// caller's WeChat session key. Data watermarked for another AppID is refused (40303).
 #[utoipa::path(post, path = "/api/v1/users/me/open-data", tag = "users", security(("bearer" = [])), request_body = EncryptedData,
     responses(
-        (status = 200, description = "The decrypted JSON", body = Envelope<Object>),
+        (status = 200, description = "The decrypted JSON", body = Envelope<crate::openapi::JsonObject>),
         (status = 400, description = "Cannot be decrypted with this session", body = ErrorEnvelope),
         (status = 403, description = "Watermark of another AppID (40303)", body = ErrorEnvelope),
     ))]

@@ -229,12 +229,15 @@ pub async fn decrypt_open_data(
 pub struct SignedPayload {
     /// Login-state signature check: the signed buffer, checked with hmac_sha256(session_key).
     #[validate(length(max = 65536))]
+    #[schema(max_length = 65536)]
     pub buffer: Option<String>,
     /// Legacy check of `wx.getUserInfo`: sha1(raw_data + session_key).
     #[validate(length(max = 65536))]
+    #[schema(max_length = 65536)]
     pub raw_data: Option<String>,
     /// Hex signature sent by the client.
     #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
     pub signature: String,
 }
 
@@ -269,14 +272,17 @@ pub async fn verify_signature(
 }
 
 #[derive(Debug, Deserialize, validator::Validate, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AdminUserQuery {
     /// Nickname or phone substring, exact openid, or id.
     #[validate(length(max = 64))]
+    #[param(max_length = 64)]
     pub q: Option<String>,
     /// Only banned (true) or only active (false) users.
     pub banned: Option<bool>,
     /// Page size, 1..100 (default 20).
     #[validate(range(min = 1, max = 100))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
