@@ -4,6 +4,7 @@
 //! middleware), `store` (database, Redis), and one folder per feature, each with thin `routes`,
 //! rules in `service` and SQL in `repo`.
 
+pub mod allocator;
 pub mod app;
 pub mod approvals;
 pub mod auth;

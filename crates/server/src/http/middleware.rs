@@ -69,12 +69,16 @@ pub async fn request_context(
     .await;
     let elapsed = started.elapsed();
     let status = response.status();
+    // Load balancers probe every node every few seconds: a healthy probe is logged at debug, so
+    // the access log at info keeps what clients did.
+    let healthy_probe = matches!(route, "/ping" | "/healthz" | "/readyz") && status.is_success();
     span.in_scope(|| {
-        tracing::info!(
-            status = status.as_u16(),
-            latency_ms = elapsed.as_secs_f64() * 1000.0,
-            "request"
-        )
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        if healthy_probe {
+            tracing::debug!(status = status.as_u16(), latency_ms, "request")
+        } else {
+            tracing::info!(status = status.as_u16(), latency_ms, "request")
+        }
     });
     observability::record_request(&method, route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
