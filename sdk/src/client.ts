@@ -5,6 +5,7 @@ import { RemoteConfig } from './features/config';
 import { Files } from './features/files';
 import { FlashSale } from './features/flash-sale';
 import { Notifications } from './features/notifications';
+import { Realtime } from './features/realtime';
 import { Users } from './features/users';
 import type { ClientOptions } from './options';
 import type { Session } from './session';
@@ -25,6 +26,8 @@ export class MinibaseClient {
   readonly flashSale: FlashSale;
   readonly approvals: Approvals;
   readonly notifications: Notifications;
+  /** Live events over `wx.connectSocket` (connects on the first subscription). */
+  readonly realtime: Realtime;
 
   constructor(options: ClientOptions) {
     this.core = new Core(options);
@@ -36,6 +39,7 @@ export class MinibaseClient {
     this.flashSale = new FlashSale(this.core);
     this.approvals = new Approvals(this.core);
     this.notifications = new Notifications(this.core);
+    this.realtime = new Realtime(this.core, options.realtime);
   }
 
   /** Log in now (otherwise the first call that needs a user does it). */

@@ -5,6 +5,7 @@ import { RemoteConfig } from './features/config';
 import { Files } from './features/files';
 import { FlashSale } from './features/flash-sale';
 import { Notifications } from './features/notifications';
+import { Realtime } from './features/realtime';
 import { Users } from './features/users';
 import type { ClientOptions } from './options';
 import type { Session } from './session';
@@ -24,6 +25,8 @@ export declare class MinibaseClient {
     readonly flashSale: FlashSale;
     readonly approvals: Approvals;
     readonly notifications: Notifications;
+    /** Live events over `wx.connectSocket` (connects on the first subscription). */
+    readonly realtime: Realtime;
     constructor(options: ClientOptions);
     /** Log in now (otherwise the first call that needs a user does it). */
     login(): Promise<{
