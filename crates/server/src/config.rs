@@ -140,6 +140,8 @@ pub struct RawConfig {
     pub flash_sale_order_rate_per_ip: u32,
     pub flash_sale_order_rate_window_secs: u64,
     pub flash_sale_reconcile_interval_secs: u64,
+    pub console_enabled: bool,
+    pub console_listen: Option<String>,
     pub realtime_heartbeat_secs: u64,
     pub realtime_idle_timeout_secs: u64,
     pub realtime_write_timeout_secs: u64,
@@ -212,6 +214,8 @@ impl Default for RawConfig {
             flash_sale_order_rate_per_ip: 200,
             flash_sale_order_rate_window_secs: 1,
             flash_sale_reconcile_interval_secs: 1,
+            console_enabled: true,
+            console_listen: None,
             realtime_heartbeat_secs: 25,
             realtime_idle_timeout_secs: 60,
             realtime_write_timeout_secs: 10,
@@ -355,7 +359,26 @@ pub struct Config {
     pub community: CommunityConfig,
     pub approvals: ApprovalsConfig,
     pub flash_sale: FlashSaleConfig,
+    pub console: ConsoleConfig,
     pub realtime: RealtimeConfig,
+}
+
+/// The admin console (`/console`).
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// False: no `/console`, and the console's session cookie is not accepted.
+    pub enabled: bool,
+    /// Serve the console (with the API it calls) on this address instead of `listen`.
+    pub listen: Option<SocketAddr>,
+    /// Mark the session cookies `Secure` (prod mode: the console is reached over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl ConsoleConfig {
+    /// Whether the main listener serves `/console`.
+    pub fn on_main_listener(&self) -> bool {
+        self.enabled && self.listen.is_none()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -764,12 +787,14 @@ impl RawConfig {
             reconcile_interval: Duration::from_secs(self.flash_sale_reconcile_interval_secs),
         };
 
+        let console = self.console_config(mode, listen)?;
         let realtime = self.realtime_config()?;
         let public_url = self.public_url(listen)?;
         let files = self.files_config()?;
         let community = self.community_config(mode)?;
         Ok(Config {
             flash_sale,
+            console,
             realtime,
             mode,
             http: HttpConfig {
@@ -819,6 +844,43 @@ impl RawConfig {
                     window,
                 },
             },
+        })
+    }
+
+    fn console_config(&self, mode: Mode, listen: SocketAddr) -> Result<ConsoleConfig, ConfigError> {
+        let console_listen = match self
+            .console_listen
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(text) => {
+                let addr: SocketAddr = text.parse().map_err(|_| {
+                    ConfigError::new(
+                        "console_listen",
+                        format!("'{text}' is not a socket address like 127.0.0.1:8081"),
+                    )
+                })?;
+                if addr == listen && addr.port() != 0 {
+                    return Err(ConfigError::new(
+                        "console_listen",
+                        "must differ from listen (leave it unset to serve the console there)",
+                    ));
+                }
+                Some(addr)
+            }
+        };
+        if console_listen.is_some() && !self.console_enabled {
+            return Err(ConfigError::new(
+                "console_listen",
+                "is set but console_enabled is false",
+            ));
+        }
+        Ok(ConsoleConfig {
+            enabled: self.console_enabled,
+            listen: console_listen,
+            secure_cookies: mode == Mode::Prod,
         })
     }
 

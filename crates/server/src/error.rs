@@ -30,6 +30,8 @@ pub enum ErrorCode {
     SaleEnded = 40021,
     ApproverUnresolved = 40030,
     TemplateDisabled = 40031,
+    InvalidFilter = 40040,
+    UnindexedFilter = 40041,
     Unauthenticated = 40100,
     TokenMalformed = 40101,
     TokenInvalid = 40102,
@@ -44,6 +46,7 @@ pub enum ErrorCode {
     WechatRiskyUser = 40302,
     WatermarkMismatch = 40303,
     SignatureMismatch = 40304,
+    CsrfRejected = 40305,
     RouteNotFound = 40400,
     NotFound = 40401,
     MethodNotAllowed = 40500,
@@ -57,12 +60,14 @@ pub enum ErrorCode {
     NotYourTurn = 40932,
     StepCompleted = 40933,
     DepartmentNotEmpty = 40934,
+    DestructiveChange = 40940,
     DuplicateContent = 40950,
     NotEditable = 40951,
     PayloadTooLarge = 41300,
     UnsupportedMediaType = 41500,
     ValidationFailed = 42200,
     ContentRejected = 42210,
+    InvalidRule = 42220,
     RateLimited = 42900,
     TooManyConnections = 42910,
     Internal = 50000,
@@ -86,6 +91,8 @@ impl ErrorCode {
         Self::SaleEnded,
         Self::ApproverUnresolved,
         Self::TemplateDisabled,
+        Self::InvalidFilter,
+        Self::UnindexedFilter,
         Self::Unauthenticated,
         Self::TokenMalformed,
         Self::TokenInvalid,
@@ -100,6 +107,7 @@ impl ErrorCode {
         Self::WechatRiskyUser,
         Self::WatermarkMismatch,
         Self::SignatureMismatch,
+        Self::CsrfRejected,
         Self::RouteNotFound,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -113,12 +121,14 @@ impl ErrorCode {
         Self::NotYourTurn,
         Self::StepCompleted,
         Self::DepartmentNotEmpty,
+        Self::DestructiveChange,
         Self::DuplicateContent,
         Self::NotEditable,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
         Self::ContentRejected,
+        Self::InvalidRule,
         Self::RateLimited,
         Self::TooManyConnections,
         Self::Internal,
@@ -158,6 +168,12 @@ impl ErrorCode {
             Self::TemplateDisabled => {
                 "The approval template is disabled; no new request can be submitted with it."
             }
+            Self::InvalidFilter => {
+                "A collection query (filter, where, sort, fields or expand) does not parse, names an unknown field, compares values of different types or is too complex; the message says where."
+            }
+            Self::UnindexedFilter => {
+                "The query filters or sorts on a field that is not indexed, in a collection larger than its scan limit; add an index on the field the message names."
+            }
             Self::Unauthenticated => "No bearer token was sent.",
             Self::TokenMalformed => "The bearer token is not a well-formed JWT.",
             Self::TokenInvalid => "The token's signature, algorithm or claims are not valid.",
@@ -180,6 +196,9 @@ impl ErrorCode {
             Self::WechatRiskyUser => "WeChat flagged the user as high risk (errcode 40226).",
             Self::WatermarkMismatch => "Decrypted open data belongs to another AppID.",
             Self::SignatureMismatch => "The login-state or raw-data signature does not match.",
+            Self::CsrfRejected => {
+                "A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session."
+            }
             Self::RouteNotFound => "No route matches the path.",
             Self::NotFound => "The resource does not exist (or is not visible to the caller).",
             Self::MethodNotAllowed => "The path exists but not with this HTTP method.",
@@ -209,6 +228,9 @@ impl ErrorCode {
             Self::DepartmentNotEmpty => {
                 "The department still has sub-departments or members; move them first."
             }
+            Self::DestructiveChange => {
+                "The change would delete data (a dropped or retyped field, a deleted collection); the message says what, and the request must confirm it."
+            }
             Self::DuplicateContent => "The same text was posted again within the duplicate window.",
             Self::NotEditable => {
                 "The content can no longer be changed (removed, blocked or deleted)."
@@ -223,6 +245,9 @@ impl ErrorCode {
             }
             Self::TooManyConnections => {
                 "Too many realtime connections: the caller's own limit, or the node's."
+            }
+            Self::InvalidRule => {
+                "An access rule does not parse or names an unknown field; the message names the rule and the column of the error."
             }
             Self::RateLimited => "Too many requests; retry after the Retry-After header's seconds.",
             Self::Internal => {

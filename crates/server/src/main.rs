@@ -64,12 +64,42 @@ enum Command {
         #[arg(long)]
         single_use_codes: bool,
     },
+    /// Import a LeanCloud or CloudBase export: users keep their WeChat openid and unionid (so
+    /// they log in as the same users), classes or collections become collections with their
+    /// records, and files are copied into the file store. Running it again updates what it
+    /// imported before and duplicates nothing. See docs/migrating.md.
+    Import {
+        #[command(subcommand)]
+        platform: ImportCommand,
+    },
     /// Print the OpenAPI document (the JSON that GET /openapi.json serves, byte for byte) and
     /// exit. Needs no database and no configuration.
     Openapi {
         /// Write it to FILE instead of standard output.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A LeanCloud data export: a folder or .zip of <Class>.json / <Class>.jsonl files, with
+    /// file bytes under files/.
+    Leancloud {
+        /// The export folder or .zip archive.
+        export: PathBuf,
+        /// Report what would be created and every record that cannot be mapped; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// A CloudBase database export: a folder or .zip of <collection>.json files (JSON lines),
+    /// with file bytes under files/ by their cloud:// path.
+    Cloudbase {
+        /// The export folder or .zip archive.
+        export: PathBuf,
+        /// Report what would be created and every record that cannot be mapped; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -150,6 +180,7 @@ fn main() -> ExitCode {
                 });
                 mock_wechat(mock, std::net::SocketAddr::new(host, port)).await
             }
+            Command::Import { platform } => import(config, platform).await,
             // Answered above, before the configuration is read.
             Command::Openapi { output } => write_openapi(output.as_deref()),
         }
@@ -196,6 +227,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = app.local_addr()?;
     tracing::info!(%addr, "listening");
     println!("Minibase is listening on http://{addr} (API docs: http://{addr}/docs)");
+    match app.console_addr()? {
+        Some(console) => println!("Admin console: http://{console}/console/"),
+        None if app.state().config.console.enabled => {
+            println!("Admin console: http://{addr}/console/")
+        }
+        None => {}
+    }
     app.run_until(shutdown_signal()).await
 }
 
@@ -222,6 +260,20 @@ async fn create_admin(
     store::db::migrate(&db).await?;
     let id = minibase::auth::service::create_admin(&db, username, &password, role).await?;
     println!("created {} account '{username}' (id {id})", role.as_str());
+    Ok(())
+}
+
+async fn import(config: Config, command: ImportCommand) -> anyhow::Result<()> {
+    use minibase::collections::import::{self, Platform};
+    let (platform, path, dry_run) = match command {
+        ImportCommand::Leancloud { export, dry_run } => (Platform::LeanCloud, export, dry_run),
+        ImportCommand::Cloudbase { export, dry_run } => (Platform::CloudBase, export, dry_run),
+    };
+    let db = store::db::connect(&config.database).await?;
+    store::db::migrate(&db).await?;
+    let files = minibase::files::store::FileStore::new(&config.files)?;
+    let report = import::run(&db, &files, platform, &path, dry_run).await?;
+    print!("{}", report.render());
     Ok(())
 }
 

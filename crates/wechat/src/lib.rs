@@ -16,6 +16,8 @@
 //! - [`crypto`]: open-data decryption ([`decrypt_open_data`]) and the
 //!   signature checks (`rawData`, login state, message push). No network.
 //! - [`error`]: [`WechatError`], one variant per documented errcode.
+//! - [`pay`]: WeChat Pay API v3 for mini-programs ([`pay::PayClient`]) and its mock
+//!   ([`pay::mock::PayMock`], served by the mock WeChat under `/v3/...`).
 //! - [`mock`]: [`mock::MockWechat`], an axum server answering like WeChat,
 //!   with deterministic users, error-triggering codes and call counters.
 //!
@@ -65,6 +67,7 @@ pub mod client;
 pub mod crypto;
 pub mod error;
 pub mod mock;
+pub mod pay;
 pub mod token;
 
 pub use client::{

@@ -226,6 +226,8 @@ struct MockState {
 #[derive(Clone)]
 pub struct MockWechat {
     state: Arc<MockState>,
+    /// WeChat Pay, served on the same port under `/v3/...`.
+    pay: crate::pay::mock::PayMock,
 }
 
 impl std::fmt::Debug for MockWechat {
@@ -308,7 +310,19 @@ impl MockWechat {
                 sent: Mutex::new(Vec::new()),
                 seq: AtomicU64::new(1),
             }),
+            pay: crate::pay::mock::PayMock::new(),
         }
+    }
+
+    /// This mock with another WeChat Pay platform (e.g. one with a fixed key).
+    pub fn with_pay(mut self, pay: crate::pay::mock::PayMock) -> Self {
+        self.pay = pay;
+        self
+    }
+
+    /// The mock WeChat Pay platform served by this mock (its key is made on first use).
+    pub fn pay(&self) -> &crate::pay::mock::PayMock {
+        &self.pay
     }
 
     /// This mock's configuration.
@@ -338,6 +352,7 @@ impl MockWechat {
     /// Controls: `GET /mock/stats`, `POST /mock/reset`, `POST /mock/expire-token`,
     /// `POST /mock/invalidate-token`, `GET /mock/media-checks`,
     /// `GET /mock/sent-messages`, `POST /mock/media-callback`
+    /// (and WeChat Pay under `/v3/...` with its controls under `/mock/pay/`, see [`crate::pay::mock`])
     /// (`{"trace_id","url","risky"}`).
     pub fn router(&self) -> Router {
         Router::new()
@@ -356,6 +371,7 @@ impl MockWechat {
             .route("/mock/sent-messages", get(sent_messages))
             .route("/mock/media-callback", post(media_callback))
             .with_state(self.clone())
+            .merge(self.pay.router())
     }
 
     /// Serves the mock on `listener` until the task is dropped or aborted.
@@ -583,7 +599,7 @@ impl MockWechat {
     }
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host_str() {
         Some("localhost") => true,
         Some(host) => host

@@ -405,7 +405,7 @@ pub async fn create_admin(
     Ok(repo::insert_admin(db, username, &hash, role, Utc::now()).await?)
 }
 
-fn access_token(
+pub(super) fn access_token(
     state: &AppState,
     kind: SubjectKind,
     id: i64,
@@ -420,7 +420,7 @@ fn access_token(
     Ok((token, ttl.as_secs()))
 }
 
-fn hash_password(password: &str) -> anyhow::Result<String> {
+pub(super) fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -428,7 +428,7 @@ fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|err| anyhow::anyhow!("hashing the password: {err}"))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(super) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
             Argon2::default()
@@ -447,4 +447,12 @@ fn dummy_hash() -> &'static str {
         rand::thread_rng().fill_bytes(&mut secret);
         hash_password(&hex::encode(secret)).unwrap_or_default()
     })
+}
+
+/// Usernames of admin accounts by id (for logs that name who acted).
+pub async fn admin_names(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>, sea_orm::DbErr> {
+    repo::admin_names(db, ids).await
 }

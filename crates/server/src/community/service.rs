@@ -122,6 +122,20 @@ fn is_staff(viewer: Option<&Principal>) -> bool {
     viewer.is_some_and(|p| p.role >= Role::Moderator)
 }
 
+/// What a topic may be, for error messages.
+pub const TOPIC_RULE: &str = "must be 1-20 letters, digits, '_' or '-' (a leading '#' is dropped)";
+
+/// A topic as stored: trimmed, without a leading '#', lower case; None when it breaks the rule.
+pub fn normalize_topic(topic: &str) -> Option<String> {
+    let topic = topic.trim().trim_start_matches('#').to_lowercase();
+    let ok = !topic.is_empty()
+        && topic.chars().count() <= 20
+        && topic
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    ok.then_some(topic)
+}
+
 fn normalize_topics(topics: &[String]) -> AppResult<Vec<String>> {
     if topics.len() > MAX_TOPICS {
         return Err(AppError::validation(
@@ -131,18 +145,9 @@ fn normalize_topics(topics: &[String]) -> AppResult<Vec<String>> {
     }
     let mut seen = Vec::new();
     for (i, topic) in topics.iter().enumerate() {
-        let topic = topic.trim().trim_start_matches('#').to_lowercase();
-        let ok = !topic.is_empty()
-            && topic.chars().count() <= 20
-            && topic
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-        if !ok {
-            return Err(AppError::validation(
-                &format!("topics[{i}]"),
-                "must be 1-20 letters, digits, '_' or '-'",
-            ));
-        }
+        let Some(topic) = normalize_topic(topic) else {
+            return Err(AppError::validation(&format!("topics[{i}]"), TOPIC_RULE));
+        };
         if !seen.contains(&topic) {
             seen.push(topic);
         }
@@ -508,9 +513,11 @@ pub async fn feed(
         }
         Feed::Latest => repo::latest(&state.db, page.decode()?, fetch).await?,
         Feed::Topic(topic) => {
-            let topic = normalize_topics(std::slice::from_ref(topic))?
-                .pop()
-                .unwrap_or_default();
+            // The feed's topic follows the rule posts are tagged by; anything else matches no
+            // post and is the caller's mistake: a 400 naming the parameter.
+            let topic = normalize_topic(topic).ok_or_else(|| {
+                AppError::new(ErrorCode::InvalidQuery, format!("topic: {TOPIC_RULE}"))
+            })?;
             let ids = repo::topic_post_ids(&state.db, &topic, page.decode()?, fetch).await?;
             let mut rows = repo::find_posts(&state.db, &ids).await?;
             rows.retain(|p| p.status == PUBLISHED);

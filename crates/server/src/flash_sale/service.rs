@@ -1521,3 +1521,28 @@ pub async fn run_reconciler(state: AppState, mut stop: tokio::sync::watch::Recei
         }
     }
 }
+
+/// An order as the admin console lists it: the buyer too.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminOrderView {
+    pub user_id: i64,
+    #[serde(flatten)]
+    pub order: OrderView,
+}
+
+/// A sale's orders, newest first (admins).
+pub async fn sale_orders(
+    state: &AppState,
+    sale_id: i64,
+    page: &PageQuery,
+) -> AppResult<Page<AdminOrderView>> {
+    let limit = page.limit();
+    let before: Option<i64> = page.decode()?;
+    let rows = repo::list_sale_orders(&state.db, sale_id, before, u64::from(limit) + 1).await?;
+    Ok(
+        Page::from_rows(rows, limit, |o| o.id).map(|row| AdminOrderView {
+            user_id: row.user_id,
+            order: OrderView::from(row),
+        }),
+    )
+}

@@ -89,6 +89,17 @@ pub async fn request_context(
     response
 }
 
+/// A NUL character in the path (`%00`, the only way one can be there) is refused with a 400
+/// before any handler sees it: PostgreSQL cannot store or compare text holding one, and no key,
+/// name or id the server makes contains it.
+pub async fn refuse_nul_in_path(req: Request, next: Next) -> Response {
+    if req.uri().path().contains("%00") {
+        return AppError::bad_request("path: must not contain NUL (%00) characters")
+            .into_response();
+    }
+    next.run(req).await
+}
+
 /// Error responses made by layers and by axum itself (405, a rejected body) become envelopes.
 fn envelope_fallback(response: Response) -> Response {
     let status = response.status();

@@ -18,6 +18,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tower::ServiceExt;
 
+use crate::http::linger::{LingeringIo, TrackedBody, UnreadBody};
+
 /// How long a client may take to send a request's headers before its connection is closed.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -50,17 +52,20 @@ pub async fn serve_http1(listener: TcpListener, app: Router, shutdown: impl Futu
             tracing::debug!(error = %err, "cannot set TCP_NODELAY");
         }
         let app = app.clone();
+        // Shared by the connection's requests and its socket: a close after a request whose
+        // body was left unread lingers (see `linger`), so the client reads the answer.
+        let unread = UnreadBody::default();
+        let io = TokioIo::new(LingeringIo::new(stream, unread.clone()));
         // The routed future is boxed: it is large, and hyper moves it into the connection's
         // slot, so an unboxed one would be copied there.
-        let service = hyper::service::service_fn(move |request| {
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let app = app.clone();
+            let request = request.map(|body| unread.track(body));
             Box::pin(async move { Ok::<_, Infallible>(route(app, peer, request).await) })
         });
         // With upgrades: the realtime WebSocket endpoint takes the connection over (after which
         // this future ends and the socket lives in its own task).
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades();
+        let connection = builder.serve_connection(io, service).with_upgrades();
         let mut stopping = stopping.clone();
         let alive = alive.clone();
         tokio::spawn(async move {
@@ -99,7 +104,7 @@ async fn accept_error(err: std::io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
-async fn route(app: Router, peer: SocketAddr, mut request: Request<Incoming>) -> Response<Body> {
+async fn route(app: Router, peer: SocketAddr, mut request: Request<TrackedBody>) -> Response<Body> {
     request.extensions_mut().insert(ConnectInfo(peer));
     apply_method_override(&mut request);
     // The request-context middleware runs the handler in a task of its own, so hanging up here

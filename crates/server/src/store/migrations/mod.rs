@@ -16,6 +16,8 @@ mod m20261121_000200_approvals;
 mod m20261121_000300_refresh_on_session;
 mod m20261121_000400_flash_sale_reservations;
 mod m20261123_000400_session_refresh_key;
+mod m20261207_000500_admin_audit;
+mod m20261207_000500_collections;
 
 pub struct Migrator;
 
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000300_refresh_on_session::Migration),
             Box::new(m20261121_000400_flash_sale_reservations::Migration),
             Box::new(m20261123_000400_session_refresh_key::Migration),
+            Box::new(m20261207_000500_admin_audit::Migration),
+            Box::new(m20261207_000500_collections::Migration),
         ]
     }
 }
