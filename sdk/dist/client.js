@@ -10,6 +10,7 @@ const database_1 = require("./features/database");
 const files_1 = require("./features/files");
 const flash_sale_1 = require("./features/flash-sale");
 const notifications_1 = require("./features/notifications");
+const realtime_1 = require("./features/realtime");
 const users_1 = require("./features/users");
 /**
  * The SDK: one per mini-program (make it once, in a module of its own, and import it where
@@ -27,6 +28,7 @@ class MinibaseClient {
         this.flashSale = new flash_sale_1.FlashSale(this.core);
         this.approvals = new approvals_1.Approvals(this.core);
         this.notifications = new notifications_1.Notifications(this.core);
+        this.realtime = new realtime_1.Realtime(this.core, options.realtime);
         this.db = new database_1.Database(this.core);
     }
     /** Log in now (otherwise the first call that needs a user does it). */

@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.callWx = exports.Storage = exports.Session = exports.Pager = exports.ErrorCodes = exports.Users = exports.Notifications = exports.newIdempotencyKey = exports.FlashSale = exports.Files = exports.QueryCommand = exports.Query = exports.LogicCommand = exports.encodeWhere = exports.DocumentReference = exports.Database = exports.command = exports.CollectionReference = exports.RemoteConfig = exports.Community = exports.Approvals = exports.WxApiError = exports.NetworkError = exports.MinibaseError = exports.isMinibaseError = exports.ClientErrorCodes = exports.ApiError = exports.Core = exports.MinibaseClient = exports.createClient = void 0;
+exports.callWx = exports.Storage = exports.Session = exports.Pager = exports.ErrorCodes = exports.Users = exports.Realtime = exports.compareEventIds = exports.Notifications = exports.newIdempotencyKey = exports.FlashSale = exports.Files = exports.QueryCommand = exports.Query = exports.LogicCommand = exports.encodeWhere = exports.DocumentReference = exports.Database = exports.command = exports.CollectionReference = exports.RemoteConfig = exports.Community = exports.Approvals = exports.WxApiError = exports.NetworkError = exports.MinibaseError = exports.isMinibaseError = exports.ClientErrorCodes = exports.ApiError = exports.Core = exports.MinibaseClient = exports.createClient = void 0;
 var client_1 = require("./client");
 Object.defineProperty(exports, "createClient", { enumerable: true, get: function () { return client_1.createClient; } });
 Object.defineProperty(exports, "MinibaseClient", { enumerable: true, get: function () { return client_1.MinibaseClient; } });
@@ -35,6 +35,9 @@ Object.defineProperty(exports, "FlashSale", { enumerable: true, get: function ()
 Object.defineProperty(exports, "newIdempotencyKey", { enumerable: true, get: function () { return flash_sale_1.newIdempotencyKey; } });
 var notifications_1 = require("./features/notifications");
 Object.defineProperty(exports, "Notifications", { enumerable: true, get: function () { return notifications_1.Notifications; } });
+var realtime_1 = require("./features/realtime");
+Object.defineProperty(exports, "compareEventIds", { enumerable: true, get: function () { return realtime_1.compareEventIds; } });
+Object.defineProperty(exports, "Realtime", { enumerable: true, get: function () { return realtime_1.Realtime; } });
 var users_1 = require("./features/users");
 Object.defineProperty(exports, "Users", { enumerable: true, get: function () { return users_1.Users; } });
 var error_codes_1 = require("./generated/error-codes");

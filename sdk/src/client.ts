@@ -6,6 +6,7 @@ import { Database } from './features/database';
 import { Files } from './features/files';
 import { FlashSale } from './features/flash-sale';
 import { Notifications } from './features/notifications';
+import { Realtime } from './features/realtime';
 import { Users } from './features/users';
 import type { ClientOptions } from './options';
 import type { Session } from './session';
@@ -26,6 +27,8 @@ export class MinibaseClient {
   readonly flashSale: FlashSale;
   readonly approvals: Approvals;
   readonly notifications: Notifications;
+  /** Live events over `wx.connectSocket` (connects on the first subscription). */
+  readonly realtime: Realtime;
   /** Your own collections: `db.collection('todos').where({ done: false }).get()`. */
   readonly db: Database;
 
@@ -39,6 +42,7 @@ export class MinibaseClient {
     this.flashSale = new FlashSale(this.core);
     this.approvals = new Approvals(this.core);
     this.notifications = new Notifications(this.core);
+    this.realtime = new Realtime(this.core, options.realtime);
     this.db = new Database(this.core);
   }
 

@@ -94,6 +94,15 @@ export {
   type SubscriptionQuota,
 } from './features/notifications';
 export {
+  compareEventIds,
+  Realtime,
+  type RealtimeEvent,
+  type RealtimeOptions,
+  type RealtimeRefusal,
+  type RealtimeState,
+  type SubscribeOptions,
+} from './features/realtime';
+export {
   type EncryptedData,
   type Me,
   type PhoneNumber,

@@ -14,7 +14,9 @@ export type WxLike = Pick<
   | 'setStorageSync'
   | 'removeStorageSync'
   | 'requestSubscribeMessage'
->;
+> &
+  // Only the realtime client needs sockets; shims without it still run everything else.
+  Partial<Pick<WechatMiniprogram.Wx, 'connectSocket'>>;
 
 /** The global `wx`, when the code runs inside a mini-program. */
 export function globalWx(): WxLike | undefined {

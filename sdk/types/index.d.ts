@@ -16,6 +16,7 @@ export { type BatchOperation, CollectionReference, command, Database, type DbRec
 export { Files, type UploadedFile } from './features/files';
 export { type Countdown, FlashSale, newIdempotencyKey, type Order, type Sale, type SaleDetail, type SaleList, } from './features/flash-sale';
 export { type Notification, Notifications, type NotificationsQuery, type SubscribeResult, type SubscriptionQuota, } from './features/notifications';
+export { compareEventIds, Realtime, type RealtimeEvent, type RealtimeOptions, type RealtimeRefusal, type RealtimeState, type SubscribeOptions, } from './features/realtime';
 export { type EncryptedData, type Me, type PhoneNumber, type PhoneNumberEvent, type ProfileChanges, type SignatureCheck, type SignedPayload, Users, } from './features/users';
 export { type ErrorCode, ErrorCodes } from './generated/error-codes';
 export type { HttpMethod, RawResponse } from './http';

@@ -1,3 +1,4 @@
+import type { RealtimeOptions } from './features/realtime';
 import type { WxLike } from './wx';
 /** Where the SDK writes what it does. `console` fits; so does any object with these methods. */
 export interface Logger {
@@ -36,6 +37,8 @@ export interface ClientOptions {
      * where a code `alice:1` logs in the user `alice`: a demo can switch between test users.
      */
     loginCode?: () => Promise<string>;
+    /** Heartbeat and reconnect settings of `client.realtime`. */
+    realtime?: RealtimeOptions;
 }
 /** {@link ClientOptions} with every default applied. */
 export interface ResolvedOptions {

@@ -360,7 +360,7 @@ pub async fn serve(
         let _ = stopping_tx.send(true);
         // Realtime connections outlive any request: tell them to reconnect elsewhere now (SSE
         // streams end, so the HTTP server's own drain can finish).
-        realtime_state.realtime.shut_down(grace).await;
+        realtime_state.realtime.begin_shutdown();
     });
     let deadline = async move {
         let _ = stopping_rx.wait_for(|stopping| *stopping).await;
@@ -373,6 +373,8 @@ pub async fn serve(
             "in-flight requests did not finish within the shutdown timeout; closing anyway"
         ),
     }
+    // WebSockets left the HTTP server at their upgrade: give their close frames time to go.
+    state.realtime.wait_closed(grace).await;
     reconciler.abort();
     if let Some(worker) = worker {
         // Running jobs get a grace period; unfinished ones run again later (at least once).

@@ -276,4 +276,22 @@ describe('the demo against a real server', () => {
       { template_id: 'tmpl-approval', remaining: 1 },
     ]);
   });
+
+  it('home: the badge goes live over realtime', async () => {
+    const home = page(initialHome());
+    const model = new HomeModel(alice, home);
+    await model.load();
+    const before = home.data.unread;
+    const stop = model.watchBadge();
+    // Bob follows alice (again): her badge counts it without a reload.
+    await bob.community.unfollow(seeded.users.alice);
+    await sleep(300);
+    await bob.community.follow(seeded.users.alice);
+    for (let waited = 0; home.data.unread === before && waited < 5000; waited += 50) {
+      await sleep(50);
+    }
+    expect(home.data.unread).toBe(before + 1);
+    stop();
+    alice.realtime.close();
+  });
 });

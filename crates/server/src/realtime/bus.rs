@@ -150,11 +150,11 @@ impl Bus {
                 let frame = render_frame(id, &channel, &body);
                 metrics::published(1);
                 // Under the lock, so that deliveries leave in id order.
-                hub.dispatch(&Delivery {
-                    channel: Arc::from(channel),
+                hub.dispatch(&Delivery::new(
+                    Arc::from(channel),
                     id,
-                    frame: Utf8Bytes::from(frame),
-                });
+                    Utf8Bytes::from(frame),
+                ));
             }
             Self::Redis(bus) => {
                 if bus.outgoing.try_send((channel, body)).is_err() {
@@ -486,11 +486,11 @@ async fn catch_up(
     let replay = replay_from_redis(redis, keys, window, &[], since).await?;
     if replay.complete {
         for (id, channel, frame) in replay.events {
-            hub.dispatch(&Delivery {
-                channel: Arc::from(channel),
+            hub.dispatch(&Delivery::new(
+                Arc::from(channel),
                 id,
-                frame: Utf8Bytes::from(frame),
-            });
+                Utf8Bytes::from(frame),
+            ));
         }
         Ok(replay.position.max(since))
     } else {
@@ -536,11 +536,8 @@ async fn listen(
                     continue;
                 }
                 *last_seen = Some(id);
-                hub.dispatch(&Delivery {
-                    channel: Arc::from(channel),
-                    id,
-                    frame: Utf8Bytes::from(render_frame(id, channel, body)),
-                });
+                let frame = Utf8Bytes::from(render_frame(id, channel, body));
+                hub.dispatch(&Delivery::new(Arc::from(channel), id, frame));
             }
             _ = health.tick() => {
                 // A silently dead connection never ends the stream.

@@ -12,12 +12,30 @@ use super::metrics;
 use super::model::EventId;
 use crate::auth::jwt::SubjectKind;
 
-/// One event on its way to one connection. The frame text is shared by every recipient.
+/// One event on its way to connections: one allocation shared by every recipient, so a queue
+/// slot is a pointer (tokio allocates a channel's first block of slots up front, for every
+/// connection).
 #[derive(Clone)]
-pub struct Delivery {
+pub struct Delivery(Arc<Event>);
+
+pub struct Event {
     pub channel: Arc<str>,
     pub id: EventId,
     pub frame: Utf8Bytes,
+}
+
+impl Delivery {
+    pub fn new(channel: Arc<str>, id: EventId, frame: Utf8Bytes) -> Self {
+        Self(Arc::new(Event { channel, id, frame }))
+    }
+}
+
+impl std::ops::Deref for Delivery {
+    type Target = Event;
+
+    fn deref(&self) -> &Event {
+        &self.0
+    }
 }
 
 /// Why the server ends a connection: the WebSocket close code and what the client should do.
@@ -238,11 +256,7 @@ impl Hub {
             .collect();
         for channel in channels {
             let frame = Utf8Bytes::from(frame_for(&channel));
-            self.dispatch(&Delivery {
-                channel,
-                id: EventId::MAX,
-                frame,
-            });
+            self.dispatch(&Delivery::new(channel, EventId::MAX, frame));
         }
     }
 
@@ -398,11 +412,11 @@ mod tests {
         slow.subscribe("post:1", &slow_tx);
         fast.subscribe("post:1", &fast_tx);
         for seq in 0..3 {
-            hub.dispatch(&Delivery {
-                channel: Arc::from("post:1"),
-                id: EventId { ms: 1, seq },
-                frame: Utf8Bytes::from_static("{}"),
-            });
+            hub.dispatch(&Delivery::new(
+                Arc::from("post:1"),
+                EventId { ms: 1, seq },
+                Utf8Bytes::from_static("{}"),
+            ));
             fast_rx.recv().await.unwrap();
         }
         assert_eq!(slow.kick.reason(), Some(CloseReason::SlowConsumer));

@@ -97,8 +97,10 @@ pub async fn websocket(
         claims: admitted.claims,
         slot: admitted.slot,
     };
+    // Small buffers: client frames are tiny, and an idle connection should cost little (the
+    // default read buffer is 128 KiB).
     Ok(upgrade
-        .read_buffer_size(4096)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)

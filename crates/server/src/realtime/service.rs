@@ -56,10 +56,14 @@ impl Realtime {
         self.hub.connections()
     }
 
-    /// Refuse new connections and close the open ones with "reconnect" (1012); returns once they
-    /// are gone or after `grace`.
-    pub async fn shut_down(&self, grace: Duration) {
+    /// Refuse new connections and tell the open ones to reconnect elsewhere (1012; SSE streams
+    /// end), without waiting.
+    pub fn begin_shutdown(&self) {
         self.hub.shut_down();
+    }
+
+    /// Wait until every realtime connection is gone, at most `grace`.
+    pub async fn wait_closed(&self, grace: Duration) {
         let deadline = tokio::time::Instant::now() + grace;
         while self.hub.connections() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;

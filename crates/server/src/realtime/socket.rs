@@ -66,7 +66,10 @@ pub async fn run(socket: WebSocket, mut session: Session) {
                 outcome = match message {
                     Message::Text(text) => {
                         metrics::message_in();
-                        on_frame(&mut session, &mut sink, &tx, &mut floors, text.as_str()).await
+                        // Boxed, like the session check below: a task's future is as large as its
+                        // largest state for its whole life, and these (log reads, database
+                        // queries) are rare; inline they would cost every idle connection.
+                        Box::pin(on_frame(&mut session, &mut sink, &tx, &mut floors, text.as_str())).await
                     }
                     Message::Binary(_) => {
                         metrics::message_in();
@@ -87,7 +90,7 @@ pub async fn run(socket: WebSocket, mut session: Session) {
                     .find(|(channel, _)| *channel == delivery.channel)
                     .is_some_and(|(_, floor)| delivery.id <= *floor);
                 if !stale {
-                    outcome = send(&mut sink, delivery.frame, settings.write_timeout).await;
+                    outcome = send(&mut sink, delivery.frame.clone(), settings.write_timeout).await;
                     if outcome.is_ok() {
                         metrics::message_out(Transport::Ws);
                     }
@@ -98,7 +101,7 @@ pub async fn run(socket: WebSocket, mut session: Session) {
                     close(&mut sink, CloseReason::IdleTimeout).await;
                     break;
                 }
-                if !service::still_valid(&session.state, &session.claims).await {
+                if !Box::pin(service::still_valid(&session.state, &session.claims)).await {
                     close(&mut sink, CloseReason::SessionEnded).await;
                     break;
                 }

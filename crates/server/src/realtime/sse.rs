@@ -158,7 +158,7 @@ async fn next(mut open: Open) -> Option<(Result<Event, Infallible>, Open)> {
                 }
             }
             _ = open.check.tick() => {
-                if !service::still_valid(&open.state, &open.claims).await {
+                if !Box::pin(service::still_valid(&open.state, &open.claims)).await {
                     open.kick.kick(CloseReason::SessionEnded);
                 }
             }

@@ -40,6 +40,26 @@ export class HomeModel {
     }
   }
 
+  /**
+   * Keep the badge live while the page shows: the user's realtime channel announces each new
+   * notification and each read mark with the unread count. Returns the function that stops it.
+   */
+  watchBadge(): () => void {
+    const me = this.view.data.me;
+    if (!me) return () => {};
+    return this.mb.realtime.subscribe(
+      `user:${me.id}`,
+      (event) => {
+        const { unread } = event.data as { unread?: unknown };
+        if (event.event.startsWith('notification.') && typeof unread === 'number') {
+          this.view.setData({ unread });
+        }
+      },
+      // Missed announcements: read the count again.
+      { onReload: () => void this.load() },
+    );
+  }
+
   async setNickname(nickname: string): Promise<void> {
     const trimmed = nickname.trim();
     if (!trimmed || trimmed === this.view.data.me?.nickname) return;

@@ -13,6 +13,7 @@ Page({
     mockUser: '',
   },
   model: undefined as HomeModel | undefined,
+  stopBadge: undefined as (() => void) | undefined,
 
   onLoad() {
     this.model = new HomeModel(mb, this);
@@ -20,8 +21,15 @@ Page({
     this.setData({ mockUser: typeof mockUser === 'string' ? mockUser : '' });
   },
 
-  onShow() {
-    void this.model?.load();
+  async onShow() {
+    await this.model?.load();
+    this.stopBadge?.();
+    this.stopBadge = this.model?.watchBadge();
+  },
+
+  onHide() {
+    this.stopBadge?.();
+    this.stopBadge = undefined;
   },
 
   async onPullDownRefresh() {
