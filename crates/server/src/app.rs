@@ -58,6 +58,7 @@ pub struct Shared {
     pub queries: QueryCounter,
     pub files: FileStore,
     pub flash_sale: crate::flash_sale::FlashSaleState,
+    pub payments: Arc<crate::payments::PaymentsState>,
 }
 
 impl AppState {
@@ -71,6 +72,7 @@ impl AppState {
         };
         let wechat = Wechat::start(&config, redis.as_ref()).await?;
         let files = FileStore::new(&config.files)?;
+        let payments = crate::payments::PaymentsState::new(&config, &wechat);
         let cache = Cache::new(redis.clone());
         Ok(Self(Arc::new(Shared {
             config: Arc::new(config),
@@ -84,6 +86,7 @@ impl AppState {
             jobs: Jobs::new(job_handlers()),
             queries,
             files,
+            payments,
         })))
     }
 }
@@ -95,6 +98,7 @@ fn job_handlers() -> HashMap<&'static str, Handler> {
         .into_iter()
         .chain(crate::community::jobs())
         .chain(crate::flash_sale::jobs())
+        .chain(crate::payments::jobs())
     {
         handlers.insert(kind, handler);
     }
@@ -113,6 +117,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::community::routes())
         .merge(crate::approvals::routes())
         .merge(crate::flash_sale::routes())
+        .merge(crate::payments::routes())
 }
 
 /// The router with every route and the shared middleware stack.

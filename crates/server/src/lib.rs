@@ -18,6 +18,7 @@ pub mod http;
 pub mod notifications;
 pub mod observability;
 pub mod openapi;
+pub mod payments;
 pub mod store;
 pub mod users;
 pub mod wechat;
