@@ -6,6 +6,7 @@ const core_1 = require("./core");
 const approvals_1 = require("./features/approvals");
 const community_1 = require("./features/community");
 const config_1 = require("./features/config");
+const database_1 = require("./features/database");
 const files_1 = require("./features/files");
 const flash_sale_1 = require("./features/flash-sale");
 const notifications_1 = require("./features/notifications");
@@ -26,6 +27,7 @@ class MinibaseClient {
         this.flashSale = new flash_sale_1.FlashSale(this.core);
         this.approvals = new approvals_1.Approvals(this.core);
         this.notifications = new notifications_1.Notifications(this.core);
+        this.db = new database_1.Database(this.core);
     }
     /** Log in now (otherwise the first call that needs a user does it). */
     login() {

@@ -2,6 +2,7 @@ import { Core } from './core';
 import { Approvals } from './features/approvals';
 import { Community } from './features/community';
 import { RemoteConfig } from './features/config';
+import { Database } from './features/database';
 import { Files } from './features/files';
 import { FlashSale } from './features/flash-sale';
 import { Notifications } from './features/notifications';
@@ -25,6 +26,8 @@ export class MinibaseClient {
   readonly flashSale: FlashSale;
   readonly approvals: Approvals;
   readonly notifications: Notifications;
+  /** Your own collections: `db.collection('todos').where({ done: false }).get()`. */
+  readonly db: Database;
 
   constructor(options: ClientOptions) {
     this.core = new Core(options);
@@ -36,6 +39,7 @@ export class MinibaseClient {
     this.flashSale = new FlashSale(this.core);
     this.approvals = new Approvals(this.core);
     this.notifications = new Notifications(this.core);
+    this.db = new Database(this.core);
   }
 
   /** Log in now (otherwise the first call that needs a user does it). */

@@ -61,6 +61,21 @@ export type {
 } from './features/community';
 export { Community } from './features/community';
 export { type PublicConfig, RemoteConfig } from './features/config';
+export {
+  type BatchOperation,
+  CollectionReference,
+  command,
+  Database,
+  type DbRecord,
+  type DbValue,
+  DocumentReference,
+  encodeWhere,
+  LogicCommand,
+  Query,
+  QueryCommand,
+  type QueryResult,
+  type WhereCondition,
+} from './features/database';
 export { Files, type UploadedFile } from './features/files';
 export {
   type Countdown,

@@ -2,6 +2,7 @@ import { Core } from './core';
 import { Approvals } from './features/approvals';
 import { Community } from './features/community';
 import { RemoteConfig } from './features/config';
+import { Database } from './features/database';
 import { Files } from './features/files';
 import { FlashSale } from './features/flash-sale';
 import { Notifications } from './features/notifications';
@@ -24,6 +25,8 @@ export declare class MinibaseClient {
     readonly flashSale: FlashSale;
     readonly approvals: Approvals;
     readonly notifications: Notifications;
+    /** Your own collections: `db.collection('todos').where({ done: false }).get()`. */
+    readonly db: Database;
     constructor(options: ClientOptions);
     /** Log in now (otherwise the first call that needs a user does it). */
     login(): Promise<{

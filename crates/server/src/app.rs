@@ -23,7 +23,9 @@ use crate::auth::guard::SessionGuard;
 use crate::config::{Config, CorsOrigins};
 use crate::error::{AppError, ErrorCode};
 use crate::files::store::FileStore;
-use crate::http::middleware::{panic_response, request_context, RequestContext};
+use crate::http::middleware::{
+    panic_response, refuse_nul_in_path, request_context, RequestContext,
+};
 use crate::openapi::ApiDoc;
 use crate::store::cache::Cache;
 use crate::store::db::QueryCounter;
@@ -58,6 +60,7 @@ pub struct Shared {
     pub queries: QueryCounter,
     pub files: FileStore,
     pub flash_sale: crate::flash_sale::FlashSaleState,
+    pub realtime: crate::realtime::Realtime,
     pub payments: Arc<crate::payments::PaymentsState>,
 }
 
@@ -74,11 +77,13 @@ impl AppState {
         let files = FileStore::new(&config.files)?;
         let payments = crate::payments::PaymentsState::new(&config, &wechat);
         let cache = Cache::new(redis.clone());
+        let realtime = crate::realtime::Realtime::new(&config.realtime, redis.clone());
         Ok(Self(Arc::new(Shared {
             config: Arc::new(config),
             db,
             limiter: RateLimiter::new(redis.clone()),
             flash_sale: crate::flash_sale::FlashSaleState::new(redis.clone()),
+            realtime,
             redis,
             wechat,
             sessions: SessionGuard::new(cache.clone()),
@@ -117,6 +122,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::community::routes())
         .merge(crate::approvals::routes())
         .merge(crate::flash_sale::routes())
+        .merge(crate::console::routes())
+        .merge(crate::realtime::routes())
+        .merge(crate::collections::routes())
         .merge(crate::payments::routes())
 }
 
@@ -164,6 +172,21 @@ fn spec_json(api: &utoipa::openapi::OpenApi) -> serde_json::Result<Vec<u8>> {
 /// Wrap routes in the middleware stack every request goes through. Public so that tests can
 /// put test-only routes (a panic, a slow handler) behind exactly the same stack.
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
+    let routes = if state.config.console.on_main_listener() {
+        routes.merge(crate::console::assets::routes())
+    } else {
+        routes
+    };
+    stack(routes, state)
+}
+
+/// The router the console's own listener serves (`console_listen`): the console and the API
+/// it calls, behind the same middleware.
+pub fn console_router(state: AppState) -> Router {
+    stack(routes().merge(crate::console::assets::routes()), state)
+}
+
+fn stack(routes: Router<AppState>, state: AppState) -> Router {
     let config = &state.config;
     // The recorder must exist before the first request is counted.
     crate::observability::metrics_handle();
@@ -176,7 +199,12 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     routes
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::console::audit::audit_admin_actions,
+        ))
         .layer(DefaultBodyLimit::max(config.http.body_limit))
+        .layer(axum::middleware::from_fn(refuse_nul_in_path))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors_layer(&config.http.cors_origins))
         .layer(axum::middleware::from_fn_with_state(
@@ -233,6 +261,8 @@ fn cors_layer(origins: &CorsOrigins) -> CorsLayer {
 /// A bound, ready-to-run server. Tests build it on port 0 and read the port back.
 pub struct Application {
     listener: TcpListener,
+    /// The console's own listener (`console_listen`), when it has one.
+    console_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -243,8 +273,28 @@ impl Application {
             .await
             .with_context(|| format!("binding {listen} (MINIBASE_LISTEN)"))?;
         config.set_bound_addr(listener.local_addr()?);
+        let console_listener = match config.console.listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} (MINIBASE_CONSOLE_LISTEN)"))?,
+            ),
+            None => None,
+        };
         let state = AppState::connect(config).await?;
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            console_listener,
+            state,
+        })
+    }
+
+    /// Where the console is served when it has a listener of its own.
+    pub fn console_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        Ok(match &self.console_listener {
+            Some(listener) => Some(listener.local_addr()?),
+            None => None,
+        })
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -261,7 +311,26 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = router(self.state.clone());
-        serve(self.listener, app, self.state, shutdown).await
+        let Some(console_listener) = self.console_listener else {
+            return serve(self.listener, app, self.state, shutdown).await;
+        };
+        // One shutdown signal stops both listeners.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let console = tokio::spawn(crate::http::server::serve_http1(
+            console_listener,
+            console_router(self.state.clone()),
+            async move {
+                let mut stop_rx = stop_rx;
+                let _ = stop_rx.wait_for(|stop| *stop).await;
+            },
+        ));
+        let result = serve(self.listener, app, self.state, async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
+        console.abort();
+        result
     }
 }
 
@@ -287,10 +356,14 @@ pub async fn serve(
         state.clone(),
         stopping_rx.clone(),
     ));
+    let realtime_state = state.clone();
     let server = crate::http::server::serve_http1(listener, app, async move {
         shutdown.await;
         tracing::info!("shutting down: no new connections; finishing in-flight requests");
         let _ = stopping_tx.send(true);
+        // Realtime connections outlive any request: tell them to reconnect elsewhere now (SSE
+        // streams end, so the HTTP server's own drain can finish).
+        realtime_state.realtime.shut_down(grace).await;
     });
     let deadline = async move {
         let _ = stopping_rx.wait_for(|stopping| *stopping).await;

@@ -140,6 +140,18 @@ pub struct RawConfig {
     pub flash_sale_order_rate_per_ip: u32,
     pub flash_sale_order_rate_window_secs: u64,
     pub flash_sale_reconcile_interval_secs: u64,
+    pub console_enabled: bool,
+    pub console_listen: Option<String>,
+    pub realtime_heartbeat_secs: u64,
+    pub realtime_idle_timeout_secs: u64,
+    pub realtime_write_timeout_secs: u64,
+    pub realtime_send_queue: u64,
+    pub realtime_max_connections: u64,
+    pub realtime_max_connections_per_user: u64,
+    pub realtime_max_subscriptions: u64,
+    pub realtime_replay_window: u64,
+    pub realtime_ticket_ttl_secs: u64,
+    pub realtime_redis_prefix: String,
     pub wechat_pay_mchid: Option<String>,
     pub wechat_pay_appid: Option<String>,
     pub wechat_pay_serial_no: Option<String>,
@@ -215,6 +227,18 @@ impl Default for RawConfig {
             flash_sale_order_rate_per_ip: 200,
             flash_sale_order_rate_window_secs: 1,
             flash_sale_reconcile_interval_secs: 1,
+            console_enabled: true,
+            console_listen: None,
+            realtime_heartbeat_secs: 25,
+            realtime_idle_timeout_secs: 60,
+            realtime_write_timeout_secs: 10,
+            realtime_send_queue: 256,
+            realtime_max_connections: 50_000,
+            realtime_max_connections_per_user: 10,
+            realtime_max_subscriptions: 50,
+            realtime_replay_window: 10_000,
+            realtime_ticket_ttl_secs: 30,
+            realtime_redis_prefix: "mb:rt".into(),
             wechat_pay_mchid: None,
             wechat_pay_appid: None,
             wechat_pay_serial_no: None,
@@ -361,6 +385,8 @@ pub struct Config {
     pub community: CommunityConfig,
     pub approvals: ApprovalsConfig,
     pub flash_sale: FlashSaleConfig,
+    pub console: ConsoleConfig,
+    pub realtime: RealtimeConfig,
     pub pay: PaySettings,
 }
 
@@ -375,6 +401,24 @@ pub struct PaySettings {
     pub timeout: Duration,
     /// When the first active query of an unpaid payment runs (a missed notification).
     pub query_after: Duration,
+}
+
+/// The admin console (`/console`).
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// False: no `/console`, and the console's session cookie is not accepted.
+    pub enabled: bool,
+    /// Serve the console (with the API it calls) on this address instead of `listen`.
+    pub listen: Option<SocketAddr>,
+    /// Mark the session cookies `Secure` (prod mode: the console is reached over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl ConsoleConfig {
+    /// Whether the main listener serves `/console`.
+    pub fn on_main_listener(&self) -> bool {
+        self.enabled && self.listen.is_none()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -434,6 +478,28 @@ pub struct FlashSaleConfig {
     pub per_ip: RateLimit,
     /// How often a node repairs Redis stock from the database (Redis only).
     pub reconcile_interval: Duration,
+}
+
+/// Settings of the realtime endpoints (docs/realtime.md).
+#[derive(Debug, Clone)]
+pub struct RealtimeConfig {
+    /// The server pings each WebSocket (and sends an SSE comment) this often.
+    pub heartbeat: Duration,
+    /// A WebSocket the client has sent nothing on (not even a pong) for this long is closed.
+    pub idle_timeout: Duration,
+    /// A frame the client's connection cannot take within this long ends the connection.
+    pub write_timeout: Duration,
+    /// Frames waiting per connection; a client that lets more pile up is disconnected.
+    pub send_queue: usize,
+    pub max_connections: usize,
+    pub max_connections_per_user: usize,
+    pub max_subscriptions: usize,
+    /// Events kept for replay after a reconnect.
+    pub replay_window: usize,
+    pub ticket_ttl: Duration,
+    /// Prefix of the Redis keys and channels realtime uses (several deployments can share one
+    /// Redis under different prefixes).
+    pub redis_prefix: String,
 }
 
 /// An IP network such as `10.0.0.0/8` or a single address.
@@ -761,12 +827,16 @@ impl RawConfig {
             reconcile_interval: Duration::from_secs(self.flash_sale_reconcile_interval_secs),
         };
 
+        let console = self.console_config(mode, listen)?;
+        let realtime = self.realtime_config()?;
         let pay = self.pay_settings(mode, credentials.as_ref().map(|c| c.0.as_str()))?;
         let public_url = self.public_url(listen)?;
         let files = self.files_config()?;
         let community = self.community_config(mode)?;
         Ok(Config {
             flash_sale,
+            console,
+            realtime,
             pay,
             mode,
             http: HttpConfig {
@@ -816,6 +886,122 @@ impl RawConfig {
                     window,
                 },
             },
+        })
+    }
+
+    fn console_config(&self, mode: Mode, listen: SocketAddr) -> Result<ConsoleConfig, ConfigError> {
+        let console_listen = match self
+            .console_listen
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(text) => {
+                let addr: SocketAddr = text.parse().map_err(|_| {
+                    ConfigError::new(
+                        "console_listen",
+                        format!("'{text}' is not a socket address like 127.0.0.1:8081"),
+                    )
+                })?;
+                if addr == listen && addr.port() != 0 {
+                    return Err(ConfigError::new(
+                        "console_listen",
+                        "must differ from listen (leave it unset to serve the console there)",
+                    ));
+                }
+                Some(addr)
+            }
+        };
+        if console_listen.is_some() && !self.console_enabled {
+            return Err(ConfigError::new(
+                "console_listen",
+                "is set but console_enabled is false",
+            ));
+        }
+        Ok(ConsoleConfig {
+            enabled: self.console_enabled,
+            listen: console_listen,
+            secure_cookies: mode == Mode::Prod,
+        })
+    }
+
+    fn realtime_config(&self) -> Result<RealtimeConfig, ConfigError> {
+        let within = |key: &str, value: u64, min: u64, max: u64| {
+            if (min..=max).contains(&value) {
+                Ok(value)
+            } else {
+                Err(ConfigError::new(
+                    key,
+                    format!("{value} is not between {min} and {max}"),
+                ))
+            }
+        };
+        let heartbeat = within(
+            "realtime_heartbeat_secs",
+            self.realtime_heartbeat_secs,
+            1,
+            3600,
+        )?;
+        let idle = within(
+            "realtime_idle_timeout_secs",
+            self.realtime_idle_timeout_secs,
+            1,
+            86_400,
+        )?;
+        if idle <= heartbeat {
+            return Err(ConfigError::new(
+                "realtime_idle_timeout_secs",
+                "must be longer than realtime_heartbeat_secs (a client answers pings)",
+            ));
+        }
+        let count = |key: &str, value: u64, max: u64| {
+            within(key, value, 1, max).map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+        };
+        let prefix = self.realtime_redis_prefix.trim();
+        if prefix.is_empty() || prefix.len() > 64 || prefix.chars().any(char::is_whitespace) {
+            return Err(ConfigError::new(
+                "realtime_redis_prefix",
+                "must be 1-64 characters without spaces",
+            ));
+        }
+        Ok(RealtimeConfig {
+            redis_prefix: prefix.to_string(),
+            heartbeat: Duration::from_secs(heartbeat),
+            idle_timeout: Duration::from_secs(idle),
+            write_timeout: Duration::from_secs(within(
+                "realtime_write_timeout_secs",
+                self.realtime_write_timeout_secs,
+                1,
+                600,
+            )?),
+            send_queue: count("realtime_send_queue", self.realtime_send_queue, 65_536)?,
+            max_connections: count(
+                "realtime_max_connections",
+                self.realtime_max_connections,
+                10_000_000,
+            )?,
+            max_connections_per_user: count(
+                "realtime_max_connections_per_user",
+                self.realtime_max_connections_per_user,
+                100_000,
+            )?,
+            max_subscriptions: count(
+                "realtime_max_subscriptions",
+                self.realtime_max_subscriptions,
+                10_000,
+            )?,
+            replay_window: count(
+                "realtime_replay_window",
+                self.realtime_replay_window,
+                1_000_000,
+            )?,
+            ticket_ttl: Duration::from_secs(within(
+                "realtime_ticket_ttl_secs",
+                self.realtime_ticket_ttl_secs,
+                1,
+                300,
+            )?),
         })
     }
 

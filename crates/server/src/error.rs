@@ -30,6 +30,8 @@ pub enum ErrorCode {
     SaleEnded = 40021,
     ApproverUnresolved = 40030,
     TemplateDisabled = 40031,
+    InvalidFilter = 40040,
+    UnindexedFilter = 40041,
     Unauthenticated = 40100,
     TokenMalformed = 40101,
     TokenInvalid = 40102,
@@ -38,11 +40,13 @@ pub enum ErrorCode {
     InvalidCredentials = 40105,
     RefreshTokenInvalid = 40106,
     RefreshTokenReused = 40107,
+    TicketInvalid = 40108,
     Forbidden = 40300,
     UserBanned = 40301,
     WechatRiskyUser = 40302,
     WatermarkMismatch = 40303,
     SignatureMismatch = 40304,
+    CsrfRejected = 40305,
     RouteNotFound = 40400,
     NotFound = 40401,
     MethodNotAllowed = 40500,
@@ -56,6 +60,7 @@ pub enum ErrorCode {
     NotYourTurn = 40932,
     StepCompleted = 40933,
     DepartmentNotEmpty = 40934,
+    DestructiveChange = 40940,
     DuplicateContent = 40950,
     NotEditable = 40951,
     RefundExceedsPaid = 40960,
@@ -63,7 +68,9 @@ pub enum ErrorCode {
     UnsupportedMediaType = 41500,
     ValidationFailed = 42200,
     ContentRejected = 42210,
+    InvalidRule = 42220,
     RateLimited = 42900,
+    TooManyConnections = 42910,
     Internal = 50000,
     WechatUnavailable = 50200,
     WechatRateLimited = 50201,
@@ -88,6 +95,8 @@ impl ErrorCode {
         Self::SaleEnded,
         Self::ApproverUnresolved,
         Self::TemplateDisabled,
+        Self::InvalidFilter,
+        Self::UnindexedFilter,
         Self::Unauthenticated,
         Self::TokenMalformed,
         Self::TokenInvalid,
@@ -96,11 +105,13 @@ impl ErrorCode {
         Self::InvalidCredentials,
         Self::RefreshTokenInvalid,
         Self::RefreshTokenReused,
+        Self::TicketInvalid,
         Self::Forbidden,
         Self::UserBanned,
         Self::WechatRiskyUser,
         Self::WatermarkMismatch,
         Self::SignatureMismatch,
+        Self::CsrfRejected,
         Self::RouteNotFound,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -114,6 +125,7 @@ impl ErrorCode {
         Self::NotYourTurn,
         Self::StepCompleted,
         Self::DepartmentNotEmpty,
+        Self::DestructiveChange,
         Self::DuplicateContent,
         Self::NotEditable,
         Self::RefundExceedsPaid,
@@ -121,7 +133,9 @@ impl ErrorCode {
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
         Self::ContentRejected,
+        Self::InvalidRule,
         Self::RateLimited,
+        Self::TooManyConnections,
         Self::Internal,
         Self::WechatUnavailable,
         Self::WechatRateLimited,
@@ -162,6 +176,12 @@ impl ErrorCode {
             Self::TemplateDisabled => {
                 "The approval template is disabled; no new request can be submitted with it."
             }
+            Self::InvalidFilter => {
+                "A collection query (filter, where, sort, fields or expand) does not parse, names an unknown field, compares values of different types or is too complex; the message says where."
+            }
+            Self::UnindexedFilter => {
+                "The query filters or sorts on a field that is not indexed, in a collection larger than its scan limit; add an index on the field the message names."
+            }
             Self::Unauthenticated => "No bearer token was sent.",
             Self::TokenMalformed => "The bearer token is not a well-formed JWT.",
             Self::TokenInvalid => "The token's signature, algorithm or claims are not valid.",
@@ -176,11 +196,17 @@ impl ErrorCode {
             Self::RefreshTokenReused => {
                 "A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked."
             }
+            Self::TicketInvalid => {
+                "The realtime ticket is unknown, expired or already used; get a new one."
+            }
             Self::Forbidden => "The caller lacks the role or ownership needed.",
             Self::UserBanned => "The account is banned.",
             Self::WechatRiskyUser => "WeChat flagged the user as high risk (errcode 40226).",
             Self::WatermarkMismatch => "Decrypted open data belongs to another AppID.",
             Self::SignatureMismatch => "The login-state or raw-data signature does not match.",
+            Self::CsrfRejected => {
+                "A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session."
+            }
             Self::RouteNotFound => "No route matches the path.",
             Self::NotFound => "The resource does not exist (or is not visible to the caller).",
             Self::MethodNotAllowed => "The path exists but not with this HTTP method.",
@@ -210,6 +236,9 @@ impl ErrorCode {
             Self::DepartmentNotEmpty => {
                 "The department still has sub-departments or members; move them first."
             }
+            Self::DestructiveChange => {
+                "The change would delete data (a dropped or retyped field, a deleted collection); the message says what, and the request must confirm it."
+            }
             Self::DuplicateContent => "The same text was posted again within the duplicate window.",
             Self::NotEditable => {
                 "The content can no longer be changed (removed, blocked or deleted)."
@@ -221,6 +250,12 @@ impl ErrorCode {
             Self::ValidationFailed => "A field is missing or invalid; the message names the field.",
             Self::ContentRejected => {
                 "WeChat's content check found the text risky; it was not published."
+            }
+            Self::TooManyConnections => {
+                "Too many realtime connections: the caller's own limit, or the node's."
+            }
+            Self::InvalidRule => {
+                "An access rule does not parse or names an unknown field; the message names the rule and the column of the error."
             }
             Self::RateLimited => "Too many requests; retry after the Retry-After header's seconds.",
             Self::Internal => {

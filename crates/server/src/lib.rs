@@ -4,12 +4,15 @@
 //! middleware), `store` (database, Redis), and one folder per feature, each with thin `routes`,
 //! rules in `service` and SQL in `repo`.
 
+pub mod allocator;
 pub mod app;
 pub mod approvals;
 pub mod auth;
+pub mod collections;
 pub mod community;
 pub mod config;
 pub mod config_center;
+pub mod console;
 pub mod error;
 pub mod files;
 pub mod flash_sale;
@@ -19,6 +22,8 @@ pub mod notifications;
 pub mod observability;
 pub mod openapi;
 pub mod payments;
+pub mod realtime;
 pub mod store;
+pub mod text;
 pub mod users;
 pub mod wechat;

@@ -69,12 +69,42 @@ enum Command {
         #[arg(long)]
         single_use_codes: bool,
     },
+    /// Import a LeanCloud or CloudBase export: users keep their WeChat openid and unionid (so
+    /// they log in as the same users), classes or collections become collections with their
+    /// records, and files are copied into the file store. Running it again updates what it
+    /// imported before and duplicates nothing. See docs/migrating.md.
+    Import {
+        #[command(subcommand)]
+        platform: ImportCommand,
+    },
     /// Print the OpenAPI document (the JSON that GET /openapi.json serves, byte for byte) and
     /// exit. Needs no database and no configuration.
     Openapi {
         /// Write it to FILE instead of standard output.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A LeanCloud data export: a folder or .zip of <Class>.json / <Class>.jsonl files, with
+    /// file bytes under files/.
+    Leancloud {
+        /// The export folder or .zip archive.
+        export: PathBuf,
+        /// Report what would be created and every record that cannot be mapped; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// A CloudBase database export: a folder or .zip of <collection>.json files (JSON lines),
+    /// with file bytes under files/ by their cloud:// path.
+    Cloudbase {
+        /// The export folder or .zip archive.
+        export: PathBuf,
+        /// Report what would be created and every record that cannot be mapped; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -95,46 +125,8 @@ enum AdminCommand {
     },
 }
 
-/// glibc raises its mmap threshold to the size of the largest block freed so far (up to 32 MiB),
-/// and its trim threshold with it. Argon2 (admin logins) works in a 19 MiB block: after the first
-/// admin login every later one took that block from the heap, and it stayed resident when freed
-/// (RSS +19 MiB, measured in docs/benchmarks.md). A fixed threshold keeps large blocks in their
-/// own mappings, which go back to the system when freed.
-///
-/// glibc also keeps freed pages inside its heaps for reuse, and only gives back what lies at a
-/// heap's top: after a burst (256 connections in flight) the peak stayed resident for good. A
-/// thread hands the free pages back once a second (`malloc_trim` walks the free lists and
-/// releases whole free pages), which is what Go's scavenger does for Gin.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn tune_allocator() {
-    // Blocks from 256 KiB up are mapped on their own (glibc's own default starts at 128 KiB).
-    const THRESHOLD: libc::c_int = 256 * 1024;
-    const TRIM_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
-    // SAFETY: mallopt only sets allocator parameters; it runs first in main, before any other
-    // thread exists. On failure (returns 0) glibc keeps its defaults, which is harmless.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
-    }
-    let spawned = std::thread::Builder::new()
-        .name("malloc-trim".into())
-        .stack_size(64 * 1024)
-        .spawn(|| loop {
-            std::thread::sleep(TRIM_INTERVAL);
-            // SAFETY: malloc_trim is thread-safe (it locks each arena in turn); 0 keeps no pad.
-            unsafe {
-                libc::malloc_trim(0);
-            }
-        });
-    if let Err(err) = spawned {
-        eprintln!("warning: cannot start the malloc-trim thread: {err}");
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn tune_allocator() {}
-
 fn main() -> ExitCode {
-    tune_allocator();
+    minibase::allocator::tune();
     let cli = Cli::parse();
     if let Some(Command::Openapi { output }) = &cli.command {
         return match write_openapi(output.as_deref()) {
@@ -197,6 +189,7 @@ fn main() -> ExitCode {
                 }
                 mock_wechat(mock, std::net::SocketAddr::new(host, port)).await
             }
+            Command::Import { platform } => import(config, platform).await,
             // Answered above, before the configuration is read.
             Command::Openapi { output } => write_openapi(output.as_deref()),
         }
@@ -243,6 +236,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = app.local_addr()?;
     tracing::info!(%addr, "listening");
     println!("Minibase is listening on http://{addr} (API docs: http://{addr}/docs)");
+    match app.console_addr()? {
+        Some(console) => println!("Admin console: http://{console}/console/"),
+        None if app.state().config.console.enabled => {
+            println!("Admin console: http://{addr}/console/")
+        }
+        None => {}
+    }
     app.run_until(shutdown_signal()).await
 }
 
@@ -269,6 +269,20 @@ async fn create_admin(
     store::db::migrate(&db).await?;
     let id = minibase::auth::service::create_admin(&db, username, &password, role).await?;
     println!("created {} account '{username}' (id {id})", role.as_str());
+    Ok(())
+}
+
+async fn import(config: Config, command: ImportCommand) -> anyhow::Result<()> {
+    use minibase::collections::import::{self, Platform};
+    let (platform, path, dry_run) = match command {
+        ImportCommand::Leancloud { export, dry_run } => (Platform::LeanCloud, export, dry_run),
+        ImportCommand::Cloudbase { export, dry_run } => (Platform::CloudBase, export, dry_run),
+    };
+    let db = store::db::connect(&config.database).await?;
+    store::db::migrate(&db).await?;
+    let files = minibase::files::store::FileStore::new(&config.files)?;
+    let report = import::run(&db, &files, platform, &path, dry_run).await?;
+    print!("{}", report.render());
     Ok(())
 }
 

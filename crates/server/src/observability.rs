@@ -80,6 +80,11 @@ pub fn record_request(method: &Method, route: &str, status: StatusCode, elapsed:
         .increment(1);
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(elapsed.as_secs_f64());
+    traffic::record(status_is_error(status), elapsed);
+}
+
+fn status_is_error(status: &str) -> bool {
+    status.starts_with('5')
 }
 
 fn method_label(method: &Method) -> &'static str {
@@ -133,5 +138,122 @@ fn status_label(status: StatusCode) -> &'static str {
         503 => "503",
         // Rarer codes: at most a few hundred distinct values exist.
         _ => intern(status.as_str()),
+    }
+}
+
+/// The node's own request rate, latency and error rate over the last two hours, for the admin
+/// console's dashboard: a ring of one-minute buckets in memory (Prometheus keeps the real
+/// history; this is what a console can show without one). Per node, and empty after a restart.
+pub mod traffic {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use serde::Serialize;
+    use utoipa::ToSchema;
+
+    /// Minutes kept.
+    pub const MINUTES: usize = 120;
+
+    struct Bucket {
+        /// Minutes since the Unix epoch this bucket counts, + 1 (0: never used).
+        minute: AtomicU64,
+        requests: AtomicU64,
+        errors: AtomicU64,
+        latency_micros: AtomicU64,
+    }
+
+    #[allow(clippy::declare_interior_mutable_const)]
+    const EMPTY: Bucket = Bucket {
+        minute: AtomicU64::new(0),
+        requests: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        latency_micros: AtomicU64::new(0),
+    };
+
+    static RING: [Bucket; MINUTES] = [EMPTY; MINUTES];
+
+    fn now_minute() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 60)
+    }
+
+    /// Count one request (lock-free: a few atomic adds). `error`: it ended in a 5xx.
+    pub fn record(error: bool, elapsed: Duration) {
+        let minute = now_minute();
+        let bucket = &RING[(minute % MINUTES as u64) as usize];
+        let stamp = minute + 1;
+        let seen = bucket.minute.load(Ordering::Acquire);
+        if seen != stamp
+            && bucket
+                .minute
+                .compare_exchange(seen, stamp, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            // This request opened the minute: clear what the bucket held two hours ago. A
+            // request of the same minute counted between the swap and here is lost, which a
+            // dashboard can afford.
+            bucket.requests.store(0, Ordering::Release);
+            bucket.errors.store(0, Ordering::Release);
+            bucket.latency_micros.store(0, Ordering::Release);
+        }
+        bucket.requests.fetch_add(1, Ordering::AcqRel);
+        if error {
+            bucket.errors.fetch_add(1, Ordering::AcqRel);
+        }
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        bucket.latency_micros.fetch_add(micros, Ordering::AcqRel);
+    }
+
+    /// One minute of traffic on this node.
+    #[derive(Debug, Clone, Serialize, ToSchema)]
+    pub struct TrafficSample {
+        /// The minute's start (RFC 3339, UTC).
+        pub minute: chrono::DateTime<chrono::Utc>,
+        pub requests: u64,
+        /// Requests answered with a 5xx.
+        pub errors: u64,
+        /// `errors / requests` (0 without requests).
+        pub error_rate: f64,
+        /// Mean latency in milliseconds (0 without requests).
+        pub mean_latency_ms: f64,
+    }
+
+    /// The last `MINUTES` minutes, oldest first, minutes without traffic included as zeros.
+    pub fn samples() -> Vec<TrafficSample> {
+        let current = now_minute();
+        (0..MINUTES as u64)
+            .rev()
+            .filter_map(|ago| current.checked_sub(ago))
+            .map(|minute| {
+                let bucket = &RING[(minute % MINUTES as u64) as usize];
+                let (requests, errors, micros) =
+                    if bucket.minute.load(Ordering::Acquire) == minute + 1 {
+                        (
+                            bucket.requests.load(Ordering::Acquire),
+                            bucket.errors.load(Ordering::Acquire),
+                            bucket.latency_micros.load(Ordering::Acquire),
+                        )
+                    } else {
+                        (0, 0, 0)
+                    };
+                let start = i64::try_from(minute * 60).unwrap_or_default();
+                TrafficSample {
+                    minute: chrono::DateTime::from_timestamp(start, 0).unwrap_or_default(),
+                    requests,
+                    errors,
+                    error_rate: if requests == 0 {
+                        0.0
+                    } else {
+                        errors as f64 / requests as f64
+                    },
+                    mean_latency_ms: if requests == 0 {
+                        0.0
+                    } else {
+                        micros as f64 / requests as f64 / 1000.0
+                    },
+                }
+            })
+            .collect()
     }
 }

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
@@ -78,6 +78,15 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        // The admin console's session: an HttpOnly cookie set by POST /api/v1/admin/console/session;
+        // state-changing requests also need the X-CSRF-Token header.
+        components.add_security_scheme(
+            "console_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "mb_console",
+                "The admin console's session cookie; state-changing requests also send X-CSRF-Token.",
+            ))),
         );
     }
 }

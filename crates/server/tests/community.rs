@@ -638,7 +638,7 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend, test: &str) {
             .json(&json!({})),
     )
     .await
-    .assert_error(400, 40000);
+    .assert_error(415, 41500);
     upload(&app, "not-a-token", &png(1, 1), "a.png")
         .await
         .assert_error(401, 40101);

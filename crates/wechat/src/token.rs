@@ -124,7 +124,7 @@ fn lock_value() -> String {
 #[derive(Debug, Default)]
 pub struct MemoryTokenStore {
     tokens: Mutex<HashMap<String, CachedToken>>,
-    locks: Mutex<HashMap<String, (String, std::time::Instant)>>,
+    locks: Mutex<HashMap<String, (String, tokio::time::Instant)>>,
 }
 
 impl MemoryTokenStore {
@@ -160,7 +160,7 @@ impl TokenStore for MemoryTokenStore {
         appid: &'a str,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
-        let now = std::time::Instant::now();
+        let now = tokio::time::Instant::now();
         let mut locks = lock_map(&self.locks);
         let taken = matches!(locks.get(appid), Some((_, until)) if *until > now);
         let result = if taken {
@@ -376,14 +376,21 @@ mod tests {
         assert!(store.try_lock("app", ttl).await.unwrap().is_some());
     }
 
-    #[tokio::test]
+    // Paused time: the clock jumps over the sleep, and the lock's expiry reads the same clock.
+    #[tokio::test(start_paused = true)]
     async fn memory_store_lock_expires() {
         let store = MemoryTokenStore::new();
         let _held = store
-            .try_lock("app", Duration::from_millis(10))
+            .try_lock("app", Duration::from_secs(30))
             .await
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_secs(29)).await;
+        assert!(store
+            .try_lock("app", Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_none());
+        tokio::time::sleep(Duration::from_secs(2)).await;
         assert!(store
             .try_lock("app", Duration::from_secs(1))
             .await

@@ -25,6 +25,10 @@ exports.ErrorCodes = {
     ApproverUnresolved: 40030,
     /** The approval template is disabled; no new request can be submitted with it. */
     TemplateDisabled: 40031,
+    /** A collection query (filter, where, sort, fields or expand) does not parse, names an unknown field, compares values of different types or is too complex; the message says where. */
+    InvalidFilter: 40040,
+    /** The query filters or sorts on a field that is not indexed, in a collection larger than its scan limit; add an index on the field the message names. */
+    UnindexedFilter: 40041,
     /** No bearer token was sent. */
     Unauthenticated: 40100,
     /** The bearer token is not a well-formed JWT. */
@@ -41,6 +45,8 @@ exports.ErrorCodes = {
     RefreshTokenInvalid: 40106,
     /** A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked. */
     RefreshTokenReused: 40107,
+    /** The realtime ticket is unknown, expired or already used; get a new one. */
+    TicketInvalid: 40108,
     /** The caller lacks the role or ownership needed. */
     Forbidden: 40300,
     /** The account is banned. */
@@ -51,6 +57,8 @@ exports.ErrorCodes = {
     WatermarkMismatch: 40303,
     /** The login-state or raw-data signature does not match. */
     SignatureMismatch: 40304,
+    /** A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session. */
+    CsrfRejected: 40305,
     /** No route matches the path. */
     RouteNotFound: 40400,
     /** The resource does not exist (or is not visible to the caller). */
@@ -77,6 +85,8 @@ exports.ErrorCodes = {
     StepCompleted: 40933,
     /** The department still has sub-departments or members; move them first. */
     DepartmentNotEmpty: 40934,
+    /** The change would delete data (a dropped or retyped field, a deleted collection); the message says what, and the request must confirm it. */
+    DestructiveChange: 40940,
     /** The same text was posted again within the duplicate window. */
     DuplicateContent: 40950,
     /** The content can no longer be changed (removed, blocked or deleted). */
@@ -91,8 +101,12 @@ exports.ErrorCodes = {
     ValidationFailed: 42200,
     /** WeChat's content check found the text risky; it was not published. */
     ContentRejected: 42210,
+    /** An access rule does not parse or names an unknown field; the message names the rule and the column of the error. */
+    InvalidRule: 42220,
     /** Too many requests; retry after the Retry-After header's seconds. */
     RateLimited: 42900,
+    /** Too many realtime connections: the caller's own limit, or the node's. */
+    TooManyConnections: 42910,
     /** An unexpected server error; the log holds the detail under the request id. */
     Internal: 50000,
     /** WeChat could not be reached or answered 'system busy' after retries. */

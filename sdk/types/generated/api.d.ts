@@ -1,4 +1,56 @@
 export interface paths {
+    "/api/v1/admin/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every admin-console account (admin role). */
+        get: operations["list_accounts"];
+        put?: never;
+        /** Create an admin-console account (admin role). */
+        post: operations["create_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable an admin-console account: it cannot sign in, and its sessions end at once. */
+        post: operations["disable_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled admin-console account again. */
+        post: operations["enable_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/approvals/departments": {
         parameters: {
             query?: never;
@@ -189,6 +241,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The admin audit log, newest first: every state-changing request by an admin-console account
+         *     or on an admin route (who, what, when, from where, the status it ended with). Admin role.
+         */
+        get: operations["audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/auth/login": {
         parameters: {
             query?: never;
@@ -201,6 +273,47 @@ export interface paths {
         /** Log in to the admin console with an account made by `minibase admin create`. */
         post: operations["admin_login"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every collection with its fields, indexes and rules (admins). */
+        get: operations["list_collections"];
+        put?: never;
+        /** Define a collection: its fields, indexes, owner field and rules. Its table is created at once. */
+        post: operations["create_collection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/collections/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One collection (admins). */
+        get: operations["get_collection"];
+        /**
+         * Change a collection: the whole new definition. Added fields, relaxed constraints, new
+         *     indexes and rules apply at once; a dropped or retyped field deletes data and needs
+         *     `?confirm_data_loss=true` (without it: 409 naming what would be lost).
+         */
+        put: operations["update_collection"];
+        post?: never;
+        /** Delete a collection and its records (`?confirm=true`). */
+        delete: operations["delete_collection"];
         options?: never;
         head?: never;
         patch?: never;
@@ -274,6 +387,83 @@ export interface paths {
         /** Restore a config key to an earlier version, recorded as a new change (admins). */
         post: operations["rollback_config"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/console/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in console account, and the CSRF token of its cookie session. */
+        get: operations["current_session"];
+        put?: never;
+        /**
+         * Sign in to the admin console. The session is an HttpOnly, SameSite=Strict cookie (Secure in
+         *     prod mode); the token is never in the body. Send the returned `csrf_token` as `X-CSRF-Token`
+         *     on every state-changing request.
+         */
+        post: operations["sign_in"];
+        /** Sign out of the console: every token of the account ends and the cookies are cleared. */
+        delete: operations["sign_out"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts across features (users, new users, posts, orders, approvals pending, jobs failed and
+         *     pending) and this node's request rate, latency and error rate by minute (moderator+).
+         */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browse uploads, newest first (moderators and admins). */
+        get: operations["admin_list_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an upload and its stored object (moderators and admins). */
+        delete: operations["admin_delete_file"];
         options?: never;
         head?: never;
         patch?: never;
@@ -453,6 +643,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/flash-sales/{id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sale's orders, newest first, with their buyers (admins). */
+        get: operations["admin_sale_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/flash-sales/{id}/reconcile": {
         parameters: {
             query?: never;
@@ -489,6 +696,77 @@ export interface paths {
         get: operations["admin_sale_stats"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Failed or pending background jobs, newest first (admin). */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Drop a failed or pending job for good (admin). */
+        delete: operations["discard_job"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a failed or pending job again now, with a fresh set of attempts (admin). */
+        post: operations["retry_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the signed-in account's password. Its other sessions end; a cookie session gets a
+         *     new cookie (and CSRF token) at once.
+         */
+        post: operations["change_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -694,7 +972,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ban a user: every session ends and new logins are refused (moderators and admins). */
+        /**
+         * Ban a user: every session ends and new logins are refused (moderators and admins). The
+         *     optional body's reason goes to the admin audit log.
+         */
         post: operations["admin_ban_user"];
         delete?: never;
         options?: never;
@@ -745,7 +1026,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lift a ban (moderators and admins). */
+        /** Lift a ban (moderators and admins); the optional reason goes to the admin audit log. */
         post: operations["admin_unban_user"];
         delete?: never;
         options?: never;
@@ -1007,6 +1288,69 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/collections/{name}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Records the caller may see (the list rule filters them), filtered, sorted and
+         *     keyset-paginated.
+         */
+        get: operations["list_records"];
+        put?: never;
+        /**
+         * Create a record. The owner field (if any) is the caller; the create rule must hold for the
+         *     record as stored.
+         */
+        post: operations["create_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/collections/{name}/records/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Several writes at once, in one transaction; each goes through the collection's rules. The
+         *     first error names its operation (`requests[2].data.title: ...`) and nothing is written.
+         */
+        post: operations["batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/collections/{name}/records/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One record, if the view rule lets the caller see it. */
+        get: operations["get_record"];
+        put?: never;
+        post?: never;
+        /** Delete a record, if the delete rule holds for it. */
+        delete: operations["delete_record"];
+        options?: never;
+        head?: never;
+        /** Change the fields sent (others keep their values), if the update rule holds for the record. */
+        patch: operations["update_record"];
         trace?: never;
     };
     "/api/v1/comments/{id}": {
@@ -1461,6 +1805,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/realtime/sse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The realtime event stream over server-sent events, for browsers and the console. Each SSE
+         *     message's `data` is a frame as on the WebSocket (`welcome`, `subscribed`, `event`, `reload`,
+         *     `closing`), and event frames carry their id as the SSE `id`, so `EventSource` resumes by
+         *     itself. A channel the caller may not read is a 403 before anything is streamed.
+         */
+        get: operations["events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time ticket for opening a realtime connection where no `Authorization` header can be
+         *     sent (a browser's `WebSocket` or `EventSource`). It stands for the caller's token, works once
+         *     on any node, and expires after `realtime_ticket_ttl_secs`.
+         */
+        post: operations["create_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The realtime WebSocket (what `wx.connectSocket` opens). Authenticate with the
+         *     `Authorization: Bearer` header or `?ticket=`; without either the answer is a 401 envelope and
+         *     nothing is upgraded.
+         * @description Frames are JSON text. The client sends `{"type":"subscribe","channel":"post:12","since":"<last
+         *     event id>"}`, `{"type":"unsubscribe","channel":...}` and `{"type":"ping"}`. The server sends
+         *     `welcome`, `subscribed` (with the resume `position`), `event` (`id`, `channel`, `event`,
+         *     `data`, `at`), `reload` (missed events are gone: reload over HTTP), `error` (a refused frame,
+         *     with an error code; the connection stays), `pong` and `closing` (then a close: 1012 restart,
+         *     reconnect; 4001 session ended, do not; 4002 idle; 4008 too slow). Channels: `user:<id>` (only
+         *     your own), `post:<id>`, `flash-sale:<id>`, `config`, `admin` (admins). The full protocol:
+         *     docs/realtime.md.
+         */
+        get: operations["websocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports": {
         parameters: {
             query?: never;
@@ -1764,6 +2180,34 @@ export interface components {
             target_id: number;
             target_type: string;
         };
+        /** @description An admin-console account. */
+        AdminAccountView: {
+            /** Format: date-time */
+            created_at: string;
+            disabled: boolean;
+            /** Format: int64 */
+            id: number;
+            role: components["schemas"]["Role"];
+            username: string;
+        };
+        /** @description A stored file as the admin console lists it. */
+        AdminFileView: {
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int32 */
+            height: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            owner_id: number;
+            /** Format: int64 */
+            size: number;
+            storage_key: string;
+            url: string;
+            /** Format: int32 */
+            width: number;
+        };
         AdminLoginRequest: {
             password: string;
             username: string;
@@ -1773,6 +2217,11 @@ export interface components {
             /** Format: int64 */
             expires_in: number;
             token: string;
+        };
+        /** @description An order as the admin console lists it: the buyer too. */
+        AdminOrderView: components["schemas"]["OrderView"] & {
+            /** Format: int64 */
+            user_id: number;
         };
         AdminSummary: {
             /** Format: int64 */
@@ -1825,6 +2274,85 @@ export interface components {
             /** @enum {string} */
             type: "department_head";
         };
+        /** @description One entry of the admin audit log. */
+        AuditEntry: {
+            /** Format: int64 */
+            actor_id: number;
+            /** @description `admin` (a console account) or `user` (a mini-program user with a staff role). */
+            actor_kind: string;
+            /** @description The console account's username (null for mini-program users). */
+            actor_name?: string | null;
+            actor_role: string;
+            client_ip: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            method: string;
+            /** @description The reason the operator gave, when the action takes one (a ban). */
+            note?: string | null;
+            path: string;
+            request_id: string;
+            route: string;
+            /** Format: int32 */
+            status: number;
+        };
+        /** @description Up to 50 creates, updates and deletes in one transaction: all happen or none. */
+        BatchBody: {
+            requests: components["schemas"]["BatchOp"][];
+        };
+        /** @description One operation of a batch. */
+        BatchOp: {
+            /** @enum {string} */
+            action: "create";
+            data: Record<string, unknown>;
+        } | {
+            /** @enum {string} */
+            action: "update";
+            data: Record<string, unknown>;
+            /** Format: int64 */
+            id: number;
+        } | {
+            /** @enum {string} */
+            action: "delete";
+            /** Format: int64 */
+            id: number;
+        };
+        ChangePasswordRequest: {
+            current_password: string;
+            new_password: string;
+        };
+        /** @description A collection as an admin writes it (create and change take the same document). */
+        CollectionSpec: {
+            fields: components["schemas"]["FieldDef"][];
+            indexes?: components["schemas"]["IndexDef"][];
+            /**
+             * @description `^[a-z][a-z0-9_]{0,39}$`, not a reserved name (users, files, ...). On a change, absent or
+             *     the same name.
+             */
+            name?: string;
+            /**
+             * @description A relation-to-users field that records get from their creator (and that only admins
+             *     can change).
+             */
+            owner_field?: string | null;
+            rules?: components["schemas"]["Rules"];
+            /**
+             * Format: int32
+             * @description Largest collection (in records) that may be filtered or sorted on an unindexed field
+             *     (default 10000).
+             */
+            scan_limit?: number | null;
+        };
+        /** @description A collection as the API shows it. */
+        CollectionView: components["schemas"]["CollectionSpec"] & {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
         CommentBody: {
             text: string;
         };
@@ -1867,6 +2395,28 @@ export interface components {
             op: components["schemas"]["CompareOp"];
             value: Record<string, unknown>;
         };
+        /** @description The signed-in console account. */
+        ConsoleSession: {
+            admin: components["schemas"]["AdminAccountView"];
+            /**
+             * @description Send it as `X-CSRF-Token` on every state-changing request (also in the `mb_csrf` cookie).
+             *     Null when the caller used a bearer token rather than the console's cookie.
+             */
+            csrf_token?: string | null;
+            /**
+             * Format: int64
+             * @description Seconds until the session cookie expires (at sign-in; null afterwards).
+             */
+            expires_in?: number | null;
+        };
+        CreateAccountRequest: {
+            /** @description At least 10 characters. */
+            password: string;
+            /** @description `admin` or `moderator`. */
+            role: components["schemas"]["Role"];
+            /** @description 3-64 letters, digits, '.', '_' or '-'. */
+            username: string;
+        };
         CreateComment: {
             /** @description 1-500 characters. */
             content: string;
@@ -1883,6 +2433,34 @@ export interface components {
             images?: number[];
             /** @description At most 5 topics (letters, digits, '_' or '-'; a leading '#' is dropped). */
             topics?: string[];
+        };
+        /** @description The dashboard: counts across features, and this node's traffic by minute. */
+        Dashboard: {
+            /** Format: int64 */
+            approvals_pending: number;
+            /** Format: int64 */
+            jobs_failed: number;
+            /** Format: int64 */
+            jobs_pending: number;
+            /**
+             * Format: int64
+             * @description Users created in the last 24 hours.
+             */
+            new_users: number;
+            /**
+             * Format: int64
+             * @description Flash-sale orders, in every state.
+             */
+            orders: number;
+            /** Format: int64 */
+            posts: number;
+            /**
+             * @description This node's requests by minute over the last two hours, oldest first: an in-memory ring,
+             *     per node, emptied by a restart (Prometheus at /metrics keeps the real history).
+             */
+            traffic: components["schemas"]["TrafficSample"][];
+            /** Format: int64 */
+            users: number;
         };
         DecisionRequest: {
             /** @description true publishes; false removes. */
@@ -1957,6 +2535,26 @@ export interface components {
             version: number;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_AdminAccountView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description An admin-console account. */
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                disabled: boolean;
+                /** Format: int64 */
+                id: number;
+                role: components["schemas"]["Role"];
+                username: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_AdminLoginResult: {
             /**
              * Format: int32
@@ -2013,6 +2611,25 @@ export interface components {
             message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_CollectionView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description A collection as the API shows it. */
+            data: components["schemas"]["CollectionSpec"] & {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: date-time */
+                updated_at: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_CommentView: {
             /**
              * Format: int32
@@ -2042,6 +2659,68 @@ export interface components {
                  */
                 reply_to_user_id?: number | null;
                 status: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_ConsoleSession: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description The signed-in console account. */
+            data: {
+                admin: components["schemas"]["AdminAccountView"];
+                /**
+                 * @description Send it as `X-CSRF-Token` on every state-changing request (also in the `mb_csrf` cookie).
+                 *     Null when the caller used a bearer token rather than the console's cookie.
+                 */
+                csrf_token?: string | null;
+                /**
+                 * Format: int64
+                 * @description Seconds until the session cookie expires (at sign-in; null afterwards).
+                 */
+                expires_in?: number | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Dashboard: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description The dashboard: counts across features, and this node's traffic by minute. */
+            data: {
+                /** Format: int64 */
+                approvals_pending: number;
+                /** Format: int64 */
+                jobs_failed: number;
+                /** Format: int64 */
+                jobs_pending: number;
+                /**
+                 * Format: int64
+                 * @description Users created in the last 24 hours.
+                 */
+                new_users: number;
+                /**
+                 * Format: int64
+                 * @description Flash-sale orders, in every state.
+                 */
+                orders: number;
+                /** Format: int64 */
+                posts: number;
+                /**
+                 * @description This node's requests by minute over the last two hours, oldest first: an in-memory ring,
+                 *     per node, emptied by a restart (Prometheus at /metrics keeps the real history).
+                 */
+                traffic: components["schemas"]["TrafficSample"][];
+                /** Format: int64 */
+                users: number;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -2304,6 +2983,55 @@ export interface components {
             message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_AdminFileView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    content_type: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int32 */
+                    height: number;
+                    /** Format: int64 */
+                    id: number;
+                    /** Format: int64 */
+                    owner_id: number;
+                    /** Format: int64 */
+                    size: number;
+                    storage_key: string;
+                    url: string;
+                    /** Format: int32 */
+                    width: number;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_AdminOrderView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: (components["schemas"]["OrderView"] & {
+                    /** Format: int64 */
+                    user_id: number;
+                })[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_Page_AdminUserView: {
             /**
              * Format: int32
@@ -2325,6 +3053,42 @@ export interface components {
                     unionid?: string | null;
                     /** Format: date-time */
                     updated_at: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_AuditEntry: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: int64 */
+                    actor_id: number;
+                    /** @description `admin` (a console account) or `user` (a mini-program user with a staff role). */
+                    actor_kind: string;
+                    /** @description The console account's username (null for mini-program users). */
+                    actor_name?: string | null;
+                    actor_role: string;
+                    client_ip: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    method: string;
+                    /** @description The reason the operator gave, when the action takes one (a ban). */
+                    note?: string | null;
+                    path: string;
+                    request_id: string;
+                    route: string;
+                    /** Format: int32 */
+                    status: number;
                 }[];
                 /** @description Pass as `cursor` for the next page; null on the last page. */
                 next_cursor?: string | null;
@@ -2363,6 +3127,40 @@ export interface components {
                      */
                     reply_to_user_id?: number | null;
                     status: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_JobView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: int32 */
+                    attempts: number;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: int64 */
+                    id: number;
+                    kind: string;
+                    last_error?: string | null;
+                    /** Format: int32 */
+                    max_attempts: number;
+                    /** @description The job's input (JSON text). */
+                    payload: string;
+                    /** Format: date-time */
+                    run_at: string;
+                    /** @description pending, running, done or failed. */
+                    status: string;
+                    /** Format: date-time */
+                    updated_at: string;
                 }[];
                 /** @description Pass as `cursor` for the next page; null on the last page. */
                 next_cursor?: string | null;
@@ -2519,6 +3317,30 @@ export interface components {
                     /** Format: int64 */
                     price_cents: number;
                     skus: components["schemas"]["Sku"][];
+                    /** Format: date-time */
+                    updated_at: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_Record: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: date-time */
+                    created_at: string;
+                    /** @description Records of related collections and user profiles, by field (with `expand`). */
+                    expand?: Record<string, unknown> | null;
+                    /** Format: int64 */
+                    id: number;
                     /** Format: date-time */
                     updated_at: string;
                 }[];
@@ -2774,6 +3596,27 @@ export interface components {
                 database: string;
                 /** @description "ok", or "not configured" on a single node without Redis. */
                 redis: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Record: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description A record: its id and timestamps, and its fields by name (each a property of its own). */
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                /** @description Records of related collections and user profiles, by field (with `expand`). */
+                expand?: Record<string, unknown> | null;
+                /** Format: int64 */
+                id: number;
+                /** Format: date-time */
+                updated_at: string;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -3036,6 +3879,25 @@ export interface components {
             message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Ticket: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /**
+                 * Format: int64
+                 * @description Seconds it stays valid.
+                 */
+                expires_in: number;
+                /** @description Pass as `?ticket=` to the WebSocket or SSE endpoint; it works once. */
+                ticket: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_TimelineView: {
             /**
              * Format: int32
@@ -3087,6 +3949,43 @@ export interface components {
                 /** Format: int64 */
                 unread: number;
             };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_AdminAccountView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                disabled: boolean;
+                /** Format: int64 */
+                id: number;
+                role: components["schemas"]["Role"];
+                username: string;
+            }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_CollectionView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: (components["schemas"]["CollectionSpec"] & {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: date-time */
+                updated_at: string;
+            })[];
             /** @description Always "ok" on success. */
             message: string;
         };
@@ -3269,6 +4168,8 @@ export interface components {
          *     - `40021` SaleEnded: The flash sale has ended or was closed.
          *     - `40030` ApproverUnresolved: An approval step has nobody to approve it (no manager, no department head, nobody with the role); the message names the step.
          *     - `40031` TemplateDisabled: The approval template is disabled; no new request can be submitted with it.
+         *     - `40040` InvalidFilter: A collection query (filter, where, sort, fields or expand) does not parse, names an unknown field, compares values of different types or is too complex; the message says where.
+         *     - `40041` UnindexedFilter: The query filters or sorts on a field that is not indexed, in a collection larger than its scan limit; add an index on the field the message names.
          *     - `40100` Unauthenticated: No bearer token was sent.
          *     - `40101` TokenMalformed: The bearer token is not a well-formed JWT.
          *     - `40102` TokenInvalid: The token's signature, algorithm or claims are not valid.
@@ -3277,11 +4178,13 @@ export interface components {
          *     - `40105` InvalidCredentials: Wrong username or password.
          *     - `40106` RefreshTokenInvalid: The refresh token is unknown, expired or revoked, or was not issued for the session it names.
          *     - `40107` RefreshTokenReused: A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked.
+         *     - `40108` TicketInvalid: The realtime ticket is unknown, expired or already used; get a new one.
          *     - `40300` Forbidden: The caller lacks the role or ownership needed.
          *     - `40301` UserBanned: The account is banned.
          *     - `40302` WechatRiskyUser: WeChat flagged the user as high risk (errcode 40226).
          *     - `40303` WatermarkMismatch: Decrypted open data belongs to another AppID.
          *     - `40304` SignatureMismatch: The login-state or raw-data signature does not match.
+         *     - `40305` CsrfRejected: A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session.
          *     - `40400` RouteNotFound: No route matches the path.
          *     - `40401` NotFound: The resource does not exist (or is not visible to the caller).
          *     - `40500` MethodNotAllowed: The path exists but not with this HTTP method.
@@ -3295,6 +4198,7 @@ export interface components {
          *     - `40932` NotYourTurn: The approval request is not waiting for you: you have no pending task at its current step.
          *     - `40933` StepCompleted: Another approver completed this approval step first; your task was cancelled.
          *     - `40934` DepartmentNotEmpty: The department still has sub-departments or members; move them first.
+         *     - `40940` DestructiveChange: The change would delete data (a dropped or retyped field, a deleted collection); the message says what, and the request must confirm it.
          *     - `40950` DuplicateContent: The same text was posted again within the duplicate window.
          *     - `40951` NotEditable: The content can no longer be changed (removed, blocked or deleted).
          *     - `40960` RefundExceedsPaid: The refund is larger than what is left of the payment (refunds so far included).
@@ -3302,7 +4206,9 @@ export interface components {
          *     - `41500` UnsupportedMediaType: The Content-Type is not the one the endpoint takes (usually application/json).
          *     - `42200` ValidationFailed: A field is missing or invalid; the message names the field.
          *     - `42210` ContentRejected: WeChat's content check found the text risky; it was not published.
+         *     - `42220` InvalidRule: An access rule does not parse or names an unknown field; the message names the rule and the column of the error.
          *     - `42900` RateLimited: Too many requests; retry after the Retry-After header's seconds.
+         *     - `42910` TooManyConnections: Too many realtime connections: the caller's own limit, or the node's.
          *     - `50000` Internal: An unexpected server error; the log holds the detail under the request id.
          *     - `50200` WechatUnavailable: WeChat could not be reached or answered 'system busy' after retries.
          *     - `50201` WechatRateLimited: WeChat's API quota was reached (errcode 45011 and kin).
@@ -3314,7 +4220,7 @@ export interface components {
          *     - `50310` PaymentsDisabled: WeChat Pay is not configured on this server.
          * @enum {integer}
          */
-        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40300 | 40301 | 40302 | 40303 | 40304 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40950 | 40951 | 40960 | 41300 | 41500 | 42200 | 42210 | 42900 | 50000 | 50200 | 50201 | 50202 | 50210 | 50211 | 50300 | 50301 | 50310;
+        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40040 | 40041 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40108 | 40300 | 40301 | 40302 | 40303 | 40304 | 40305 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40940 | 40950 | 40951 | 40960 | 41300 | 41500 | 42200 | 42210 | 42220 | 42900 | 42910 | 50000 | 50200 | 50201 | 50202 | 50210 | 50211 | 50300 | 50301 | 50310;
         /** @description The error envelope of every 4xx/5xx answer. */
         ErrorEnvelope: {
             code: components["schemas"]["ErrorCode"];
@@ -3401,6 +4307,32 @@ export interface components {
              * @description The entry's version after this change.
              */
             version: number;
+        };
+        IndexDef: {
+            /** @description Fields in order (at most 4). */
+            fields: string[];
+            unique?: boolean;
+        };
+        /** @description A background job as the console shows it. */
+        JobView: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            last_error?: string | null;
+            /** Format: int32 */
+            max_attempts: number;
+            /** @description The job's input (JSON text). */
+            payload: string;
+            /** Format: date-time */
+            run_at: string;
+            /** @description pending, running, done or failed. */
+            status: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         LikeState: {
             /** Format: int32 */
@@ -3659,6 +4591,21 @@ export interface components {
             /** @description "ok", or "not configured" on a single node without Redis. */
             redis: string;
         };
+        ReasonRequest: {
+            /** @description Why: kept in the admin audit log with the action. */
+            reason?: string | null;
+        };
+        /** @description A record: its id and timestamps, and its fields by name (each a property of its own). */
+        Record: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description Records of related collections and user profiles, by field (with `expand`). */
+            expand?: Record<string, unknown> | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
         RefreshRequest: {
             refresh_token: string;
         };
@@ -3771,6 +4718,18 @@ export interface components {
              * @description The version to restore, from the history.
              */
             version: number;
+        };
+        /**
+         * @description One rule per action. `null` (or absent): nobody but admins. `""`: everyone, signed in or not.
+         *     Otherwise an expression over `record.<field>`, `auth.id`, `auth.role` and
+         *     `@request.body.<field>`, such as `record.owner == auth.id || auth.role == "admin"`.
+         */
+        Rules: {
+            create?: string | null;
+            delete?: string | null;
+            list?: string | null;
+            update?: string | null;
+            view?: string | null;
         };
         SaleDetail: components["schemas"]["SaleView"] & {
             /** Format: date-time */
@@ -3899,6 +4858,10 @@ export interface components {
             /** Format: int32 */
             stock_total: number;
             title: string;
+        };
+        SignInRequest: {
+            password: string;
+            username: string;
         };
         SignatureCheck: {
             /** @description Always true (a mismatch is a 403 with code 40304). */
@@ -4031,6 +4994,15 @@ export interface components {
              */
             version: number;
         };
+        Ticket: {
+            /**
+             * Format: int64
+             * @description Seconds it stays valid.
+             */
+            expires_in: number;
+            /** @description Pass as `?ticket=` to the WebSocket or SSE endpoint; it works once. */
+            ticket: string;
+        };
         TimelineView: {
             /**
              * Format: int32
@@ -4051,6 +5023,31 @@ export interface components {
             expires_in: number;
             refresh_token: string;
             token: string;
+        };
+        /** @description One minute of traffic on this node. */
+        TrafficSample: {
+            /**
+             * Format: double
+             * @description `errors / requests` (0 without requests).
+             */
+            error_rate: number;
+            /**
+             * Format: int64
+             * @description Requests answered with a 5xx.
+             */
+            errors: number;
+            /**
+             * Format: double
+             * @description Mean latency in milliseconds (0 without requests).
+             */
+            mean_latency_ms: number;
+            /**
+             * Format: date-time
+             * @description The minute's start (RFC 3339, UTC).
+             */
+            minute: string;
+            /** Format: int64 */
+            requests: number;
         };
         TransferBody: {
             comment?: string | null;
@@ -4105,6 +5102,195 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accounts, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_AdminAccountView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin-console account with the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminAccountView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin-console account with the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The username is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    disable_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminAccountView"];
+                };
+            };
+            /** @description Not an admin-console account with the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Your own account */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    enable_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AdminAccountView"];
+                };
+            };
+            /** @description Not an admin-console account with the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_departments: {
         parameters: {
             query?: never;
@@ -4683,6 +5869,49 @@ export interface operations {
             };
         };
     };
+    audit_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Only this admin-console account's actions. */
+                admin_id: number | null;
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_AuditEntry"];
+                };
+            };
+            /** @description Bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     admin_login: {
         parameters: {
             query?: never;
@@ -4716,6 +5945,250 @@ export interface operations {
             };
             /** @description Too many attempts */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_collections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All collections, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_CollectionView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionSpec"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CollectionView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A collection of that name exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An invalid name, field, index or rule (42220 for rules, with the column) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The collection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CollectionView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description Go ahead with a change that deletes data (a dropped or retyped field). */
+                confirm_data_loss: boolean;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionSpec"];
+            };
+        };
+        responses: {
+            /** @description The collection after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CollectionView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Data would be lost (40940, confirm it), or existing records do not fit (40900) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An invalid field, index or rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description Must be true: deleting a collection deletes its records. */
+                confirm: boolean;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not confirmed (40940), or another collection relates to it (40900) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4920,6 +6393,264 @@ export interface operations {
             };
             /** @description No such version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    current_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed-in account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ConsoleSession"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin-console account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in; Set-Cookie carries the session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ConsoleSession"];
+                };
+            };
+            /** @description Wrong username or password (40105) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The account is disabled (40301) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The console is turned off (40400) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    sign_out: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or wrong X-CSRF-Token (40305) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Dashboard"];
+                };
+            };
+            /** @description Needs the moderator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_list_files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Only this user's uploads. */
+                owner_id: number | null;
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of files */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_AdminFileView"];
+                };
+            };
+            /** @description Bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the moderator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    admin_delete_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Needs the moderator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The file storage refused */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5409,6 +7140,42 @@ export interface operations {
             };
         };
     };
+    admin_sale_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                id: number;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_AdminOrderView"];
+                };
+            };
+            /** @description Bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     admin_reconcile_sale: {
         parameters: {
             query?: never;
@@ -5473,6 +7240,182 @@ export interface operations {
             };
             /** @description No such sale */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `failed` (default) or `pending`. */
+                status: null | ("failed" | "pending");
+                limit: number | null;
+                cursor: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_JobView"];
+                };
+            };
+            /** @description Bad cursor or status */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    discard_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Discarded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No failed or pending job with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    retry_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No failed or pending job with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ConsoleSession"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin-console account, or a bad X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Wrong current password or too short a new one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5952,7 +7895,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["ReasonRequest"];
+            };
+        };
         responses: {
             /** @description Banned */
             200: {
@@ -6070,7 +8017,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["ReasonRequest"];
+            };
+        };
         responses: {
             /** @description Unbanned */
             200: {
@@ -6715,6 +8666,341 @@ export interface operations {
             };
         };
     };
+    list_records: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /**
+                 * @description An expression over the fields, e.g. `done == false && title ~ "milk"`
+                 *     (docs/collections.md).
+                 */
+                filter: string | null;
+                /** @description CloudBase-style JSON conditions, e.g. `{"price":{"$gt":3},"tag":{"$in":["a","b"]}}`. */
+                where: string | null;
+                /**
+                 * @description Fields to sort by, `-` for descending, e.g. `-price,title` (required fields only;
+                 *     default `-id`).
+                 */
+                sort: string | null;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page (with the same sort). */
+                cursor: string | null;
+                /** @description Comma-separated fields to return (id and timestamps always come). */
+                fields: string | null;
+                /** @description Comma-separated relation fields whose records to include under `expand`. */
+                expand: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_Record"];
+                };
+            };
+            /** @description A filter, sort, fields or expand that is not valid (40040), a filter on an unindexed field of a large collection (40041), a bad cursor (40003) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The list rule allows nobody but admins */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Field values by name */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Record"];
+                };
+            };
+            /** @description The create rule does not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A unique field's value is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A value is missing or of the wrong type; the message names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchBody"];
+            };
+        };
+        responses: {
+            /** @description Each operation's result, in order: the record, or {id, deleted: true} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description A rule refused an operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An invalid operation; the message names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: number;
+                /** @description Comma-separated fields to return. */
+                fields: string | null;
+                /** @description Comma-separated relation fields to expand. */
+                expand: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Record"];
+                };
+            };
+            /** @description The view rule allows nobody but admins */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description The delete rule does not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Field values by name */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description The record after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Record"];
+                };
+            };
+            /** @description The update rule does not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A unique field's value is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A value of the wrong type; the message names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     delete_comment: {
         parameters: {
             query?: never;
@@ -6902,7 +9188,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FileView"];
                 };
             };
-            /** @description Not a multipart form, or no file in it */
+            /** @description A malformed multipart form, or no file in it */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6920,7 +9206,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not an image of an accepted type */
+            /** @description Not a multipart/form-data body, or not an image of an accepted type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7544,7 +9830,10 @@ export interface operations {
                 limit: number | null;
                 /** @description `next_cursor` of the previous page. */
                 cursor: string | null;
-                /** @description Only posts with this topic. */
+                /**
+                 * @description Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
+                 *     as posts are tagged.
+                 */
                 topic: string | null;
                 /** @description Only posts by this user. */
                 author_id: number | null;
@@ -7896,6 +10185,155 @@ export interface operations {
             };
             /** @description No such post */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channels, comma-separated: `user:<id>,post:<id>,flash-sale:<id>,config,admin`. */
+                channels: string;
+                /** @description A ticket from `POST /api/v1/realtime/tickets`, when no `Authorization` header is sent. */
+                ticket: string | null;
+                /** @description Resume after this event id (the `Last-Event-ID` header does the same and wins). */
+                last_event_id: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream of frames */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad channels or last event id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No token or ticket, or a bad one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A channel the caller may not read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many connections */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ticket */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Ticket"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    websocket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A ticket from `POST /api/v1/realtime/tickets`, when no `Authorization` header is sent. */
+                ticket: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switched to the WebSocket protocol; frames as described */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a WebSocket upgrade request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No token or ticket, or a bad one (nothing is upgraded) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many connections (yours, or this node's) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The node is shutting down */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

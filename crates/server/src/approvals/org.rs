@@ -81,9 +81,7 @@ async fn check_user(state: &AppState, field: &str, id: i64) -> AppResult<()> {
 }
 
 async fn check_department_body(state: &AppState, body: &DepartmentBody) -> AppResult<()> {
-    if body.name.trim().is_empty() {
-        return Err(AppError::validation("name", "must not be blank"));
-    }
+    crate::text::display_name("name", &body.name)?;
     if let Some(parent) = body.parent_id {
         if repo::find_department(&state.db, parent).await?.is_none() {
             return Err(AppError::validation(

@@ -33,6 +33,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
 use crate::notifications::service::{notify, Notice};
 use crate::notifications::subscribe::{self, SendRequest};
+use crate::realtime::{self, Channel};
 use crate::users::service::UserSummary;
 
 pub const PENDING: &str = "pending";
@@ -253,6 +254,16 @@ struct Change<'a> {
     now: DateTime<Utc>,
     /// A subscribe message was queued: ring the worker after the commit.
     queued: bool,
+    /// Notices recorded (user, kind, body): announced on the users' realtime channels after the
+    /// commit.
+    notices: Vec<(i64, String, Value)>,
+}
+
+/// A saved change, to commit.
+struct Saved {
+    id: i64,
+    queued: bool,
+    notices: Vec<(i64, String, Value)>,
 }
 
 impl<'a> Change<'a> {
@@ -271,6 +282,7 @@ impl<'a> Change<'a> {
             request,
             now,
             queued: false,
+            notices: Vec::new(),
         })
     }
 
@@ -312,6 +324,9 @@ impl<'a> Change<'a> {
         });
         if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
             body.extend(extra);
+        }
+        if actor_id != Some(user_id) {
+            self.notices.push((user_id, kind.to_string(), body.clone()));
         }
         notify(
             self.txn,
@@ -449,7 +464,7 @@ impl<'a> Change<'a> {
 
     /// Save the request row with the new chain head; returns the request id and whether a
     /// message was queued. The caller commits.
-    async fn save(mut self) -> AppResult<(i64, bool)> {
+    async fn save(mut self) -> AppResult<Saved> {
         self.chain.finish(&mut self.request);
         self.request.updated_at = self.now;
         if !repo::save_request_state(self.txn, &self.request).await? {
@@ -458,7 +473,11 @@ impl<'a> Change<'a> {
                 self.request.id
             )));
         }
-        Ok((self.request.id, self.queued))
+        Ok(Saved {
+            id: self.request.id,
+            queued: self.queued,
+            notices: self.notices,
+        })
     }
 }
 
@@ -583,12 +602,19 @@ async fn begin_change<'a>(
 }
 
 /// Commit a change saved with `Change::save`, and ring the job worker when a message waits.
-async fn commit(state: &AppState, txn: DatabaseTransaction, saved: (i64, bool)) -> AppResult<i64> {
+/// Then tell the users concerned over realtime (a task assigned, a request decided).
+async fn commit(state: &AppState, txn: DatabaseTransaction, saved: Saved) -> AppResult<i64> {
     txn.commit().await?;
-    if saved.1 {
+    if saved.queued {
         state.jobs.wake();
     }
-    Ok(saved.0)
+    for (user_id, kind, body) in saved.notices {
+        // approval_pending -> approval.pending (a task assigned), approval_approved, ...
+        let event = kind.replacen('_', ".", 1);
+        realtime::publish(state, Channel::User(user_id), &event, &body);
+        crate::notifications::announce(state, user_id, &kind).await;
+    }
+    Ok(saved.id)
 }
 
 // ---- the operations ----

@@ -1,5 +1,7 @@
 //! Identity: WeChat login, JWT access tokens, rotating refresh tokens, roles, admin accounts.
 
+pub mod admins;
+pub mod cookie;
 pub mod extract;
 pub mod guard;
 pub mod jwt;

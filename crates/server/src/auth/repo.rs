@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
-    EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Statement, TransactionTrait,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionTrait,
 };
 
 use super::guard::LiveSubject;
@@ -265,4 +266,83 @@ pub async fn bump_admin_token_version(db: &impl ConnectionTrait, id: i64) -> Res
         .exec(db)
         .await
         .map(|_| ())
+}
+
+pub async fn find_admin(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<admin_account::Model>, DbErr> {
+    admin_account::Entity::find_by_id(id).one(db).await
+}
+
+/// Every admin account, oldest first (a team has a handful: no pagination).
+pub async fn list_admins(db: &impl ConnectionTrait) -> Result<Vec<admin_account::Model>, DbErr> {
+    admin_account::Entity::find()
+        .order_by_asc(admin_account::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Disable or enable an account; disabling also ends its tokens (version bump).
+pub async fn set_admin_disabled(
+    db: &impl ConnectionTrait,
+    id: i64,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut update = admin_account::Entity::update_many()
+        .col_expr(admin_account::Column::Disabled, Expr::value(disabled))
+        .col_expr(admin_account::Column::UpdatedAt, Expr::value(now));
+    if disabled {
+        update = update.col_expr(
+            admin_account::Column::TokenVersion,
+            Expr::col(admin_account::Column::TokenVersion).add(1),
+        );
+    }
+    let result = update
+        .filter(admin_account::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// A new password hash; other sessions of the account end (version bump).
+pub async fn set_admin_password(
+    db: &impl ConnectionTrait,
+    id: i64,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    admin_account::Entity::update_many()
+        .col_expr(
+            admin_account::Column::PasswordHash,
+            Expr::value(password_hash),
+        )
+        .col_expr(
+            admin_account::Column::TokenVersion,
+            Expr::col(admin_account::Column::TokenVersion).add(1),
+        )
+        .col_expr(admin_account::Column::UpdatedAt, Expr::value(now))
+        .filter(admin_account::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Usernames of the given admin accounts, for the audit log (one query per page).
+pub async fn admin_names(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    admin_account::Entity::find()
+        .select_only()
+        .column(admin_account::Column::Id)
+        .column(admin_account::Column::Username)
+        .filter(admin_account::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await
 }

@@ -163,7 +163,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<TokenPair> 
             let user = load_refreshing_user(state, &session).await?;
             pair(state, &user, &session.id, next)
         }
-        Spent::Reused => Err(revoke_on_reuse(state, &session.id).await),
+        Spent::Reused => Err(revoke_on_reuse(state, &session.id, session.user_id).await),
         Spent::Unknown => Err(invalid()),
     }
 }
@@ -261,10 +261,11 @@ fn pair(
     })
 }
 
-async fn revoke_on_reuse(state: &AppState, sid: &str) -> AppError {
+async fn revoke_on_reuse(state: &AppState, sid: &str, user_id: i64) -> AppError {
     match repo::revoke_session(&state.db, sid, Utc::now()).await {
         Ok(_) => {
             state.sessions.forget_session(sid).await;
+            crate::realtime::disconnect(state, SubjectKind::User, user_id, Some(sid)).await;
             tracing::warn!(session = sid, "refresh token reused: session revoked");
             AppError::new(
                 ErrorCode::RefreshTokenReused,
@@ -283,6 +284,7 @@ pub async fn end_user_sessions(state: &AppState, user_id: i64) -> AppResult<()> 
         .sessions
         .forget_subject(SubjectKind::User, user_id)
         .await;
+    crate::realtime::disconnect(state, SubjectKind::User, user_id, None).await;
     Ok(())
 }
 
@@ -308,6 +310,11 @@ pub async fn logout(state: &AppState, principal: &Principal) -> AppResult<()> {
                 .await;
         }
     }
+    let session = principal
+        .session_id
+        .as_deref()
+        .filter(|_| principal.kind == SubjectKind::User);
+    crate::realtime::disconnect(state, principal.kind, principal.id, session).await;
     Ok(())
 }
 
@@ -398,7 +405,7 @@ pub async fn create_admin(
     Ok(repo::insert_admin(db, username, &hash, role, Utc::now()).await?)
 }
 
-fn access_token(
+pub(super) fn access_token(
     state: &AppState,
     kind: SubjectKind,
     id: i64,
@@ -413,7 +420,7 @@ fn access_token(
     Ok((token, ttl.as_secs()))
 }
 
-fn hash_password(password: &str) -> anyhow::Result<String> {
+pub(super) fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -421,7 +428,7 @@ fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|err| anyhow::anyhow!("hashing the password: {err}"))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(super) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
             Argon2::default()
@@ -440,4 +447,12 @@ fn dummy_hash() -> &'static str {
         rand::thread_rng().fill_bytes(&mut secret);
         hash_password(&hex::encode(secret)).unwrap_or_default()
     })
+}
+
+/// Usernames of admin accounts by id (for logs that name who acted).
+pub async fn admin_names(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>, sea_orm::DbErr> {
+    repo::admin_names(db, ids).await
 }

@@ -230,6 +230,7 @@ pub async fn decide(
     let actor = actor_of(moderator);
     let now = Utc::now();
     let txn = state.db.begin().await?;
+    let mut notified = Vec::new();
     let author_id = match target_type {
         TargetType::Post => {
             let post = repo::find_post(&txn, id)
@@ -272,7 +273,7 @@ pub async fn decide(
                 let published =
                     repo::set_comment_status(&txn, id, &[PENDING], PUBLISHED, now).await?;
                 if published {
-                    service::publish_comment_effects(&txn, id).await?;
+                    notified = service::publish_comment_effects(&txn, id).await?;
                 }
                 published
             } else {
@@ -298,6 +299,9 @@ pub async fn decide(
     }
     txn.commit().await?;
     service::latest_changed(state).await;
+    for recipient in notified {
+        crate::notifications::announce(state, recipient, "comment").await;
+    }
     if decision.ban_author {
         crate::users::service::set_banned(state, moderator, author_id, true).await?;
     }

@@ -74,8 +74,9 @@ pub struct FeedParams {
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
-    /// Only posts with this topic.
-    #[validate(length(min = 1, max = 32))]
+    /// Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
+    /// as posts are tagged.
+    #[validate(length(min = 1, max = 21))]
     topic: Option<String>,
     /// Only posts by this user.
     author_id: Option<i64>,

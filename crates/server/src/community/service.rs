@@ -20,11 +20,16 @@ use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::files::service::{owned_images, url, FileView};
 use crate::http::pagination::{Page, PageQuery};
-use crate::notifications::service::{notify, Notice};
+use crate::notifications::{
+    self,
+    service::{notify, Notice},
+};
+use crate::realtime::{self, Channel};
 use crate::store::cache::CacheSpec;
 use crate::users::model::{self as users, Role};
 use crate::users::repo as users_repo;
 use crate::users::service::UserSummary;
+use serde_json::json;
 
 pub const WECHAT_ACTOR: &str = "wechat";
 pub const MAX_CONTENT_CHARS: usize = 2000;
@@ -117,6 +122,20 @@ fn is_staff(viewer: Option<&Principal>) -> bool {
     viewer.is_some_and(|p| p.role >= Role::Moderator)
 }
 
+/// What a topic may be, for error messages.
+pub const TOPIC_RULE: &str = "must be 1-20 letters, digits, '_' or '-' (a leading '#' is dropped)";
+
+/// A topic as stored: trimmed, without a leading '#', lower case; None when it breaks the rule.
+pub fn normalize_topic(topic: &str) -> Option<String> {
+    let topic = topic.trim().trim_start_matches('#').to_lowercase();
+    let ok = !topic.is_empty()
+        && topic.chars().count() <= 20
+        && topic
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    ok.then_some(topic)
+}
+
 fn normalize_topics(topics: &[String]) -> AppResult<Vec<String>> {
     if topics.len() > MAX_TOPICS {
         return Err(AppError::validation(
@@ -126,18 +145,9 @@ fn normalize_topics(topics: &[String]) -> AppResult<Vec<String>> {
     }
     let mut seen = Vec::new();
     for (i, topic) in topics.iter().enumerate() {
-        let topic = topic.trim().trim_start_matches('#').to_lowercase();
-        let ok = !topic.is_empty()
-            && topic.chars().count() <= 20
-            && topic
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-        if !ok {
-            return Err(AppError::validation(
-                &format!("topics[{i}]"),
-                "must be 1-20 letters, digits, '_' or '-'",
-            ));
-        }
+        let Some(topic) = normalize_topic(topic) else {
+            return Err(AppError::validation(&format!("topics[{i}]"), TOPIC_RULE));
+        };
         if !seen.contains(&topic) {
             seen.push(topic);
         }
@@ -290,6 +300,14 @@ pub async fn create_post(
     txn.commit().await?;
     latest_changed(state).await;
     state.jobs.wake();
+    if status == PENDING {
+        realtime::publish(
+            state,
+            Channel::Admin,
+            "moderation.queued",
+            json!({ "target_type": "post", "id": id }),
+        );
+    }
     get_post(state, Some(user), id).await
 }
 
@@ -495,9 +513,11 @@ pub async fn feed(
         }
         Feed::Latest => repo::latest(&state.db, page.decode()?, fetch).await?,
         Feed::Topic(topic) => {
-            let topic = normalize_topics(std::slice::from_ref(topic))?
-                .pop()
-                .unwrap_or_default();
+            // The feed's topic follows the rule posts are tagged by; anything else matches no
+            // post and is the caller's mistake: a 400 naming the parameter.
+            let topic = normalize_topic(topic).ok_or_else(|| {
+                AppError::new(ErrorCode::InvalidQuery, format!("topic: {TOPIC_RULE}"))
+            })?;
             let ids = repo::topic_post_ids(&state.db, &topic, page.decode()?, fetch).await?;
             let mut rows = repo::find_posts(&state.db, &ids).await?;
             rows.retain(|p| p.status == PUBLISHED);
@@ -643,7 +663,7 @@ pub async fn set_like(
         repo::delete_like(&txn, user.id, target_type, id).await?
     };
     let delta = if liked { 1 } else { -1 };
-    let (owner, count) = if target_type == "post" {
+    let (owner, count, post_id) = if target_type == "post" {
         if changed && !repo::add_post_count(&txn, id, post::Column::LikeCount, delta).await? {
             return Err(AppError::not_found("post"));
         }
@@ -654,7 +674,7 @@ pub async fn set_like(
         if changed {
             refresh_hot_rank(&txn, id).await?;
         }
-        (post.author_id, post.like_count)
+        (post.author_id, post.like_count, post.id)
     } else {
         if changed && !repo::add_comment_likes(&txn, id, delta).await? {
             return Err(AppError::not_found("comment"));
@@ -663,8 +683,9 @@ pub async fn set_like(
             .await?
             .filter(|c| c.status == PUBLISHED)
             .ok_or_else(|| AppError::not_found("comment"))?;
-        (comment.author_id, comment.like_count)
+        (comment.author_id, comment.like_count, comment.post_id)
     };
+    let notified = changed && liked && owner != user.id;
     if changed && liked {
         notify(
             &txn,
@@ -681,6 +702,22 @@ pub async fn set_like(
     }
     txn.commit().await?;
     latest_changed(state).await;
+    if changed {
+        let event = if target_type == "post" {
+            "post.like_count"
+        } else {
+            "comment.like_count"
+        };
+        realtime::publish(
+            state,
+            Channel::Post(post_id),
+            event,
+            json!({ "post_id": post_id, "id": id, "like_count": count }),
+        );
+    }
+    if notified {
+        notifications::announce(state, owner, "like").await;
+    }
     Ok(LikeState {
         liked,
         like_count: count,
@@ -752,9 +789,11 @@ pub async fn create_comment(
         },
     )
     .await?;
-    if status == PUBLISHED {
-        publish_comment_effects(&txn, id).await?;
-    }
+    let notified = if status == PUBLISHED {
+        publish_comment_effects(&txn, id).await?
+    } else {
+        Vec::new()
+    };
     if recheck {
         safety::enqueue_recheck(&txn, "comment", id).await?;
     }
@@ -764,13 +803,32 @@ pub async fn create_comment(
     let comment = repo::find_comment(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("comment"))?;
-    let mut views = comment_views(state, Some(user), vec![comment]).await?;
-    views.pop().ok_or_else(|| AppError::not_found("comment"))
+    let view = comment_views(state, Some(user), vec![comment])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("comment"))?;
+    if status == PUBLISHED {
+        realtime::publish(state, Channel::Post(post_id), "comment.created", &view);
+    } else {
+        realtime::publish(
+            state,
+            Channel::Admin,
+            "moderation.queued",
+            json!({ "target_type": "comment", "id": id }),
+        );
+    }
+    for recipient in notified {
+        notifications::announce(state, recipient, "comment").await;
+    }
+    Ok(view)
 }
 
 /// A comment became visible: count it on its post and tell the post's author (and the user
-/// replied to).
-pub async fn publish_comment_effects(db: &impl ConnectionTrait, comment_id: i64) -> AppResult<()> {
+/// replied to). Returns whom it notified, to announce once the transaction commits.
+pub async fn publish_comment_effects(
+    db: &impl ConnectionTrait,
+    comment_id: i64,
+) -> AppResult<Vec<i64>> {
     let comment = repo::find_comment(db, comment_id)
         .await?
         .ok_or_else(|| AppError::not_found("comment"))?;
@@ -782,6 +840,10 @@ pub async fn publish_comment_effects(db: &impl ConnectionTrait, comment_id: i64)
         .await?
         .ok_or_else(|| AppError::not_found("post"))?;
     let body = serde_json::json!({ "post_id": comment.post_id, "comment_id": comment.id, "excerpt": comment.content.chars().take(50).collect::<String>() });
+    let mut notified = Vec::new();
+    if post.author_id != comment.author_id {
+        notified.push(post.author_id);
+    }
     notify(
         db,
         Notice {
@@ -795,6 +857,9 @@ pub async fn publish_comment_effects(db: &impl ConnectionTrait, comment_id: i64)
     )
     .await?;
     if let Some(replied) = comment.reply_to_user_id.filter(|u| *u != post.author_id) {
+        if replied != comment.author_id {
+            notified.push(replied);
+        }
         notify(
             db,
             Notice {
@@ -808,7 +873,7 @@ pub async fn publish_comment_effects(db: &impl ConnectionTrait, comment_id: i64)
         )
         .await?;
     }
-    Ok(())
+    Ok(notified)
 }
 
 /// Take a published comment down (deleted by its author, removed or held by moderation),
@@ -936,8 +1001,10 @@ pub async fn set_follow(
         .ok_or_else(|| AppError::not_found("user"))?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
+    let mut notify_target = false;
     if follow {
         if repo::insert_follow(&txn, user.id, target, now).await? {
+            notify_target = true;
             notify(
                 &txn,
                 Notice {
@@ -955,6 +1022,9 @@ pub async fn set_follow(
         repo::delete_follow(&txn, user.id, target).await?;
     }
     txn.commit().await?;
+    if notify_target {
+        notifications::announce(state, target, "follow").await;
+    }
     Ok(FollowState { following: follow })
 }
 

@@ -551,6 +551,19 @@ async fn write(
     .await?;
     txn.commit().await?;
     state.cache.invalidate(&SNAPSHOT, "all").await;
+    // Clients re-read GET /api/v1/config; private configuration is not announced at all.
+    let visible = kind == Kind::Flag
+        || previous.as_ref().is_some_and(|p| p.public)
+        || after.as_ref().is_some_and(|a| a.public);
+    if visible {
+        let change = serde_json::json!({ "kind": kind.as_str(), "name": name, "version": version, "action": action });
+        crate::realtime::publish(
+            state,
+            crate::realtime::Channel::Config,
+            "config.changed",
+            change,
+        );
+    }
     tracing::info!(
         kind = kind.as_str(),
         name,

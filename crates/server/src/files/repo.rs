@@ -1,6 +1,8 @@
 //! Queries on `files`.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::model::{self as files, Column};
 
@@ -16,4 +18,37 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<fil
         .filter(Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await
+}
+
+/// Newest first, `limit + 1` rows with ids below `before_id`; optionally one owner's.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    owner_id: Option<i64>,
+    before_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<files::Model>, DbErr> {
+    let mut query = files::Entity::find();
+    if let Some(owner) = owner_id {
+        query = query.filter(Column::OwnerId.eq(owner));
+    }
+    if let Some(before) = before_id {
+        query = query.filter(Column::Id.lt(before));
+    }
+    query
+        .order_by_desc(Column::Id)
+        .limit(u64::from(limit) + 1)
+        .all(db)
+        .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<files::Model>, DbErr> {
+    files::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    Ok(files::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
 }

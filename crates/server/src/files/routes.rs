@@ -8,11 +8,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::service::{self, FileView};
+use super::service::{self, AdminFileView, FileView};
 use crate::app::AppState;
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, Moderator, RequireRole};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http::{ApiJson, Envelope};
+use crate::http::pagination::{Page, PageQuery};
+use crate::http::{ApiJson, Envelope, ValidQuery};
 use crate::openapi::ErrorEnvelope;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -21,6 +22,59 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(upload))
         .layer(DefaultBodyLimit::disable())
         .routes(routes!(download))
+        .routes(routes!(admin_list_files))
+        .routes(routes!(admin_delete_file))
+}
+
+#[derive(serde::Deserialize, validator::Validate, utoipa::IntoParams)]
+pub struct AdminFileQuery {
+    /// Only this user's uploads.
+    owner_id: Option<i64>,
+    #[validate(range(min = 1, max = 100))]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// Browse uploads, newest first (moderators and admins).
+#[utoipa::path(get, path = "/api/v1/admin/files", tag = "admin", params(AdminFileQuery),
+    security(("bearer" = []), ("console_cookie" = [])),
+    responses(
+        (status = 200, description = "A page of files", body = Envelope<Page<AdminFileView>>),
+        (status = 400, description = "Bad cursor", body = ErrorEnvelope),
+        (status = 403, description = "Needs the moderator role", body = ErrorEnvelope),
+    ))]
+pub async fn admin_list_files(
+    State(state): State<AppState>,
+    _staff: RequireRole<Moderator>,
+    ValidQuery(query): ValidQuery<AdminFileQuery>,
+) -> AppResult<ApiJson<Page<AdminFileView>>> {
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    service::admin_list(&state, query.owner_id, &page)
+        .await
+        .map(ApiJson::ok)
+}
+
+/// Delete an upload and its stored object (moderators and admins).
+#[utoipa::path(delete, path = "/api/v1/admin/files/{id}", tag = "admin",
+    params(("id" = i64, Path, description = "File id")),
+    security(("bearer" = []), ("console_cookie" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = Envelope<Option<String>>),
+        (status = 403, description = "Needs the moderator role", body = ErrorEnvelope),
+        (status = 404, description = "No such file", body = ErrorEnvelope),
+        (status = 503, description = "The file storage refused", body = ErrorEnvelope),
+    ))]
+pub async fn admin_delete_file(
+    State(state): State<AppState>,
+    _staff: RequireRole<Moderator>,
+    Path(id): Path<i64>,
+) -> AppResult<ApiJson<Option<String>>> {
+    service::admin_delete(&state, id)
+        .await
+        .map(|()| ApiJson::ok(None))
 }
 
 /// The multipart form `wx.uploadFile` sends: one file part (any field name).
@@ -36,9 +90,9 @@ pub struct UploadForm {
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored", body = Envelope<FileView>),
-        (status = 400, description = "Not a multipart form, or no file in it", body = ErrorEnvelope),
+        (status = 400, description = "A malformed multipart form, or no file in it", body = ErrorEnvelope),
         (status = 413, description = "Larger than files_max_bytes", body = ErrorEnvelope),
-        (status = 415, description = "Not an image of an accepted type", body = ErrorEnvelope),
+        (status = 415, description = "Not a multipart/form-data body, or not an image of an accepted type", body = ErrorEnvelope),
         (status = 422, description = "Unreadable image or too many pixels", body = ErrorEnvelope),
     ))]
 pub async fn upload(
@@ -46,8 +100,12 @@ pub async fn upload(
     CurrentUser(user): CurrentUser,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> AppResult<ApiJson<FileView>> {
+    // The only rejection is a Content-Type that is not multipart/form-data with a boundary.
     let mut multipart = multipart.map_err(|err| {
-        AppError::bad_request(format!("expected a multipart/form-data upload: {err}"))
+        AppError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!("expected a multipart/form-data upload: {err}"),
+        )
     })?;
     loop {
         let field = multipart.next_field().await.map_err(multipart_error)?;
@@ -96,7 +154,7 @@ pub async fn download(
     Path(key): Path<String>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let etag = format!("\"{}\"", key.replace(['/', '.'], "-"));
+    let etag = service::etag(&key)?;
     let etag_value = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
     let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
     if headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::http::pagination::{Page, PageQuery};
 
 /// A stored image as clients see it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -165,16 +166,31 @@ pub async fn owned_images(
         .collect()
 }
 
-/// The bytes and content type of a stored file.
-pub async fn read(state: &AppState, key: &str) -> AppResult<(&'static str, Bytes)> {
-    let valid = key.len() <= 191
+/// A storage key as the server makes them (letters, digits, `.`, `_`, `-`); anything else (a
+/// control character, a path) names no file: 404, before the key goes into a header or a path.
+pub fn check_key(key: &str) -> AppResult<()> {
+    let valid = !key.is_empty()
+        && key.len() <= 191
         && !key.contains("..")
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-    if !valid {
-        return Err(AppError::not_found("file"));
+    if valid {
+        Ok(())
+    } else {
+        Err(AppError::not_found("file"))
     }
+}
+
+/// The entity tag of a stored file: its key, which never names other bytes.
+pub fn etag(key: &str) -> AppResult<String> {
+    check_key(key)?;
+    Ok(format!("\"{}\"", key.replace('.', "-")))
+}
+
+/// The bytes and content type of a stored file.
+pub async fn read(state: &AppState, key: &str) -> AppResult<(&'static str, Bytes)> {
+    check_key(key)?;
     match state
         .files
         .get(key)
@@ -184,4 +200,60 @@ pub async fn read(state: &AppState, key: &str) -> AppResult<(&'static str, Bytes
         Some(bytes) => Ok((content_type_of(key), bytes)),
         None => Err(AppError::not_found("file")),
     }
+}
+
+/// A stored file as the admin console lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminFileView {
+    pub id: i64,
+    pub owner_id: i64,
+    pub storage_key: String,
+    pub url: String,
+    pub content_type: String,
+    pub size: i64,
+    pub width: i32,
+    pub height: i32,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+/// Every upload, newest first, optionally one user's (moderators and admins).
+pub async fn admin_list(
+    state: &AppState,
+    owner_id: Option<i64>,
+    page: &PageQuery,
+) -> AppResult<Page<AdminFileView>> {
+    let before: Option<i64> = page.decode()?;
+    let limit = page.limit();
+    let rows = repo::list(&state.db, owner_id, before, limit).await?;
+    Ok(
+        Page::from_rows(rows, limit, |row| row.id).map(|row| AdminFileView {
+            url: url(&state.config, &row.storage_key),
+            id: row.id,
+            owner_id: row.owner_id,
+            storage_key: row.storage_key,
+            content_type: row.content_type,
+            size: row.size,
+            width: row.width,
+            height: row.height,
+            created_at: row.created_at,
+        }),
+    )
+}
+
+/// Delete an upload: its row and its stored object go together (the row comes back if the
+/// storage refuses). Posts that showed it show a missing image from then on.
+pub async fn admin_delete(state: &AppState, id: i64) -> AppResult<()> {
+    use sea_orm::TransactionTrait;
+    let txn = state.db.begin().await?;
+    let row = repo::find(&txn, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("file"))?;
+    repo::delete(&txn, id).await?;
+    state
+        .files
+        .delete(&row.storage_key)
+        .await
+        .map_err(|err| AppError::unavailable("file storage", err))?;
+    txn.commit().await?;
+    Ok(())
 }

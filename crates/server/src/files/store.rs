@@ -69,4 +69,12 @@ impl FileStore {
             Err(err) => Err(err).with_context(|| format!("reading {key}")),
         }
     }
+
+    /// Remove `key`; a key that is already gone is not an error.
+    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match self.inner.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err).with_context(|| format!("deleting {key}")),
+        }
+    }
 }

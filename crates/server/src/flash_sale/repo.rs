@@ -523,3 +523,21 @@ pub async fn sale_has_orders(db: &impl ConnectionTrait, sale_id: i64) -> Result<
         .await?
         > 0)
 }
+
+/// A sale's orders, newest first, keyset by id (the admin console).
+pub async fn list_sale_orders(
+    db: &impl ConnectionTrait,
+    sale_id: i64,
+    before_id: Option<i64>,
+    limit: u64,
+) -> Result<Vec<order::Model>, DbErr> {
+    let mut query = order::Entity::find().filter(order::Column::SaleId.eq(sale_id));
+    if let Some(before) = before_id {
+        query = query.filter(order::Column::Id.lt(before));
+    }
+    query
+        .order_by_desc(order::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}

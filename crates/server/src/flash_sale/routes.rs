@@ -7,8 +7,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::service::{
-    self, OrderInput, OrderView, ProductInput, ProductView, SaleDetail, SaleInput, SaleList,
-    SaleStats, SaleView,
+    self, AdminOrderView, OrderInput, OrderView, ProductInput, ProductView, SaleDetail, SaleInput,
+    SaleList, SaleStats, SaleView,
 };
 use crate::app::AppState;
 use crate::auth::extract::{Admin, CurrentUser, RequireRole};
@@ -44,6 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_sale_stats))
         .routes(routes!(admin_reconcile_sale))
         .routes(routes!(admin_mark_paid))
+        .routes(routes!(admin_sale_orders))
         .routes(routes!(admin_refund_order))
         .routes(routes!(admin_order_payment))
 }
@@ -448,4 +449,20 @@ pub async fn admin_order_payment(
     Id(id): Id,
 ) -> AppResult<ApiJson<PaymentView>> {
     service::order_payment(&state, id).await.map(ApiJson::ok)
+}
+
+/// A sale's orders, newest first, with their buyers (admins).
+#[utoipa::path(get, path = "/api/v1/admin/flash-sales/{id}/orders", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Sale id"), PageQuery),
+    responses((status = 200, description = "A page of orders", body = Envelope<Page<AdminOrderView>>),
+              (status = 400, description = "Bad cursor", body = ErrorEnvelope)))]
+pub async fn admin_sale_orders(
+    State(state): State<AppState>,
+    _admin: RequireRole<Admin>,
+    Id(id): Id,
+    ValidQuery(page): ValidQuery<PageQuery>,
+) -> AppResult<ApiJson<Page<AdminOrderView>>> {
+    service::sale_orders(&state, id, &page)
+        .await
+        .map(ApiJson::ok)
 }

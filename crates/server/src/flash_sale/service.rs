@@ -33,6 +33,7 @@ use crate::payments::model::FLASH_SALE_ORDER;
 use crate::payments::service::{
     self as payments, Charge, PayParams, PaymentView, RefundInput, RefundView, Settled,
 };
+use crate::realtime::{self, Channel};
 use crate::store::cache::CacheSpec;
 use crate::store::jobs::{self, Handler, JobSpec};
 use crate::store::redis::Redis;
@@ -73,7 +74,60 @@ pub fn jobs() -> Vec<(&'static str, Handler)> {
     vec![
         (EXPIRE_JOB, expire_job as Handler),
         (GIVE_BACK_JOB, give_back_job as Handler),
+        (START_JOB, start_job as Handler),
     ]
+}
+
+/// Announces a sale's start on its realtime channel, at its start time.
+const START_JOB: &str = "flash_sale.announce_start";
+
+/// Schedule the start announcement (one per sale and start time; a moved start gets its own,
+/// and the old one finds the time changed and says nothing).
+async fn schedule_start(state: &AppState, id: i64, starts_at: DateTime<Utc>) -> AppResult<()> {
+    jobs::enqueue(
+        &state.db,
+        JobSpec {
+            kind: START_JOB,
+            run_at: starts_at,
+            dedupe_key: Some(&format!("sale-start:{id}:{}", starts_at.timestamp_millis())),
+            max_attempts: 5,
+        },
+        &json!({ "sale_id": id, "starts_at": starts_at }),
+    )
+    .await?;
+    state.jobs.wake();
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct StartJob {
+    sale_id: i64,
+    starts_at: DateTime<Utc>,
+}
+
+fn start_job(
+    state: AppState,
+    payload: serde_json::Value,
+) -> BoxFuture<'static, anyhow::Result<()>> {
+    Box::pin(async move {
+        let job: StartJob = serde_json::from_value(payload)?;
+        let Some(row) = repo::find_sale(&state.db, job.sale_id).await? else {
+            return Ok(());
+        };
+        if row.enabled
+            && row.starts_at.timestamp_millis() == job.starts_at.timestamp_millis()
+            && Utc::now() < row.ends_at
+        {
+            let started = json!({ "sale_id": row.id, "starts_at": row.starts_at, "ends_at": row.ends_at, "stock_left": row.stock_left });
+            realtime::publish(
+                &state,
+                Channel::FlashSale(row.id),
+                "flash_sale.started",
+                started,
+            );
+        }
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,6 +435,7 @@ pub async fn create_sale(state: &AppState, input: &SaleInput) -> AppResult<SaleV
         },
     )
     .await?;
+    schedule_start(state, id, input.starts_at).await?;
     admin_get_sale(state, id).await
 }
 
@@ -390,6 +445,7 @@ pub async fn update_sale(state: &AppState, id: i64, input: &SaleInput) -> AppRes
         .await?
         .ok_or_else(|| AppError::not_found("flash sale"))?;
     let delta = input.stock - current.stock_total;
+    let current_starts_at = current.starts_at;
     let next = sale::Model {
         product_id: input.product_id,
         sku_code: input.sku_code.clone(),
@@ -409,6 +465,9 @@ pub async fn update_sale(state: &AppState, id: i64, input: &SaleInput) -> AppRes
     }
     state.cache.invalidate(&SALES, &id.to_string()).await;
     state.flash_sale.flags.clear(id);
+    if input.starts_at != current_starts_at {
+        schedule_start(state, id, input.starts_at).await?;
+    }
     if delta != 0 {
         // Redis follows the database now rather than at the next reconciliation round.
         if let Err(err) = rebuild_redis(state, id).await {
@@ -758,18 +817,21 @@ async fn attempt_order(
         .filter(|g| g.redis.is_healthy());
     let keys = SaleKeys::new(&sale.redis_tag);
     let mut reservation: Option<(String, String)> = None;
+    let mut left_after: Option<i64> = None;
     let mut dirty = state.flash_sale.redis.is_some();
     if let Some(gate) = gate {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let member = stock::pending_member(&id, user.id, quantity);
         match reserve(state, gate, sale, &keys, user.id, quantity, &member).await {
-            Ok(Reserve::Ok(_)) => {
+            Ok(Reserve::Ok(left)) => {
+                left_after = Some(left);
                 reservation = Some((id, member));
                 dirty = false;
             }
             Ok(Reserve::SoldOut(left)) => {
-                if left <= 0 {
+                if left <= 0 && !flags.is_sold_out(sale.id) {
                     flags.mark(sale.id);
+                    announce_stock(state, sale.id, 0);
                 }
                 return Err(sold_out());
             }
@@ -821,6 +883,19 @@ async fn attempt_order(
         Ok(order) => {
             // The stock was there: whatever this node believed before is out of date.
             flags.clear(sale.id);
+            announce_order(state, &order);
+            let left = match left_after {
+                Some(left) => Some(left),
+                // Without Redis the conditional update does not say what is left.
+                None => repo::find_sale(&state.db, sale.id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|row| i64::from(row.stock_left)),
+            };
+            if let Some(left) = left {
+                announce_stock(state, sale.id, left);
+            }
             Ok(Placed {
                 order: order.into(),
                 replayed: false,
@@ -838,6 +913,31 @@ async fn attempt_order(
         )),
         Err(Refused::Error(err) | Refused::Uncertain(err)) => Err(err),
     }
+}
+
+/// Stock left on the sale's realtime channel, and `flash_sale.sold_out` when none is.
+fn announce_stock(state: &AppState, sale_id: i64, left: i64) {
+    let channel = || Channel::FlashSale(sale_id);
+    realtime::publish(
+        state,
+        channel(),
+        "flash_sale.stock",
+        json!({ "sale_id": sale_id, "stock_left": left.max(0) }),
+    );
+    if left <= 0 {
+        realtime::publish(
+            state,
+            channel(),
+            "flash_sale.sold_out",
+            json!({ "sale_id": sale_id }),
+        );
+    }
+}
+
+/// An order's status on its buyer's realtime channel.
+fn announce_order(state: &AppState, order: &order::Model) {
+    let status = json!({ "order_id": order.id, "sale_id": order.sale_id, "status": order.status });
+    realtime::publish(state, Channel::User(order.user_id), "order.status", status);
 }
 
 /// Run `write` (the order's transaction) while renewing the reservation's lease, so that no node
@@ -1137,10 +1237,19 @@ pub async fn mark_paid(state: &AppState, admin_id: i64, id: i64) -> AppResult<Or
             format!("a {status} order cannot be paid"),
         ));
     }
-    repo::find_order(&state.db, id)
+    let paid = repo::find_order(&state.db, id)
         .await?
-        .map(OrderView::from)
-        .ok_or_else(|| AppError::not_found("order"))
+        .ok_or_else(|| AppError::not_found("order"))?;
+    announce_order(state, &paid);
+    Ok(paid.into())
+}
+
+/// After a payment made an order paid (committed): tell its buyer on the realtime channel.
+pub async fn announce_paid(state: &AppState, id: i64) -> AppResult<()> {
+    if let Some(order) = repo::find_order(&state.db, id).await? {
+        announce_order(state, &order);
+    }
+    Ok(())
 }
 
 /// The payment's move of an order to paid, in the payment's transaction: created -> paid, or
@@ -1248,6 +1357,16 @@ pub async fn close_order(state: &AppState, id: i64, to: &str) -> AppResult<bool>
         state.jobs.wake();
     }
     metrics::counter!("flash_sale_orders_closed_total", "status" => to.to_string()).increment(1);
+    announce_order(
+        state,
+        &order::Model {
+            status: to.to_string(),
+            ..order.clone()
+        },
+    );
+    if let Ok(Some(row)) = repo::find_sale(&state.db, order.sale_id).await {
+        announce_stock(state, order.sale_id, i64::from(row.stock_left));
+    }
     Ok(true)
 }
 
@@ -1507,4 +1626,29 @@ pub async fn run_reconciler(state: AppState, mut stop: tokio::sync::watch::Recei
             _ = stop.changed() => {}
         }
     }
+}
+
+/// An order as the admin console lists it: the buyer too.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminOrderView {
+    pub user_id: i64,
+    #[serde(flatten)]
+    pub order: OrderView,
+}
+
+/// A sale's orders, newest first (admins).
+pub async fn sale_orders(
+    state: &AppState,
+    sale_id: i64,
+    page: &PageQuery,
+) -> AppResult<Page<AdminOrderView>> {
+    let limit = page.limit();
+    let before: Option<i64> = page.decode()?;
+    let rows = repo::list_sale_orders(&state.db, sale_id, before, u64::from(limit) + 1).await?;
+    Ok(
+        Page::from_rows(rows, limit, |o| o.id).map(|row| AdminOrderView {
+            user_id: row.user_id,
+            order: OrderView::from(row),
+        }),
+    )
 }

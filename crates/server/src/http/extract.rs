@@ -40,6 +40,36 @@ where
     }
 }
 
+/// A JSON body that may be left out: an empty body is `None` (whatever the `Content-Type`); a
+/// body that is sent is held to every rule of [`ValidJson`]. For actions that grew an optional
+/// body (a ban's reason) after clients already called them without one.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json(req.headers().get(CONTENT_TYPE));
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(None));
+        }
+        if !json {
+            return Err(AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "expected Content-Type: application/json",
+            ));
+        }
+        let value: T = parse_json(&bytes)?;
+        validate(&value)?;
+        Ok(Self(Some(value)))
+    }
+}
+
 fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
     let Some(value) = value.and_then(|v| v.to_str().ok()) else {
         return false;
@@ -59,7 +89,14 @@ pub(crate) fn body_error(rejection: BytesRejection) -> AppError {
 }
 
 /// Parse JSON, naming the field path of a type or presence error.
+///
+/// Text holding a NUL character (`\u0000`) is refused with a 400 naming the field: PostgreSQL
+/// cannot store it in text or JSON columns (SQLite and MySQL can), so it is refused here, once,
+/// for every body on every database.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if has_nul_escape(bytes) {
+        return Err(nul_error(bytes));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -68,6 +105,67 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     })?;
     de.end().map_err(|err| json_error(".", &err))?;
     Ok(value)
+}
+
+/// Whether the JSON text holds a `\u0000` escape: the only way a NUL can be in valid JSON (raw
+/// control characters are a syntax error). Escaped backslashes are skipped, so `"\\u0000"` (the
+/// six characters `\u0000` as text) does not count. A byte scan keeps the common case cheap.
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes[i + 1..].starts_with(b"u0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// The 400 for a body with a NUL in it, naming the first field that holds one.
+fn nul_error(bytes: &[u8]) -> AppError {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(value) => {
+            let field = nul_path(&value, String::new()).unwrap_or_else(|| "body".to_string());
+            AppError::bad_request(format!("{field}: must not contain NUL (U+0000) characters"))
+        }
+        Err(err) => json_error(".", &err),
+    }
+}
+
+/// The path (`a.b[2]`) of the first string or object key holding a NUL character.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let name = |path: &str| {
+        if path.is_empty() {
+            "body".to_string()
+        } else {
+            path.to_string()
+        }
+    };
+    match value {
+        Value::String(text) if text.contains('\0') => Some(name(&path)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, format!("{}[{i}]", name(&path)))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let child = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if key.contains('\0') {
+                Some(child.replace('\0', "\\u0000"))
+            } else {
+                nul_path(item, child)
+            }
+        }),
+        _ => None,
+    }
 }
 
 fn json_error(path: &str, err: &serde_json::Error) -> AppError {
@@ -167,6 +265,18 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
+        // PostgreSQL cannot store a NUL character in text: refuse it here for every database.
+        if let Some((name, _)) = form_urlencoded_parse(query)
+            .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        {
+            return Err(AppError::new(
+                ErrorCode::InvalidQuery,
+                format!(
+                    "{}: must not contain NUL (U+0000) characters",
+                    name.replace('\0', "\\u0000")
+                ),
+            ));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
         let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
             let path = err.path().to_string();

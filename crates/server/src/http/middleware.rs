@@ -69,12 +69,16 @@ pub async fn request_context(
     .await;
     let elapsed = started.elapsed();
     let status = response.status();
+    // Load balancers probe every node every few seconds: a healthy probe is logged at debug, so
+    // the access log at info keeps what clients did.
+    let healthy_probe = matches!(route, "/ping" | "/healthz" | "/readyz") && status.is_success();
     span.in_scope(|| {
-        tracing::info!(
-            status = status.as_u16(),
-            latency_ms = elapsed.as_secs_f64() * 1000.0,
-            "request"
-        )
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        if healthy_probe {
+            tracing::debug!(status = status.as_u16(), latency_ms, "request")
+        } else {
+            tracing::info!(status = status.as_u16(), latency_ms, "request")
+        }
     });
     observability::record_request(&method, route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -83,6 +87,17 @@ pub async fn request_context(
             .insert(request_id::HEADER.clone(), value);
     }
     response
+}
+
+/// A NUL character in the path (`%00`, the only way one can be there) is refused with a 400
+/// before any handler sees it: PostgreSQL cannot store or compare text holding one, and no key,
+/// name or id the server makes contains it.
+pub async fn refuse_nul_in_path(req: Request, next: Next) -> Response {
+    if req.uri().path().contains("%00") {
+        return AppError::bad_request("path: must not contain NUL (%00) characters")
+            .into_response();
+    }
+    next.run(req).await
 }
 
 /// Error responses made by layers and by axum itself (405, a rejected body) become envelopes.

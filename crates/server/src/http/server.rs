@@ -1,39 +1,36 @@
 //! The HTTP/1.1 connection loop. Mini-programs (`wx.request`) and the reverse proxies in front of
 //! a node speak HTTP/1.1 to it, so each connection is served by hyper's HTTP/1 server directly:
 //! no protocol sniffing, a smaller per-connection footprint than a dual-protocol server (measured
-//! in docs/benchmarks.md), and `/ping` answered before the router.
+//! in docs/benchmarks.md).
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderValue, Method, Request, Response};
+use axum::http::{Method, Request, Response};
 use axum::Router;
-use bytes::Bytes;
-use futures::future::{self, Ready};
-use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
 use tower::ServiceExt;
 
-use crate::http::request_id;
+use crate::http::linger::{LingeringIo, TrackedBody, UnreadBody};
 
 /// How long a client may take to send a request's headers before its connection is closed.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-const PONG: &[u8] = br#"{"message":"pong"}"#;
-
 /// Accept connections until `shutdown` resolves; then stop accepting, let every connection finish
 /// the request it is serving (idle keep-alive connections close at once) and return.
 pub async fn serve_http1(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
-    let graceful = GracefulShutdown::new();
+    // Each connection's task watches `stopping` and holds a clone of `alive`; once every clone is
+    // gone, every connection has finished. (hyper-util's `GracefulShutdown` does not take the
+    // upgradeable connections the realtime WebSocket needs.)
+    let (stopping_tx, stopping) = watch::channel(false);
+    let (alive, mut all_done) = mpsc::channel::<()>(1);
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -55,16 +52,42 @@ pub async fn serve_http1(listener: TcpListener, app: Router, shutdown: impl Futu
             tracing::debug!(error = %err, "cannot set TCP_NODELAY");
         }
         let app = app.clone();
-        let service = hyper::service::service_fn(move |request| dispatch(&app, peer, request));
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        // Shared by the connection's requests and its socket: a close after a request whose
+        // body was left unread lingers (see `linger`), so the client reads the answer.
+        let unread = UnreadBody::default();
+        let io = TokioIo::new(LingeringIo::new(stream, unread.clone()));
+        // The routed future is boxed: it is large, and hyper moves it into the connection's
+        // slot, so an unboxed one would be copied there.
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            let app = app.clone();
+            let request = request.map(|body| unread.track(body));
+            Box::pin(async move { Ok::<_, Infallible>(route(app, peer, request).await) })
+        });
+        // With upgrades: the realtime WebSocket endpoint takes the connection over (after which
+        // this future ends and the socket lives in its own task).
+        let connection = builder.serve_connection(io, service).with_upgrades();
+        let mut stopping = stopping.clone();
+        let alive = alive.clone();
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
+            let _alive = alive;
+            tokio::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                () = async { let _ = stopping.wait_for(|stopping| *stopping).await; } => {
+                    // Finish the request in progress; an idle keep-alive connection closes now.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(err) = result {
                 tracing::debug!(error = %err, %peer, "connection closed with an error");
             }
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let _ = stopping_tx.send(true);
+    drop(alive);
+    let _ = all_done.recv().await;
 }
 
 /// Errors from `accept` that concern one connection are skipped; running out of file
@@ -81,34 +104,7 @@ async fn accept_error(err: std::io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
-/// `/ping` is answered here, without the router and its middleware: it is what load balancers
-/// and liveness probes hit most, and it must stay cheap when the node is busy. It still carries
-/// `X-Request-Id`, as every answer does, and is counted in `http_requests_total`; it is not
-/// written to the access log. Requests from browsers (with `Origin`) go through the
-/// router so that CORS applies.
-///
-/// The routed future is boxed: it is large, and hyper moves each request's future into its
-/// connection's slot, so an unboxed one would cost every `/ping` a copy of it.
-fn dispatch(
-    app: &Router,
-    peer: SocketAddr,
-    request: Request<Incoming>,
-) -> future::Either<Ready<Answer>, Pin<Box<dyn Future<Output = Answer> + Send>>> {
-    if request.method() == Method::GET
-        && request.uri().path() == "/ping"
-        && !request.headers().contains_key(header::ORIGIN)
-    {
-        return future::Either::Left(future::ready(Ok(pong(&request))));
-    }
-    let app = app.clone();
-    future::Either::Right(Box::pin(async move {
-        Ok(route(app, peer, request).await.map(Either::Right))
-    }))
-}
-
-type Answer = Result<Response<Either<Full<Bytes>, Body>>, Infallible>;
-
-async fn route(app: Router, peer: SocketAddr, mut request: Request<Incoming>) -> Response<Body> {
+async fn route(app: Router, peer: SocketAddr, mut request: Request<TrackedBody>) -> Response<Body> {
     request.extensions_mut().insert(ConnectInfo(peer));
     apply_method_override(&mut request);
     // The request-context middleware runs the handler in a task of its own, so hanging up here
@@ -135,30 +131,4 @@ fn apply_method_override<B>(request: &mut Request<B>) {
     {
         *request.method_mut() = Method::PATCH;
     }
-}
-
-fn pong(request: &Request<Incoming>) -> Response<Either<Full<Bytes>, Body>> {
-    // A handle kept from the first answer: counting is then one atomic add. Probes need no
-    // latency histogram, so none is recorded.
-    static PINGS: OnceLock<metrics::Counter> = OnceLock::new();
-    PINGS
-        .get_or_init(|| {
-            crate::observability::metrics_handle();
-            metrics::counter!("http_requests_total", "method" => "GET", "route" => "/ping", "status" => "200")
-        })
-        .increment(1);
-    let id = request
-        .headers()
-        .get(&request_id::HEADER)
-        .filter(|value| request_id::is_acceptable(value))
-        .cloned()
-        .unwrap_or_else(request_id::generate_header);
-    let mut response = Response::new(Either::Left(Full::new(Bytes::from_static(PONG))));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(request_id::HEADER.clone(), id);
-    response
 }

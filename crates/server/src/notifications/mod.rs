@@ -8,4 +8,5 @@ pub mod service;
 pub mod subscribe;
 
 pub use routes::routes;
+pub use service::announce;
 pub use subscribe::jobs;

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::{Page, PageQuery};
+use crate::realtime::{self, Channel};
 
 /// What to tell a user.
 pub struct Notice<'a> {
@@ -45,6 +46,20 @@ pub async fn notify(db: &impl ConnectionTrait, notice: Notice<'_>) -> AppResult<
     )
     .await?;
     Ok(())
+}
+
+/// Tell a user's open realtime connections that a notification of `kind` arrived, with the new
+/// unread count. Called after the transaction that recorded it commits; best effort.
+pub async fn announce(state: &AppState, user_id: i64, kind: &str) {
+    match repo::unread_count(&state.db, user_id).await {
+        Ok(unread) => realtime::publish(
+            state,
+            Channel::User(user_id),
+            "notification.created",
+            serde_json::json!({ "kind": kind, "unread": unread }),
+        ),
+        Err(err) => tracing::warn!(error = %err, "notifications: unread count for realtime failed"),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,5 +138,14 @@ pub async fn mark_read(
     request: &MarkRead,
 ) -> AppResult<MarkedRead> {
     let marked = repo::mark_read(&state.db, user.id, request.ids.as_deref(), Utc::now()).await?;
+    if marked > 0 {
+        let unread = repo::unread_count(&state.db, user.id).await?;
+        realtime::publish(
+            state,
+            Channel::User(user.id),
+            "notification.unread",
+            serde_json::json!({ "unread": unread }),
+        );
+    }
     Ok(MarkedRead { marked })
 }

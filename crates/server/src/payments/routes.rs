@@ -68,7 +68,7 @@ fn answer(result: Result<(), NotifyError>) -> Response {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(NotifyError::Refused(message)) => failure(StatusCode::UNAUTHORIZED, message),
         Err(NotifyError::Retry(err)) => {
-            tracing::error!(error = %err, "payment notification not processed; WeChat Pay will retry");
+            tracing::error!(error = ?err, "payment notification not processed; WeChat Pay will retry");
             failure(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "not processed; send it again".into(),

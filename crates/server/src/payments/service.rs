@@ -278,6 +278,32 @@ pub async fn apply_transaction(
     tx: &Transaction,
     notification_id: Option<&str>,
 ) -> AppResult<Applied> {
+    let mut attempt = 0;
+    loop {
+        match apply_once(state, tx, notification_id).await {
+            // Copies of one notification racing on several nodes can deadlock on MySQL (each
+            // waits on the others' unique-key check); the loser goes again and finds it done.
+            Err(err) if attempt < 3 && is_lock_conflict(&err) => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_lock_conflict(err: &AppError) -> bool {
+    let text = format!("{err:?}").to_ascii_lowercase();
+    text.contains("deadlock")
+        || text.contains("database is locked")
+        || text.contains("lock wait timeout")
+}
+
+async fn apply_once(
+    state: &AppState,
+    tx: &Transaction,
+    notification_id: Option<&str>,
+) -> AppResult<Applied> {
     let now = Utc::now();
     // Read before the transaction (what is checked never changes once written), so that the
     // transaction starts with a write: SQLite then takes its write lock at once instead of
@@ -378,6 +404,7 @@ pub async fn apply_transaction(
     match outcome {
         Applied::Paid => {
             metrics::counter!("payments_paid_total").increment(1);
+            announce(state, &payment).await;
         }
         Applied::PaidAfterClose => alert(EVENT_PAID_AFTER_CLOSE, &detail),
         _ => {}
@@ -422,6 +449,19 @@ async fn fulfil(
             "payment {} has an unknown subject '{other}'",
             payment.id
         ))),
+    }
+}
+
+/// Tell the subject's owner it is paid (best effort: the database already says so).
+async fn announce(state: &AppState, payment: &payment::Model) {
+    let result = match payment.subject.as_str() {
+        FLASH_SALE_ORDER => {
+            crate::flash_sale::service::announce_paid(state, payment.subject_id).await
+        }
+        _ => Ok(()),
+    };
+    if let Err(err) = result {
+        tracing::debug!(payment = payment.id, error = %err, "payments: paid announcement skipped");
     }
 }
 

@@ -11,9 +11,10 @@ use super::service::{
 };
 use crate::app::AppState;
 use crate::auth::extract::{Admin, CurrentUser, Moderator, RequireRole};
+use crate::console::audit::AuditNote;
 use crate::error::AppResult;
 use crate::http::pagination::Page;
-use crate::http::{ApiJson, Envelope, ValidJson, ValidQuery};
+use crate::http::{ApiJson, Envelope, OptionalJson, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -172,9 +173,17 @@ pub async fn admin_get_user(
     service::admin_get(&state, id).await.map(ApiJson::ok)
 }
 
-/// Ban a user: every session ends and new logins are refused (moderators and admins).
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ReasonRequest {
+    /// Why: kept in the admin audit log with the action.
+    #[validate(length(max = 500))]
+    reason: Option<String>,
+}
+
+/// Ban a user: every session ends and new logins are refused (moderators and admins). The
+/// optional body's reason goes to the admin audit log.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/ban", tag = "admin", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "User id")),
+    params(("id" = i64, Path, description = "User id")), request_body(content = Option<ReasonRequest>),
     responses(
         (status = 200, description = "Banned", body = Envelope<AdminUserView>),
         (status = 403, description = "Needs a higher role than the target's", body = ErrorEnvelope),
@@ -184,15 +193,18 @@ pub async fn admin_ban_user(
     State(state): State<AppState>,
     RequireRole(actor, _): RequireRole<Moderator>,
     Path(id): Path<i64>,
+    audit: AuditNote,
+    OptionalJson(body): OptionalJson<ReasonRequest>,
 ) -> AppResult<ApiJson<AdminUserView>> {
+    audit.set(body.as_ref().and_then(|b| b.reason.as_deref()));
     service::set_banned(&state, &actor, id, true)
         .await
         .map(ApiJson::ok)
 }
 
-/// Lift a ban (moderators and admins).
+/// Lift a ban (moderators and admins); the optional reason goes to the admin audit log.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/unban", tag = "admin", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "User id")),
+    params(("id" = i64, Path, description = "User id")), request_body(content = Option<ReasonRequest>),
     responses(
         (status = 200, description = "Unbanned", body = Envelope<AdminUserView>),
         (status = 404, description = "No such user", body = ErrorEnvelope),
@@ -201,7 +213,10 @@ pub async fn admin_unban_user(
     State(state): State<AppState>,
     RequireRole(actor, _): RequireRole<Moderator>,
     Path(id): Path<i64>,
+    audit: AuditNote,
+    OptionalJson(body): OptionalJson<ReasonRequest>,
 ) -> AppResult<ApiJson<AdminUserView>> {
+    audit.set(body.as_ref().and_then(|b| b.reason.as_deref()));
     service::set_banned(&state, &actor, id, false)
         .await
         .map(ApiJson::ok)

@@ -156,18 +156,9 @@ pub async fn update_me(
     nickname: Option<&str>,
     avatar_url: Option<&str>,
 ) -> AppResult<Me> {
-    let nickname = nickname.map(str::trim);
-    if let Some(name) = nickname {
-        if name.is_empty() {
-            return Err(AppError::validation("nickname", "must not be blank"));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(AppError::validation(
-                "nickname",
-                "must not contain control characters",
-            ));
-        }
-    }
+    let nickname = nickname
+        .map(|name| crate::text::display_name("nickname", name))
+        .transpose()?;
     if let Some(url) = avatar_url {
         let parsed = url::Url::parse(url)
             .map_err(|_| AppError::validation("avatar_url", "must be an http(s) URL"))?;

@@ -93,6 +93,140 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// A database with every migration applied, which is what a node starting on it would make.
+    /// PostgreSQL clones a template migrated once per schema (`CREATE DATABASE .. TEMPLATE`) and
+    /// SQLite copies a file migrated once per test process, instead of running every migration
+    /// for every test. MySQL has no templates: the node applies the migrations as in production.
+    pub async fn create_migrated(backend: Backend, test: &str) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let db = Self::create(backend, test).await?;
+                let template = sqlite_template().await;
+                let target = db.url.trim_start_matches("sqlite://");
+                std::fs::copy(template, target).expect("copy the SQLite template");
+                Some(db)
+            }
+            Backend::Postgres => {
+                let admin_url = match std::env::var("MINIBASE_TEST_POSTGRES_URL") {
+                    Ok(url) if !url.is_empty() => url,
+                    _ => {
+                        say_skipped(test, "MINIBASE_TEST_POSTGRES_URL is not set");
+                        return None;
+                    }
+                };
+                let template = postgres_template(&admin_url).await;
+                let name = format!("mbt_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+                let mut url = url::Url::parse(&admin_url).expect("test database URL");
+                url.set_path(&format!("/{name}"));
+                run_admin(
+                    backend,
+                    &admin_url,
+                    &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+                )
+                .await;
+                Some(Self {
+                    url: url.to_string(),
+                    backend,
+                    admin_url: Some(admin_url),
+                    name,
+                    _dir: None,
+                })
+            }
+            Backend::MySql => Self::create(backend, test).await,
+        }
+    }
+}
+
+/// Names the schema the migrations make, so that a template made for other migrations is never
+/// used. (A migration edited under the same name needs its templates dropped: `.ci/run` and
+/// `DROP DATABASE mbt_tpl_...` do that.)
+fn schema_key() -> String {
+    use sea_orm_migration::MigratorTrait;
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for migration in minibase::store::migrations::Migrator::migrations() {
+        migration.name().hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+async fn migrate_url(url: &str) {
+    let config = test_config(url).validate().expect("valid test config");
+    let db = minibase::store::db::connect(&config.database)
+        .await
+        .expect("connect to the template database");
+    minibase::store::db::migrate(&db)
+        .await
+        .expect("migrate the template database");
+    db.close().await.expect("close the template database");
+}
+
+/// The SQLite file every test of this process copies; migrated on first use.
+async fn sqlite_template() -> &'static std::path::Path {
+    static TEMPLATE: tokio::sync::OnceCell<tempfile::TempDir> = tokio::sync::OnceCell::const_new();
+    let dir = TEMPLATE
+        .get_or_init(|| async {
+            let dir = tempfile::tempdir().expect("temp dir");
+            migrate_url(&format!("sqlite://{}/minibase.db", dir.path().display())).await;
+            dir
+        })
+        .await;
+    // Closing the pool checkpointed the WAL into the file, which now holds everything.
+    Box::leak(dir.path().join("minibase.db").into_boxed_path())
+}
+
+/// The name of a migrated PostgreSQL template database, made once per schema on the test
+/// server and shared by every test process after it (under an advisory lock, renamed into place
+/// only when complete).
+async fn postgres_template(admin_url: &str) -> String {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            use sqlx::Connection;
+            let name = format!("mbt_tpl_{}", schema_key());
+            let mut admin = sqlx::PgConnection::connect(admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+                .bind(&name)
+                .execute(&mut admin)
+                .await
+                .expect("template lock");
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .expect("look for the template");
+            if !exists {
+                let building = format!("{name}_new");
+                let drop = format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)");
+                sqlx::raw_sql(&drop).execute(&mut admin).await.expect(&drop);
+                let create = format!("CREATE DATABASE {building}");
+                sqlx::raw_sql(&create)
+                    .execute(&mut admin)
+                    .await
+                    .expect(&create);
+                let mut url = url::Url::parse(admin_url).expect("test database URL");
+                url.set_path(&format!("/{building}"));
+                migrate_url(url.as_str()).await;
+                let rename = format!("ALTER DATABASE {building} RENAME TO {name}");
+                sqlx::raw_sql(&rename)
+                    .execute(&mut admin)
+                    .await
+                    .expect(&rename);
+            }
+            let _ = sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+                .bind(&name)
+                .execute(&mut admin)
+                .await;
+            name
+        })
+        .await
+        .clone()
+}
+
 async fn run_admin(backend: Backend, admin_url: &str, sql: &str) {
     use sqlx::Connection;
     match backend {
@@ -181,7 +315,7 @@ impl TestApp {
         test: &str,
         configure: impl FnOnce(&mut RawConfig),
     ) -> Option<Self> {
-        let db = Arc::new(TestDatabase::create(backend, test).await?);
+        let db = Arc::new(TestDatabase::create_migrated(backend, test).await?);
         let mut raw = test_config(&db.url);
         configure(&mut raw);
         Some(Self::start(raw, backend, Some(db), |routes| routes).await)

@@ -181,7 +181,14 @@ async fn run_one(state: &AppState, handlers: &HashMap<&'static str, Handler>, jo
     };
     metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "status" => status)
         .increment(1);
+    let failed = (status == repo::FAILED).then(|| {
+        serde_json::json!({ "id": job.id, "kind": job.kind, "attempts": job.attempts, "error": error })
+    });
     if let Err(err) = repo::finish(&state.db, &job, status, run_at, error, now).await {
         tracing::warn!(job = job.id, error = %err, "jobs: could not record the outcome; the job will run again");
+        return;
+    }
+    if let Some(failed) = failed {
+        crate::realtime::publish(state, crate::realtime::Channel::Admin, "job.failed", failed);
     }
 }

@@ -159,3 +159,60 @@ pub async fn by_kind(db: &impl ConnectionTrait, kind: &str) -> Result<Vec<jobs::
         .all(db)
         .await
 }
+
+/// Jobs in `status` (the console lists failed and pending ones), newest first: `limit + 1` rows
+/// with ids below `before_id`.
+pub async fn list_by_status(
+    db: &impl ConnectionTrait,
+    status: &str,
+    before_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<jobs::Model>, DbErr> {
+    let mut query = jobs::Entity::find().filter(Column::Status.eq(status));
+    if let Some(before) = before_id {
+        query = query.filter(Column::Id.lt(before));
+    }
+    query
+        .order_by_desc(Column::Id)
+        .limit(u64::from(limit) + 1)
+        .all(db)
+        .await
+}
+
+/// Run a failed or pending job again now, with a fresh set of attempts. A running job is left
+/// alone (its worker holds it). False when there is no such job in those states.
+pub async fn retry(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let result = jobs::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(PENDING))
+        .col_expr(Column::Attempts, Expr::value(0))
+        .col_expr(Column::RunAt, Expr::value(now))
+        .col_expr(
+            Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in([FAILED, PENDING]))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Drop a failed or pending job for good. False when there is no such job in those states.
+pub async fn discard(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let result = jobs::Entity::delete_many()
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in([FAILED, PENDING]))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// How many jobs are in `status`.
+pub async fn count_by_status(db: &impl ConnectionTrait, status: &str) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    jobs::Entity::find()
+        .filter(Column::Status.eq(status))
+        .count(db)
+        .await
+}

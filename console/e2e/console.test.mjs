@@ -1,0 +1,430 @@
+// The admin console in a real browser against a real minibase: every page is visited, each
+// scenario checks its effect through the public API (what a mini-program would see), and every
+// page is screenshotted into docs/console/ for docs/console.md.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN, launchBrowser, screenshot, startMinibase } from './support.mjs';
+
+// A 1x1 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+let server;
+let browser;
+let context;
+let page;
+const cspViolations = [];
+
+async function go(path) {
+  await page.goto(`${server.url}/console${path}`);
+  await page.waitForLoadState('networkidle');
+}
+
+/** Pick `label` in the Element Plus select marked `data-test`. */
+async function choose(dataTest, label) {
+  await page.locator(`[data-test="${dataTest}"]`).click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: label }).first().click();
+}
+
+/** Answer the reason prompt (ElMessageBox.prompt) and confirm. */
+async function giveReason(reason) {
+  const box = page.locator('.el-message-box');
+  await box.locator('input').fill(reason);
+  await box.locator('.el-button--primary').click();
+  await box.waitFor({ state: 'hidden' });
+}
+
+async function confirmBox() {
+  const box = page.locator('.el-message-box');
+  await box.locator('.el-button--primary').click();
+  await box.waitFor({ state: 'hidden' });
+}
+
+async function closeDrawer() {
+  await page.waitForTimeout(400);
+  await page.locator('.el-drawer__close-btn:visible').first().click();
+  await page.locator('.el-overlay.is-drawer').first().waitFor({ state: 'hidden' });
+}
+
+async function signIn(password = ADMIN.password) {
+  await go('/login');
+  await page.locator('input[name=username]').fill(ADMIN.username);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('[data-test=submit]').click();
+}
+
+async function until(check, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+before(async () => {
+  server = await startMinibase();
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+  page = await context.newPage();
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('the admin console', () => {
+  test('is served with a CSP, long-cached hashed assets and an uncached index', async () => {
+    const index = await fetch(`${server.url}/console/`);
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const csp = index.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    const html = await index.text();
+    const asset = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(asset, 'index.html names its script');
+    const script = await fetch(server.url + asset);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('cache-control') ?? '', /immutable/);
+    // A client-side route is the app too.
+    const deep = await fetch(`${server.url}/console/users`);
+    assert.equal(deep.status, 200);
+    assert.match(await deep.text(), /<div id="app">/);
+  });
+
+  test('signs in an admin account into an HttpOnly cookie, never into script-readable storage', async () => {
+    await go('/');
+    await page.waitForURL(/\/console\/login/);
+    await screenshot(page, 'login');
+    await page.locator('input[name=username]').fill(ADMIN.username);
+    await page.locator('input[name=password]').fill('wrong-password-000');
+    await page.locator('[data-test=submit]').click();
+    await page.locator('[data-test=error]').waitFor();
+
+    await signIn();
+    await page.waitForURL(/\/console\/dashboard/);
+    await page.locator('[data-test=stat-users]').waitFor();
+
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'mb_console');
+    assert.ok(session, 'the session cookie is set');
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Strict');
+    const visible = await page.evaluate(() => document.cookie);
+    assert.ok(!visible.includes('mb_console'), 'script cannot read the session cookie');
+    const stored = await page.evaluate(() =>
+      JSON.stringify({ ...localStorage, ...sessionStorage }),
+    );
+    assert.ok(!stored.includes(session.value), 'no token in web storage');
+    assert.ok(!page.url().includes(session.value), 'no token in the URL');
+  });
+
+  test('refuses cookie requests without the CSRF header, and non-admin tokens', async () => {
+    const forged = await page.request.post(`${server.url}/api/v1/admin/accounts`, {
+      data: { username: 'forged', password: 'forged-password-1', role: 'admin' },
+    });
+    assert.equal(forged.status(), 403);
+    assert.equal((await forged.json()).code, 40305);
+
+    const alice = await server.user('nonadmin');
+    const session = await server.api('GET', '/api/v1/admin/console/session', {
+      token: alice.token,
+    });
+    assert.equal(session.status, 403);
+    const users = await server.api('GET', '/api/v1/admin/users', { token: alice.token });
+    assert.equal(users.status, 403);
+    assert.equal(users.body.code, 40300);
+  });
+
+  test('users: ban with a reason refuses the user at once; unban lets them back', async () => {
+    const alice = await server.user('alice');
+    assert.equal((await server.api('GET', '/api/v1/users/me', { token: alice.token })).status, 200);
+    await go('/users');
+    await page.locator('[data-test=user-search]').fill('mock-openid-alice');
+    await page.locator('[data-test=user-search-button]').click();
+    await page.locator(`[data-test=user-ban-${alice.id}]`).click();
+    await giveReason('spam links');
+    await page.locator(`[data-test=user-unban-${alice.id}]`).waitFor();
+
+    const me = await server.api('GET', '/api/v1/users/me', { token: alice.token });
+    assert.ok([401, 403].includes(me.status), `banned user's call answered ${me.status}`);
+    const relogin = await server.api('POST', '/api/v1/auth/login', { body: { code: 'alice' } });
+    assert.equal(relogin.status, 403);
+    assert.equal(relogin.body.code, 40301);
+
+    await page.locator(`[data-test=user-detail-${alice.id}]`).click();
+    await page.locator('[data-test=user-detail]').waitFor();
+    await screenshot(page, 'users');
+    await closeDrawer();
+
+    await page.locator(`[data-test=user-unban-${alice.id}]`).click();
+    await giveReason('appeal accepted');
+    await page.locator(`[data-test=user-ban-${alice.id}]`).waitFor();
+    const back = await server.api('POST', '/api/v1/auth/login', { body: { code: 'alice' } });
+    assert.equal(back.status, 200);
+  });
+
+  test('moderation: approving a queued post puts it in the feed', async () => {
+    const bob = await server.user('bob');
+    const posted = await server.api('POST', '/api/v1/posts', {
+      token: bob.token,
+      body: { content: 'a borderline post about the sale' },
+    });
+    assert.ok(posted.status < 300, JSON.stringify(posted.body));
+    const id = posted.body.data.id;
+    assert.equal(posted.body.data.status, 'pending');
+    const feedBefore = await server.api('GET', '/api/v1/posts');
+    assert.ok(
+      !feedBefore.body.data.items.some((p) => p.id === id),
+      'held posts are not in the feed',
+    );
+
+    await go('/moderation');
+    await page.locator(`[data-test=post-approve-${id}]`).waitFor();
+    await screenshot(page, 'moderation');
+    await page.locator(`[data-test=post-approve-${id}]`).click();
+    await page.locator(`[data-test=post-approve-${id}]`).waitFor({ state: 'detached' });
+
+    const feed = await server.api('GET', '/api/v1/posts');
+    assert.ok(
+      feed.body.data.items.some((p) => p.id === id),
+      'the approved post is in the feed',
+    );
+  });
+
+  test('config: a key changed in the console is what /api/v1/config serves; history rolls back', async () => {
+    await go('/config');
+    await page.locator('[data-test=config-new]').click();
+    await page.locator('input[name=config-key]').fill('home.banner');
+    await page.locator('textarea[name=config-value]').fill('{"title": "双十一"}');
+    await page.locator('[data-test=config-save]').click();
+    await page.locator('[data-test="config-edit-home.banner"]').waitFor();
+    let config = await server.api('GET', '/api/v1/config');
+    assert.deepEqual(config.body.data['home.banner'], { title: '双十一' });
+
+    // A schema the next value breaks: the server's 422 is shown and nothing changes.
+    await page.locator('[data-test="config-edit-home.banner"]').click();
+    await page
+      .locator('textarea[name=config-schema]')
+      .fill('{"type":"object","required":["title"]}');
+    await page.locator('textarea[name=config-value]').fill('{"subtitle": "x"}');
+    await page.locator('[data-test=config-save]').click();
+    await page.locator('[data-test=config-error]').waitFor();
+    assert.match((await page.locator('[data-test=config-error]').textContent()) ?? '', /title/);
+
+    await page.locator('textarea[name=config-value]').fill('{"title": "双十二"}');
+    await page.locator('[data-test=config-save]').click();
+    await until(async () => {
+      config = await server.api('GET', '/api/v1/config');
+      return config.body.data['home.banner']?.title === '双十二';
+    }, 'the new value');
+
+    await page.locator('[data-test="config-history-home.banner"]').click();
+    await page.locator('[data-test=history] .diff-add').first().waitFor();
+    await screenshot(page, 'config-history');
+    await page.locator('[data-test=rollback-1]').click();
+    await until(async () => {
+      config = await server.api('GET', '/api/v1/config');
+      return config.body.data['home.banner']?.title === '双十一';
+    }, 'the rolled-back value');
+    await closeDrawer();
+
+    // A feature flag for everyone reaches a signed-in user's _flags.
+    await page.locator('.el-tabs__item', { hasText: '功能开关' }).click();
+    await page.locator('[data-test=flag-new]').click();
+    await page.locator('input[name=flag-name]').fill('new-feed');
+    // Move the rollout to 100% (the slider's end) from the keyboard.
+    await page.locator('.el-slider__button-wrapper:visible').focus();
+    await page.keyboard.press('End');
+    await page.locator('.el-form-item__label', { hasText: '100%' }).waitFor();
+    await page.locator('[data-test=flag-save]').click();
+    await page.locator('[data-test="flag-edit-new-feed"]').waitFor();
+    const carol = await server.user('carol');
+    const flags = await server.api('GET', '/api/v1/config', { token: carol.token });
+    assert.equal(flags.body.data._flags['new-feed'], true);
+    await screenshot(page, 'config');
+  });
+
+  test('flash sales: a product and a sale made in the console are listed to users', async () => {
+    await go('/flash-sales');
+    await page.locator('.el-tabs__item', { hasText: '商品' }).click();
+    await page.locator('[data-test=product-new]').click();
+    await page.locator('input[name=product-name]').fill('Phone X');
+    await page.locator('[data-test=product-save]').click();
+    await page.locator('[data-test=products]', { hasText: 'Phone X' }).waitFor();
+
+    await page.locator('.el-tabs__item', { hasText: '活动' }).click();
+    await page.locator('[data-test=sale-new]').click();
+    await choose('sale-product', 'Phone X');
+    await page.locator('input[name=sale-title]').fill('双十一秒杀');
+    await page.locator('[data-test=sale-save]').click();
+    await page.locator('[data-test=sales]', { hasText: '双十一秒杀' }).waitFor();
+
+    const listed = await server.api('GET', '/api/v1/flash-sales');
+    const sale = listed.body.data.items.find((s) => s.title === '双十一秒杀');
+    assert.ok(sale, 'users see the sale');
+
+    const dave = await server.user('dave');
+    const order = await server.api('POST', `/api/v1/flash-sales/${sale.id}/orders`, {
+      token: dave.token,
+      body: {},
+    });
+    assert.ok(order.status < 300, JSON.stringify(order.body));
+    await page.locator(`[data-test=sale-detail-${sale.id}]`).click();
+    await page.locator('[data-test=sale-orders]', { hasText: String(dave.id) }).waitFor();
+    await screenshot(page, 'flash-sales');
+    await closeDrawer();
+  });
+
+  test('approvals: a two-step template designed in the console walks a request to approved', async () => {
+    const applicant = await server.user('erin');
+    const first = await server.user('frank');
+    const second = await server.user('grace');
+
+    await go('/approvals');
+    await page.locator('[data-test=template-new]').click();
+    await page.locator('input[name=template-name]').fill('Leave');
+    await page.locator('[data-test=add-field]').click();
+    await page.locator('input[name=field-key-0]').fill('days');
+    await page.locator('input[name=field-label-0]').fill('Days');
+    await choose('field-type-0', 'number');
+    await page.locator('[data-test=field-required-0]').click();
+    await page.locator('input[name=step-name-0]').fill('Lead');
+    await choose('step-0-approver-0-type', 'user');
+    await page.locator('input[name=step-0-approver-0-user]').fill(String(first.id));
+    await page.locator('[data-test=add-step]').click();
+    await page.locator('input[name=step-name-1]').fill('Director');
+    await choose('step-1-approver-0-type', 'user');
+    await page.locator('input[name=step-1-approver-0-user]').fill(String(second.id));
+    await screenshot(page, 'approvals-designer');
+    await page.locator('[data-test=template-save]').click();
+    await page
+      .locator('[data-test=templates]', { hasText: 'Lead(single) → Director(single)' })
+      .waitFor();
+
+    const templates = await server.api('GET', '/api/v1/approvals/templates', {
+      token: applicant.token,
+    });
+    const template = templates.body.data.find((t) => t.name === 'Leave');
+    assert.ok(template);
+    const submitted = await server.api('POST', '/api/v1/approvals/requests', {
+      token: applicant.token,
+      body: { template_id: template.id, title: 'Two days off', form: { days: 2 } },
+    });
+    assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
+    const id = submitted.body.data.id;
+    for (const approver of [first, second]) {
+      const res = await server.api('POST', `/api/v1/approvals/requests/${id}/approve`, {
+        token: approver.token,
+        body: {},
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+
+    await page.locator('.el-tabs__item', { hasText: '申请' }).click();
+    await page.locator('[data-test=requests-refresh]').click();
+    await page.locator(`[data-test=request-detail-${id}]`).click();
+    await page.locator('[data-test=request-status]', { hasText: 'approved' }).waitFor();
+    assert.match((await page.locator('[data-test=chain]').textContent()) ?? '', /审计链完整/);
+    assert.equal((await page.locator('[data-test=timeline] .el-timeline-item').count()) >= 5, true);
+    await screenshot(page, 'approvals-request');
+    await closeDrawer();
+  });
+
+  test('files: an upload is browsed and deleted, and stops being served', async () => {
+    const henry = await server.user('henry');
+    const form = new FormData();
+    form.append('file', new Blob([PNG], { type: 'image/png' }), 'a.png');
+    const res = await fetch(`${server.url}/api/v1/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${henry.token}` },
+      body: form,
+    });
+    assert.equal(res.status, 201);
+    const file = (await res.json()).data;
+    await go('/files');
+    await page.locator(`[data-test=file-delete-${file.id}]`).waitFor();
+    await screenshot(page, 'files');
+    await page.locator(`[data-test=file-delete-${file.id}]`).click();
+    await confirmBox();
+    await page.locator(`[data-test=file-delete-${file.id}]`).waitFor({ state: 'detached' });
+    assert.equal((await fetch(file.url)).status, 404);
+  });
+
+  test("jobs and dashboard show the queue and the node's traffic", async () => {
+    await go('/jobs');
+    await page.locator('[data-test=jobs]').waitFor();
+    await screenshot(page, 'jobs');
+    await go('/dashboard');
+    const users =
+      (await page.locator('[data-test=stat-users] .el-statistic__number').textContent()) ?? '';
+    assert.ok(Number(users.replace(/\D/g, '')) >= 8, `dashboard counts the users (${users})`);
+    await screenshot(page, 'dashboard');
+  });
+
+  test('admin accounts: one created and disabled in the console cannot sign in', async () => {
+    await go('/admins');
+    await page.locator('[data-test=admin-new]').click();
+    await page.locator('input[name=new-username]').fill('mod1');
+    await page.locator('input[name=new-password]').fill('moderator-pass-1');
+    await page.locator('[data-test=admin-create]').click();
+    await page.locator('[data-test=admin-toggle-mod1]').waitFor();
+    const login = () =>
+      server.api('POST', '/api/v1/admin/auth/login', {
+        body: { username: 'mod1', password: 'moderator-pass-1' },
+      });
+    assert.equal((await login()).status, 200);
+    await page.locator('[data-test=admin-toggle-mod1]').click();
+    await page.locator('[data-test=admins]', { hasText: '已停用' }).waitFor();
+    assert.equal((await login()).status, 403);
+    await screenshot(page, 'admins');
+  });
+
+  test('the audit log names who did what, with the reason', async () => {
+    await go('/audit');
+    await page.locator('[data-test=audit]', { hasText: 'spam links' }).waitFor();
+    assert.match((await page.locator('[data-test=audit]').textContent()) ?? '', /ops/);
+    await screenshot(page, 'audit');
+  });
+
+  test('change password, sign out, and sign in with the new one', async () => {
+    await go('/password');
+    await page.locator('input[name=current]').fill(ADMIN.password);
+    await page.locator('input[name=next]').fill('a-new-password-456');
+    await page.locator('input[name=repeat]').fill('a-new-password-456');
+    await screenshot(page, 'password');
+    await page.locator('[data-test=change-password]').click();
+    await page.locator('.el-message--success').waitFor();
+    // The session continues with the cookie the change set.
+    await go('/dashboard');
+    await page.locator('[data-test=stat-users]').waitFor();
+
+    await page.locator('[data-test=account]').hover();
+    await page.locator('[data-test=sign-out]').click();
+    await page.waitForURL(/\/console\/login/);
+    assert.ok(!(await context.cookies()).some((c) => c.name === 'mb_console' && c.value));
+
+    await signIn(ADMIN.password);
+    await page.locator('[data-test=error]').waitFor();
+    await signIn('a-new-password-456');
+    await page.waitForURL(/\/console\/dashboard/);
+  });
+
+  test('English is selectable', async () => {
+    await page.locator('[data-test=locale]').click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: 'English' }).click();
+    await page.locator('[data-test=menu-users]', { hasText: 'Users' }).waitFor();
+  });
+
+  test('no page broke the Content-Security-Policy', () => {
+    assert.deepEqual(cspViolations, []);
+  });
+});

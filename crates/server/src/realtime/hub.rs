@@ -1,0 +1,427 @@
+//! This node's connections: who is subscribed to what, the caps, and the one place events are
+//! handed to connections (each through its own bounded queue).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{mpsc, Notify};
+
+use super::metrics;
+use super::model::EventId;
+use crate::auth::jwt::SubjectKind;
+
+/// One event on its way to one connection. The frame text is shared by every recipient.
+#[derive(Clone)]
+pub struct Delivery {
+    pub channel: Arc<str>,
+    pub id: EventId,
+    pub frame: Utf8Bytes,
+}
+
+/// Why the server ends a connection: the WebSocket close code and what the client should do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The node is shutting down: reconnect (another node will take it).
+    ShuttingDown,
+    /// Logout, ban or revoked session: do not reconnect with this token.
+    SessionEnded,
+    /// The send queue overflowed: the client reads too slowly.
+    SlowConsumer,
+    /// Nothing heard from the client within the idle timeout.
+    IdleTimeout,
+}
+
+impl CloseReason {
+    pub fn code(self) -> u16 {
+        match self {
+            Self::ShuttingDown => 1012,
+            Self::SessionEnded => 4001,
+            Self::IdleTimeout => 4002,
+            Self::SlowConsumer => 4008,
+        }
+    }
+
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::ShuttingDown => "server restarting; reconnect",
+            Self::SessionEnded => "session ended",
+            Self::IdleTimeout => "idle timeout",
+            Self::SlowConsumer => "too slow: send queue full",
+        }
+    }
+
+    pub fn reconnect(self) -> bool {
+        self != Self::SessionEnded
+    }
+}
+
+/// Tells a connection's task to close; the first reason wins.
+#[derive(Default)]
+pub struct Kick {
+    reason: OnceLock<CloseReason>,
+    notify: Notify,
+}
+
+impl Kick {
+    pub fn kick(&self, reason: CloseReason) {
+        if self.reason.set(reason).is_ok() {
+            self.notify.notify_one();
+        }
+    }
+
+    pub fn reason(&self) -> Option<CloseReason> {
+        self.reason.get().copied()
+    }
+
+    /// Resolves once kicked (at once if it already was).
+    pub async fn kicked(&self) -> CloseReason {
+        loop {
+            if let Some(reason) = self.reason() {
+                return reason;
+            }
+            self.notify.notified().await;
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Recipient {
+    conn: u64,
+    tx: mpsc::Sender<Delivery>,
+    kick: Arc<Kick>,
+}
+
+struct ConnEntry {
+    subject: (SubjectKind, i64),
+    session: Option<String>,
+    kick: Arc<Kick>,
+}
+
+/// Limits, from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Caps {
+    pub per_node: usize,
+    pub per_user: usize,
+    pub subscriptions: usize,
+}
+
+pub struct Hub {
+    caps: Caps,
+    next_id: AtomicU64,
+    count: AtomicUsize,
+    closing: AtomicBool,
+    channels: RwLock<HashMap<Arc<str>, Vec<Recipient>>>,
+    conns: Mutex<HashMap<u64, ConnEntry>>,
+    per_subject: Mutex<HashMap<(SubjectKind, i64), usize>>,
+}
+
+/// Why a connection was not admitted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    NodeFull,
+    UserFull,
+    ShuttingDown,
+}
+
+/// A connection's place in the hub; dropping it removes the connection and its subscriptions.
+pub struct Slot {
+    hub: Arc<Hub>,
+    pub id: u64,
+    pub kick: Arc<Kick>,
+    subject: (SubjectKind, i64),
+    subscriptions: Vec<Arc<str>>,
+}
+
+impl Hub {
+    pub fn new(caps: Caps) -> Arc<Self> {
+        Arc::new(Self {
+            caps,
+            next_id: AtomicU64::new(1),
+            count: AtomicUsize::new(0),
+            closing: AtomicBool::new(false),
+            channels: RwLock::default(),
+            conns: Mutex::default(),
+            per_subject: Mutex::default(),
+        })
+    }
+
+    pub fn caps(&self) -> Caps {
+        self.caps
+    }
+
+    pub fn connections(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Take a place for a new connection of `subject`, within the caps.
+    pub fn admit(
+        self: &Arc<Self>,
+        subject: (SubjectKind, i64),
+        session: Option<String>,
+    ) -> Result<Slot, Refused> {
+        if self.closing.load(Ordering::Relaxed) {
+            return Err(Refused::ShuttingDown);
+        }
+        {
+            let mut per_subject = self
+                .per_subject
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if self.count.load(Ordering::Relaxed) >= self.caps.per_node {
+                return Err(Refused::NodeFull);
+            }
+            let mine = per_subject.entry(subject).or_insert(0);
+            if *mine >= self.caps.per_user {
+                return Err(Refused::UserFull);
+            }
+            *mine += 1;
+            self.count.fetch_add(1, Ordering::Relaxed);
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let kick = Arc::new(Kick::default());
+        self.conns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                id,
+                ConnEntry {
+                    subject,
+                    session,
+                    kick: kick.clone(),
+                },
+            );
+        Ok(Slot {
+            hub: self.clone(),
+            id,
+            kick,
+            subject,
+            subscriptions: Vec::new(),
+        })
+    }
+
+    /// Hand an event to every local subscriber of `channel`. A subscriber whose queue is full is
+    /// kicked as a slow consumer (its queue, and so the node's memory, stays bounded).
+    pub fn dispatch(&self, delivery: &Delivery) {
+        let channels = self.channels.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(recipients) = channels.get(&delivery.channel) else {
+            return;
+        };
+        for recipient in recipients {
+            match recipient.tx.try_send(delivery.clone()) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    if recipient.kick.reason().is_none() {
+                        metrics::dropped("slow_consumer");
+                        tracing::info!(
+                            connection = recipient.conn,
+                            "realtime: send queue full; disconnecting a slow client"
+                        );
+                    }
+                    recipient.kick.kick(CloseReason::SlowConsumer);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+    }
+
+    /// Hand one frame to every local subscriber of every channel (a reload after the node lost
+    /// events).
+    pub fn dispatch_all(&self, frame_for: impl Fn(&str) -> String) {
+        let channels: Vec<Arc<str>> = self
+            .channels
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .cloned()
+            .collect();
+        for channel in channels {
+            let frame = Utf8Bytes::from(frame_for(&channel));
+            self.dispatch(&Delivery {
+                channel,
+                id: EventId::MAX,
+                frame,
+            });
+        }
+    }
+
+    /// Close the connections of a subject (all of them) or of one login session.
+    pub fn kick_subject(&self, subject: (SubjectKind, i64), session: Option<&str>) -> usize {
+        let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut kicked = 0;
+        for entry in conns.values() {
+            let matches = entry.subject == subject
+                && session.is_none_or(|sid| entry.session.as_deref() == Some(sid));
+            if matches {
+                entry.kick.kick(CloseReason::SessionEnded);
+                kicked += 1;
+            }
+        }
+        kicked
+    }
+
+    /// Refuse new connections and tell every open one to reconnect elsewhere.
+    pub fn shut_down(&self) {
+        self.closing.store(true, Ordering::Relaxed);
+        let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
+        for entry in conns.values() {
+            entry.kick.kick(CloseReason::ShuttingDown);
+        }
+    }
+}
+
+impl Slot {
+    pub fn subject(&self) -> (SubjectKind, i64) {
+        self.subject
+    }
+
+    pub fn is_subscribed(&self, channel: &str) -> bool {
+        self.subscriptions.iter().any(|c| &**c == channel)
+    }
+
+    pub fn subscription_count(&self) -> usize {
+        self.subscriptions.len()
+    }
+
+    /// Start receiving `channel`'s events on `tx`. False when already subscribed.
+    pub fn subscribe(&mut self, channel: &str, tx: &mpsc::Sender<Delivery>) -> bool {
+        if self.is_subscribed(channel) {
+            return false;
+        }
+        let name: Arc<str> = Arc::from(channel);
+        let mut channels = self
+            .hub
+            .channels
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        channels.entry(name.clone()).or_default().push(Recipient {
+            conn: self.id,
+            tx: tx.clone(),
+            kick: self.kick.clone(),
+        });
+        drop(channels);
+        self.subscriptions.push(name);
+        metrics::subscriptions(1.0);
+        true
+    }
+
+    pub fn unsubscribe(&mut self, channel: &str) -> bool {
+        let Some(index) = self.subscriptions.iter().position(|c| &**c == channel) else {
+            return false;
+        };
+        let name = self.subscriptions.swap_remove(index);
+        self.hub.remove_recipient(&name, self.id);
+        metrics::subscriptions(-1.0);
+        true
+    }
+}
+
+impl Hub {
+    fn remove_recipient(&self, channel: &Arc<str>, conn: u64) {
+        let mut channels = self
+            .channels
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(recipients) = channels.get_mut(channel) {
+            recipients.retain(|r| r.conn != conn);
+            if recipients.is_empty() {
+                channels.remove(channel);
+            }
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        for channel in std::mem::take(&mut self.subscriptions) {
+            self.hub.remove_recipient(&channel, self.id);
+            metrics::subscriptions(-1.0);
+        }
+        self.hub
+            .conns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+        let mut per_subject = self
+            .hub
+            .per_subject
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = per_subject.get_mut(&self.subject) {
+            *count -= 1;
+            if *count == 0 {
+                per_subject.remove(&self.subject);
+            }
+        }
+        self.hub.count.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps() -> Caps {
+        Caps {
+            per_node: 3,
+            per_user: 2,
+            subscriptions: 4,
+        }
+    }
+
+    #[test]
+    fn caps_per_user_and_per_node_hold_and_free_on_drop() {
+        let hub = Hub::new(caps());
+        let a1 = hub.admit((SubjectKind::User, 1), None).unwrap();
+        let _a2 = hub.admit((SubjectKind::User, 1), None).unwrap();
+        assert_eq!(
+            hub.admit((SubjectKind::User, 1), None).err(),
+            Some(Refused::UserFull)
+        );
+        let _b = hub.admit((SubjectKind::User, 2), None).unwrap();
+        assert_eq!(
+            hub.admit((SubjectKind::User, 3), None).err(),
+            Some(Refused::NodeFull)
+        );
+        drop(a1);
+        assert!(hub.admit((SubjectKind::User, 3), None).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_kicks_only_the_slow_connection() {
+        let hub = Hub::new(caps());
+        let mut slow = hub.admit((SubjectKind::User, 1), None).unwrap();
+        let mut fast = hub.admit((SubjectKind::User, 2), None).unwrap();
+        let (slow_tx, _slow_rx) = mpsc::channel(2);
+        let (fast_tx, mut fast_rx) = mpsc::channel(2);
+        slow.subscribe("post:1", &slow_tx);
+        fast.subscribe("post:1", &fast_tx);
+        for seq in 0..3 {
+            hub.dispatch(&Delivery {
+                channel: Arc::from("post:1"),
+                id: EventId { ms: 1, seq },
+                frame: Utf8Bytes::from_static("{}"),
+            });
+            fast_rx.recv().await.unwrap();
+        }
+        assert_eq!(slow.kick.reason(), Some(CloseReason::SlowConsumer));
+        assert_eq!(fast.kick.reason(), None);
+    }
+
+    #[test]
+    fn kicking_a_session_leaves_the_users_other_sessions() {
+        let hub = Hub::new(caps());
+        let one = hub
+            .admit((SubjectKind::User, 1), Some("s1".into()))
+            .unwrap();
+        let two = hub
+            .admit((SubjectKind::User, 1), Some("s2".into()))
+            .unwrap();
+        assert_eq!(hub.kick_subject((SubjectKind::User, 1), Some("s1")), 1);
+        assert_eq!(one.kick.reason(), Some(CloseReason::SessionEnded));
+        assert_eq!(two.kick.reason(), None);
+        assert_eq!(hub.kick_subject((SubjectKind::User, 1), None), 2);
+        assert_eq!(two.kick.reason(), Some(CloseReason::SessionEnded));
+    }
+}

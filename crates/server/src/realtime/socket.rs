@@ -1,0 +1,261 @@
+//! One WebSocket connection: subscribe/unsubscribe frames in, events out through the connection's
+//! bounded queue, heartbeats, and the closes (slow, idle, session ended, shutdown).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures::stream::SplitSink;
+use futures::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::hub::{CloseReason, Delivery, Slot};
+use super::metrics::{self, Transport};
+use super::model::{Channel, ClientFrame, EventId, ServerFrame};
+use super::service;
+use crate::app::AppState;
+use crate::auth::guard::Principal;
+use crate::auth::jwt::Claims;
+use crate::error::ErrorCode;
+
+pub struct Session {
+    pub state: AppState,
+    pub principal: Principal,
+    pub claims: Claims,
+    pub slot: Slot,
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Why the loop ended without a close from the server.
+enum Gone {
+    /// The client closed or the connection broke.
+    Client,
+}
+
+pub async fn run(socket: WebSocket, mut session: Session) {
+    metrics::connection(Transport::Ws, 1.0);
+    let settings = session.state.realtime.settings.clone();
+    let (tx, mut rx) = mpsc::channel::<Delivery>(settings.send_queue);
+    let (mut sink, mut stream) = socket.split();
+    // Per subscribed channel, the last id already sent (by replay): live copies up to it are
+    // skipped, so nothing arrives twice.
+    let mut floors: Vec<(Arc<str>, EventId)> = Vec::new();
+    let kick = session.slot.kick.clone();
+    let mut heartbeat =
+        tokio::time::interval_at(Instant::now() + settings.heartbeat, settings.heartbeat);
+    let mut last_heard = Instant::now();
+    let welcome = ServerFrame::Welcome {
+        connection_id: session.slot.id,
+        heartbeat_secs: settings.heartbeat.as_secs(),
+        idle_timeout_secs: settings.idle_timeout.as_secs(),
+    };
+    let mut outcome: Result<(), Gone> =
+        send(&mut sink, welcome.to_json().into(), settings.write_timeout).await;
+    while outcome.is_ok() {
+        tokio::select! {
+            biased;
+            reason = kick.kicked() => {
+                close(&mut sink, reason).await;
+                break;
+            }
+            incoming = stream.next() => {
+                let Some(Ok(message)) = incoming else { break };
+                last_heard = Instant::now();
+                outcome = match message {
+                    Message::Text(text) => {
+                        metrics::message_in();
+                        on_frame(&mut session, &mut sink, &tx, &mut floors, text.as_str()).await
+                    }
+                    Message::Binary(_) => {
+                        metrics::message_in();
+                        let frame = ServerFrame::Error {
+                            code: ErrorCode::BadRequest.as_u32(),
+                            message: "frames are JSON text",
+                            channel: None,
+                        };
+                        send(&mut sink, frame.to_json().into(), settings.write_timeout).await
+                    }
+                    Message::Close(_) => Err(Gone::Client),
+                    Message::Ping(_) | Message::Pong(_) => Ok(()),
+                };
+            }
+            Some(delivery) = rx.recv() => {
+                let stale = floors
+                    .iter()
+                    .find(|(channel, _)| *channel == delivery.channel)
+                    .is_some_and(|(_, floor)| delivery.id <= *floor);
+                if !stale {
+                    outcome = send(&mut sink, delivery.frame, settings.write_timeout).await;
+                    if outcome.is_ok() {
+                        metrics::message_out(Transport::Ws);
+                    }
+                }
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() >= settings.idle_timeout {
+                    close(&mut sink, CloseReason::IdleTimeout).await;
+                    break;
+                }
+                if !service::still_valid(&session.state, &session.claims).await {
+                    close(&mut sink, CloseReason::SessionEnded).await;
+                    break;
+                }
+                let ping = Message::Ping(axum::body::Bytes::from_static(b"hb"));
+                outcome = timed(&mut sink, ping, settings.write_timeout).await;
+            }
+        }
+    }
+    metrics::connection(Transport::Ws, -1.0);
+}
+
+async fn on_frame(
+    session: &mut Session,
+    sink: &mut Sink,
+    tx: &mpsc::Sender<Delivery>,
+    floors: &mut Vec<(Arc<str>, EventId)>,
+    text: &str,
+) -> Result<(), Gone> {
+    let timeout = session.state.realtime.settings.write_timeout;
+    let frame = match serde_json::from_str::<ClientFrame>(text) {
+        Ok(frame) => frame,
+        Err(err) => {
+            let message = format!("not a frame this server knows: {err}");
+            return refuse(sink, ErrorCode::BadRequest, &message, None, timeout).await;
+        }
+    };
+    match frame {
+        ClientFrame::Ping => send(sink, ServerFrame::Pong.to_json().into(), timeout).await,
+        ClientFrame::Unsubscribe { channel } => {
+            session.slot.unsubscribe(&channel);
+            floors.retain(|(c, _)| **c != *channel);
+            let frame = ServerFrame::Unsubscribed { channel: &channel };
+            send(sink, frame.to_json().into(), timeout).await
+        }
+        ClientFrame::Subscribe { channel, since } => {
+            subscribe(session, sink, tx, floors, &channel, since.as_deref()).await
+        }
+    }
+}
+
+async fn subscribe(
+    session: &mut Session,
+    sink: &mut Sink,
+    tx: &mpsc::Sender<Delivery>,
+    floors: &mut Vec<(Arc<str>, EventId)>,
+    name: &str,
+    since: Option<&str>,
+) -> Result<(), Gone> {
+    let realtime = &session.state.realtime;
+    let timeout = realtime.settings.write_timeout;
+    let channel = match name.parse::<Channel>() {
+        Ok(channel) => channel,
+        Err(problem) => {
+            return refuse(sink, ErrorCode::BadRequest, &problem, Some(name), timeout).await
+        }
+    };
+    if let Err(problem) = service::authorize(&session.principal, &channel) {
+        return refuse(sink, ErrorCode::Forbidden, problem, Some(name), timeout).await;
+    }
+    let since = match since.map(str::parse::<EventId>).transpose() {
+        Ok(since) => since,
+        Err(problem) => {
+            return refuse(sink, ErrorCode::BadRequest, &problem, Some(name), timeout).await
+        }
+    };
+    if session.slot.is_subscribed(name) {
+        let message = "already subscribed to this channel";
+        return refuse(sink, ErrorCode::Conflict, message, Some(name), timeout).await;
+    }
+    if session.slot.subscription_count() >= realtime.hub.caps().subscriptions {
+        let message = "too many subscriptions on this connection";
+        return refuse(sink, ErrorCode::RateLimited, message, Some(name), timeout).await;
+    }
+    // Subscribe first, then read the log: every event after the position read arrives live.
+    session.slot.subscribe(name, tx);
+    let position = match since {
+        None => realtime.position().await,
+        Some(since) => match realtime.replay(&[name], since).await {
+            Ok(replay) if replay.complete => {
+                for (_, _, frame) in replay.events {
+                    send(sink, frame.into(), timeout).await?;
+                    metrics::message_out(Transport::Ws);
+                }
+                Ok(replay.position)
+            }
+            Ok(replay) => {
+                let reload = ServerFrame::Reload {
+                    channel: name,
+                    reason: "the events since your last id are no longer kept",
+                };
+                send(sink, reload.to_json().into(), timeout).await?;
+                Ok(replay.position)
+            }
+            Err(err) => Err(err),
+        },
+    };
+    let position = match position {
+        Ok(position) => position,
+        Err(err) => {
+            session.slot.unsubscribe(name);
+            tracing::warn!(error = ?err, "realtime: subscription failed");
+            let message = "the event log is unavailable for a moment; subscribe again";
+            return refuse(sink, ErrorCode::Unavailable, message, Some(name), timeout).await;
+        }
+    };
+    floors.push((Arc::from(name), position));
+    let frame = ServerFrame::Subscribed {
+        channel: name,
+        position: position.to_string(),
+    };
+    send(sink, frame.to_json().into(), timeout).await
+}
+
+async fn refuse(
+    sink: &mut Sink,
+    code: ErrorCode,
+    message: &str,
+    channel: Option<&str>,
+    timeout: Duration,
+) -> Result<(), Gone> {
+    let frame = ServerFrame::Error {
+        code: code.as_u32(),
+        message,
+        channel,
+    };
+    send(sink, frame.to_json().into(), timeout).await
+}
+
+async fn send(sink: &mut Sink, text: Utf8Bytes, timeout: Duration) -> Result<(), Gone> {
+    timed(sink, Message::Text(text), timeout).await
+}
+
+/// A client that cannot take a frame within the write timeout is gone.
+async fn timed(sink: &mut Sink, message: Message, timeout: Duration) -> Result<(), Gone> {
+    match tokio::time::timeout(timeout, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Gone::Client),
+        Err(_) => {
+            metrics::dropped("write_timeout");
+            Err(Gone::Client)
+        }
+    }
+}
+
+/// Say why, then close with the reason's code. A client too slow to take even this is dropped.
+async fn close(sink: &mut Sink, reason: CloseReason) {
+    let frame = ServerFrame::Closing {
+        reason: reason.text(),
+        reconnect: reason.reconnect(),
+    };
+    let quick = Duration::from_secs(1);
+    if reason != CloseReason::SlowConsumer {
+        let _ = timed(sink, Message::Text(frame.to_json().into()), quick).await;
+    }
+    let close = Message::Close(Some(CloseFrame {
+        code: reason.code(),
+        reason: reason.text().into(),
+    }));
+    let _ = timed(sink, close, quick).await;
+}

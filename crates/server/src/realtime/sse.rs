@@ -1,0 +1,167 @@
+//! Server-sent events: the channels are named in the query, the resume point comes as
+//! `Last-Event-ID` (which `EventSource` sends by itself on reconnect), and every frame is the
+//! `data` of an SSE message, with the event id as the SSE `id`.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::response::sse::Event;
+use futures::Stream;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Interval};
+
+use super::hub::{CloseReason, Delivery, Kick, Slot};
+use super::metrics::{self, Transport};
+use super::model::{EventId, ServerFrame};
+use super::service;
+use crate::app::AppState;
+use crate::auth::jwt::Claims;
+use crate::error::AppResult;
+
+pub struct Opening {
+    pub state: AppState,
+    pub claims: Claims,
+    pub slot: Slot,
+    /// Already parsed and authorized.
+    pub channels: Vec<String>,
+    pub since: Option<EventId>,
+}
+
+struct Open {
+    state: AppState,
+    claims: Claims,
+    _slot: Slot,
+    kick: Arc<Kick>,
+    rx: mpsc::Receiver<Delivery>,
+    pending: VecDeque<Event>,
+    floor: EventId,
+    check: Interval,
+    done: bool,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        metrics::connection(Transport::Sse, -1.0);
+    }
+}
+
+fn frame(json: String) -> Event {
+    Event::default().data(json)
+}
+
+/// Subscribe, replay what was missed, and return the stream of SSE messages.
+pub async fn open(
+    opening: Opening,
+) -> AppResult<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
+    let Opening {
+        state,
+        claims,
+        mut slot,
+        channels,
+        since,
+    } = opening;
+    let settings = state.realtime.settings.clone();
+    let (tx, rx) = mpsc::channel(settings.send_queue);
+    for channel in &channels {
+        slot.subscribe(channel, &tx);
+    }
+    let mut pending = VecDeque::new();
+    let names: Vec<&str> = channels.iter().map(String::as_str).collect();
+    let mut replayed = Vec::new();
+    let position = match since {
+        None => state.realtime.position().await?,
+        Some(since) => {
+            let replay = state.realtime.replay(&names, since).await?;
+            if replay.complete {
+                replayed = replay.events;
+            } else {
+                for channel in &names {
+                    let reload = ServerFrame::Reload {
+                        channel,
+                        reason: "the events since your last id are no longer kept",
+                    };
+                    replayed.push((EventId::default(), String::new(), reload.to_json()));
+                }
+            }
+            replay.position
+        }
+    };
+    // The welcome carries the position as its id, so `EventSource` resumes from there even if
+    // no event comes before a reconnect.
+    let welcome = ServerFrame::Welcome {
+        connection_id: slot.id,
+        heartbeat_secs: settings.heartbeat.as_secs(),
+        idle_timeout_secs: settings.idle_timeout.as_secs(),
+    };
+    pending.push_back(frame(welcome.to_json()).id(position.to_string()));
+    for (id, _, json) in replayed {
+        let event = frame(json);
+        pending.push_back(if id == EventId::default() {
+            event
+        } else {
+            event.id(id.to_string())
+        });
+    }
+    for channel in &names {
+        let subscribed = ServerFrame::Subscribed {
+            channel,
+            position: position.to_string(),
+        };
+        pending.push_back(frame(subscribed.to_json()));
+    }
+    metrics::connection(Transport::Sse, 1.0);
+    let open = Open {
+        state,
+        claims,
+        kick: slot.kick.clone(),
+        _slot: slot,
+        rx,
+        pending,
+        floor: position,
+        check: tokio::time::interval_at(Instant::now() + settings.heartbeat, settings.heartbeat),
+        done: false,
+    };
+    Ok(futures::stream::unfold(open, next))
+}
+
+async fn next(mut open: Open) -> Option<(Result<Event, Infallible>, Open)> {
+    loop {
+        if let Some(event) = open.pending.pop_front() {
+            return Some((Ok(event), open));
+        }
+        if open.done {
+            return None;
+        }
+        tokio::select! {
+            biased;
+            reason = open.kick.kicked() => {
+                open.done = true;
+                if reason != CloseReason::SlowConsumer {
+                    let closing = ServerFrame::Closing {
+                        reason: reason.text(),
+                        reconnect: reason.reconnect(),
+                    };
+                    open.pending.push_back(frame(closing.to_json()));
+                }
+            }
+            delivery = open.rx.recv() => {
+                let delivery = delivery?;
+                if delivery.id > open.floor {
+                    metrics::message_out(Transport::Sse);
+                    let event = frame(delivery.frame.as_str().to_string());
+                    open.pending.push_back(if delivery.id == EventId::MAX {
+                        event
+                    } else {
+                        event.id(delivery.id.to_string())
+                    });
+                }
+            }
+            _ = open.check.tick() => {
+                if !service::still_valid(&open.state, &open.claims).await {
+                    open.kick.kick(CloseReason::SessionEnded);
+                }
+            }
+        }
+    }
+}
