@@ -1595,6 +1595,25 @@ mod tests {
     }
 
     #[test]
+    fn a_partial_wechat_pay_configuration_names_what_is_missing() {
+        let mut r = raw();
+        r.wechat_pay_mchid = Some("1900000109".into());
+        r.wechat_pay_api_v3_key = Some("x".repeat(32));
+        let err = r.clone().validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_WECHAT_PAY_SERIAL_NO"), "{err}");
+        for missing in ["PRIVATE_KEY", "PUBLIC_KEY_ID", "PUBLIC_KEY"] {
+            assert!(
+                err.problem
+                    .contains(&format!("MINIBASE_WECHAT_PAY_{missing}")),
+                "{err}"
+            );
+        }
+        assert!(!err.problem.contains("MINIBASE_WECHAT_PAY_MCHID"), "{err}");
+        // None at all: dev mode uses the mock.
+        assert!(raw().validate().unwrap().pay.merchant.is_none());
+    }
+
+    #[test]
     fn docs_list_every_key() {
         let docs = include_str!("../../../docs/configuration.md");
         for key in known_keys() {
