@@ -282,6 +282,12 @@ describe('the admin console', () => {
     await page.locator('[data-test=sale-orders]', { hasText: String(dave.id) }).waitFor();
     await screenshot(page, 'flash-sales');
     await closeDrawer();
+
+    // End it now: users see it ended at once.
+    await page.locator(`[data-test=sale-end-${sale.id}]`).click();
+    await page.locator(`[data-test=sale-end-${sale.id}]`).waitFor({ state: 'detached' });
+    const ended = await server.api('GET', `/api/v1/flash-sales/${sale.id}`);
+    assert.equal(ended.body.data.phase, 'ended');
   });
 
   test('approvals: a two-step template designed in the console walks a request to approved', async () => {
@@ -359,14 +365,40 @@ describe('the admin console', () => {
     assert.equal((await fetch(file.url)).status, 404);
   });
 
-  test("jobs and dashboard show the queue and the node's traffic", async () => {
+  test('jobs: a pending job is retried now, then discarded', async () => {
+    // The flash-sale order above queued its expiry for later: a pending job.
     await go('/jobs');
-    await page.locator('[data-test=jobs]').waitFor();
+    await page.locator('[data-test=job-status] .el-radio-button', { hasText: '待执行' }).click();
+    const row = page.locator('[data-test=jobs] .el-table__row', {
+      hasText: 'flash_sale.expire_order',
+    });
+    await row.waitFor();
+    const retry = row.locator('[data-test^=job-retry-]');
+    const id = ((await retry.getAttribute('data-test')) ?? '').replace('job-retry-', '');
+    assert.match(id, /^\d+$/);
+    await retry.click();
+    await page.locator('.el-message--success').first().waitFor();
+    // It ran at once and, the order not being due, failed its first attempt and waits again.
+    await until(async () => {
+      await page.locator('[data-test=jobs-refresh]').click();
+      await page.waitForLoadState('networkidle');
+      return /not due yet/.test((await row.textContent()) ?? '');
+    }, 'the retried job to have run');
     await screenshot(page, 'jobs');
+    await page.locator(`[data-test=job-discard-${id}]`).click();
+    await confirmBox();
+    await page.locator(`[data-test=job-discard-${id}]`).waitFor({ state: 'detached' });
+  });
+
+  test("dashboard counts users, orders and the node's traffic", async () => {
     await go('/dashboard');
     const users =
       (await page.locator('[data-test=stat-users] .el-statistic__number').textContent()) ?? '';
     assert.ok(Number(users.replace(/\D/g, '')) >= 8, `dashboard counts the users (${users})`);
+    const orders =
+      (await page.locator('[data-test=stat-orders] .el-statistic__number').textContent()) ?? '';
+    assert.equal(orders.trim(), '1');
+    await page.locator('[data-test=chart-rate] polyline').waitFor();
     await screenshot(page, 'dashboard');
   });
 

@@ -5,6 +5,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
   for (const c of document.cookie.split(';')) {
     const name = c.split('=')[0]?.trim();
+    // biome-ignore lint/suspicious/noDocumentCookie: clearing what the test set, as the server would
     if (name) document.cookie = `${name}=; max-age=0`;
   }
 });
@@ -34,6 +35,7 @@ describe('helpers', () => {
 
 describe('call', () => {
   it('sends the CSRF token on changes but not on reads, and unwraps the envelope', async () => {
+    // biome-ignore lint/suspicious/noDocumentCookie: the cookie the server sets at sign-in
     document.cookie = 'mb_csrf=token123';
     const fetch = answer(200, { code: 0, message: 'ok', data: { id: 7 } });
     vi.stubGlobal('fetch', fetch);

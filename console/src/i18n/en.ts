@@ -196,7 +196,7 @@ const en: Messages = {
     allMode: 'All must approve',
     anyMode: 'Any one approves',
     approvers: 'Approvers',
-    condition: 'Condition (optional, JSON)',
+    condition: 'Condition (optional)',
     timeline: 'Timeline',
     auditChain: 'Audit chain check',
     chainOk: 'Audit chain intact',

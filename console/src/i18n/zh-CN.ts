@@ -193,7 +193,7 @@ export default {
     allMode: '会签（全部通过）',
     anyMode: '或签（任一通过）',
     approvers: '审批人',
-    condition: '条件（可选，JSON）',
+    condition: '条件（可选）',
     timeline: '时间线',
     auditChain: '审计链校验',
     chainOk: '审计链完整',

@@ -518,21 +518,44 @@ async fn admin_actions_are_audited(backend: Backend, test: &str) {
         .await
         .assert_error(404, 40401);
 
+    // A user trying an admin action is recorded, refused; a user's own writes are not audited.
+    let (_, mallory) = user(&app, "mallory").await;
+    app.send(
+        app.client
+            .post(app.url(&format!("/api/v1/admin/users/{alice}/ban")))
+            .bearer_auth(&mallory),
+    )
+    .await
+    .assert_error(403, 40300);
+    app.send(
+        app.client
+            .post(app.url("/api/v1/posts"))
+            .bearer_auth(&mallory)
+            .json(&json!({"content": "hello"})),
+    )
+    .await
+    .assert_ok(201);
+
     let log = console.get(&app, "/api/v1/admin/audit?limit=10").await;
-    let items = log.assert_ok(200)["items"]
+    let all = log.assert_ok(200)["items"]
         .as_array()
         .expect("items")
         .clone();
-    let routes: Vec<&str> = items.iter().filter_map(|i| i["route"].as_str()).collect();
+    assert_eq!(all[0]["actor_kind"], "user", "{log:?}");
+    assert_eq!(all[0]["actor_role"], "user");
+    assert_eq!(all[0]["status"], 403);
+    let routes: Vec<&str> = all.iter().filter_map(|i| i["route"].as_str()).collect();
     assert_eq!(
         routes,
         [
+            "/api/v1/admin/users/{id}/ban",
             "/api/v1/admin/users/{id}/ban",
             "/api/v1/admin/users/{id}/unban",
             "/api/v1/admin/users/{id}/ban",
         ],
         "{log:?}"
     );
+    let items = all[1..].to_vec();
     let ban = &items[2];
     assert_eq!(ban["actor_kind"], "admin");
     assert_eq!(ban["actor_name"], "root");
@@ -547,7 +570,7 @@ async fn admin_actions_are_audited(backend: Backend, test: &str) {
     assert_eq!(items[0]["status"], 404);
 
     // Paginated by cursor.
-    let first = console.get(&app, "/api/v1/admin/audit?limit=2").await;
+    let first = console.get(&app, "/api/v1/admin/audit?limit=3").await;
     let cursor = first.data()["next_cursor"]
         .as_str()
         .expect("more")
@@ -555,7 +578,7 @@ async fn admin_actions_are_audited(backend: Backend, test: &str) {
     let second = console
         .get(
             &app,
-            &format!("/api/v1/admin/audit?limit=2&cursor={cursor}"),
+            &format!("/api/v1/admin/audit?limit=3&cursor={cursor}"),
         )
         .await;
     assert_eq!(second.assert_ok(200)["items"][0]["id"], items[2]["id"]);
@@ -762,6 +785,67 @@ fn base64_png() -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
         .expect("png")
+}
+
+/// `console_listen`: the console and the API it calls on an address of its own, and no
+/// `/console` on `listen`; bad values are refused naming the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_can_have_a_listener_of_its_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut raw = common::test_config(&format!("sqlite://{}/minibase.db", dir.path().display()));
+    raw.console_listen = Some("127.0.0.1:0".into());
+    let config = raw.clone().validate().expect("valid");
+    let app = minibase::app::Application::build(config)
+        .await
+        .expect("build");
+    let main = app.local_addr().expect("addr");
+    let console = app
+        .console_addr()
+        .expect("addr")
+        .expect("a console listener");
+    assert_ne!(main, console);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let get = |addr: std::net::SocketAddr, path: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("http://{addr}{path}"))
+                .send()
+                .await
+                .expect("GET")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(get(console, "/console/").await, 200);
+    assert_eq!(get(console, "/api/v1/config").await, 200);
+    assert_eq!(get(main, "/console/").await, 404);
+    assert_eq!(get(main, "/api/v1/config").await, 200);
+    let _ = stop.send(());
+    server.await.expect("join").expect("clean stop");
+
+    for (listen, enabled, problem) in [
+        ("not an address", true, "is not a socket address"),
+        ("127.0.0.1:8080", false, "console_enabled is false"),
+    ] {
+        let mut raw = common::test_config("sqlite://unused.db");
+        raw.console_listen = Some(listen.into());
+        raw.console_enabled = enabled;
+        let err = raw.validate().expect_err("refused").to_string();
+        assert!(
+            err.contains("console_listen") && err.contains(problem),
+            "{err}"
+        );
+    }
+    let mut raw = common::test_config("sqlite://unused.db");
+    raw.listen = "127.0.0.1:8080".into();
+    raw.console_listen = Some("127.0.0.1:8080".into());
+    let err = raw.validate().expect_err("refused").to_string();
+    assert!(err.contains("must differ from listen"), "{err}");
 }
 
 on_every_backend!(

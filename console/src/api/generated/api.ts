@@ -281,6 +281,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every collection with its fields, indexes and rules (admins). */
+        get: operations["list_collections"];
+        put?: never;
+        /** Define a collection: its fields, indexes, owner field and rules. Its table is created at once. */
+        post: operations["create_collection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/collections/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One collection (admins). */
+        get: operations["get_collection"];
+        /**
+         * Change a collection: the whole new definition. Added fields, relaxed constraints, new
+         *     indexes and rules apply at once; a dropped or retyped field deletes data and needs
+         *     `?confirm_data_loss=true` (without it: 409 naming what would be lost).
+         */
+        put: operations["update_collection"];
+        post?: never;
+        /** Delete a collection and its records (`?confirm=true`). */
+        delete: operations["delete_collection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/config": {
         parameters: {
             query?: never;
@@ -1208,6 +1249,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/collections/{name}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Records the caller may see (the list rule filters them), filtered, sorted and
+         *     keyset-paginated.
+         */
+        get: operations["list_records"];
+        put?: never;
+        /**
+         * Create a record. The owner field (if any) is the caller; the create rule must hold for the
+         *     record as stored.
+         */
+        post: operations["create_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/collections/{name}/records/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Several writes at once, in one transaction; each goes through the collection's rules. The
+         *     first error names its operation (`requests[2].data.title: ...`) and nothing is written.
+         */
+        post: operations["batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/collections/{name}/records/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One record, if the view rule lets the caller see it. */
+        get: operations["get_record"];
+        put?: never;
+        post?: never;
+        /** Delete a record, if the delete rule holds for it. */
+        delete: operations["delete_record"];
+        options?: never;
+        head?: never;
+        /** Change the fields sent (others keep their values), if the update rule holds for the record. */
+        patch: operations["update_record"];
+        trace?: never;
+    };
     "/api/v1/comments/{id}": {
         parameters: {
             query?: never;
@@ -1591,6 +1695,78 @@ export interface paths {
         post: operations["like_post"];
         /** Take back a like (idempotent). */
         delete: operations["unlike_post"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/sse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The realtime event stream over server-sent events, for browsers and the console. Each SSE
+         *     message's `data` is a frame as on the WebSocket (`welcome`, `subscribed`, `event`, `reload`,
+         *     `closing`), and event frames carry their id as the SSE `id`, so `EventSource` resumes by
+         *     itself. A channel the caller may not read is a 403 before anything is streamed.
+         */
+        get: operations["events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time ticket for opening a realtime connection where no `Authorization` header can be
+         *     sent (a browser's `WebSocket` or `EventSource`). It stands for the caller's token, works once
+         *     on any node, and expires after `realtime_ticket_ttl_secs`.
+         */
+        post: operations["create_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The realtime WebSocket (what `wx.connectSocket` opens). Authenticate with the
+         *     `Authorization: Bearer` header or `?ticket=`; without either the answer is a 401 envelope and
+         *     nothing is upgraded.
+         * @description Frames are JSON text. The client sends `{"type":"subscribe","channel":"post:12","since":"<last
+         *     event id>"}`, `{"type":"unsubscribe","channel":...}` and `{"type":"ping"}`. The server sends
+         *     `welcome`, `subscribed` (with the resume `position`), `event` (`id`, `channel`, `event`,
+         *     `data`, `at`), `reload` (missed events are gone: reload over HTTP), `error` (a refused frame,
+         *     with an error code; the connection stays), `pong` and `closing` (then a close: 1012 restart,
+         *     reconnect; 4001 session ended, do not; 4002 idle; 4008 too slow). Channels: `user:<id>` (only
+         *     your own), `post:<id>`, `flash-sale:<id>`, `config`, `admin` (admins). The full protocol:
+         *     docs/realtime.md.
+         */
+        get: operations["websocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2016,9 +2192,61 @@ export interface components {
             /** Format: int32 */
             status: number;
         };
+        /** @description Up to 50 creates, updates and deletes in one transaction: all happen or none. */
+        BatchBody: {
+            requests: components["schemas"]["BatchOp"][];
+        };
+        /** @description One operation of a batch. */
+        BatchOp: {
+            /** @enum {string} */
+            action: "create";
+            data: Record<string, unknown>;
+        } | {
+            /** @enum {string} */
+            action: "update";
+            data: Record<string, unknown>;
+            /** Format: int64 */
+            id: number;
+        } | {
+            /** @enum {string} */
+            action: "delete";
+            /** Format: int64 */
+            id: number;
+        };
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
+        };
+        /** @description A collection as an admin writes it (create and change take the same document). */
+        CollectionSpec: {
+            fields: components["schemas"]["FieldDef"][];
+            indexes?: components["schemas"]["IndexDef"][];
+            /**
+             * @description `^[a-z][a-z0-9_]{0,39}$`, not a reserved name (users, files, ...). On a change, absent or
+             *     the same name.
+             */
+            name?: string;
+            /**
+             * @description A relation-to-users field that records get from their creator (and that only admins
+             *     can change).
+             */
+            owner_field?: string | null;
+            rules?: components["schemas"]["Rules"];
+            /**
+             * Format: int32
+             * @description Largest collection (in records) that may be filtered or sorted on an unindexed field
+             *     (default 10000).
+             */
+            scan_limit?: number | null;
+        };
+        /** @description A collection as the API shows it. */
+        CollectionView: components["schemas"]["CollectionSpec"] & {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            updated_at: string;
         };
         CommentBody: {
             text: string;
@@ -2273,6 +2501,25 @@ export interface components {
             data: {
                 /** @description Always "ok". */
                 status: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_CollectionView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description A collection as the API shows it. */
+            data: components["schemas"]["CollectionSpec"] & {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: date-time */
+                updated_at: string;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -2975,6 +3222,30 @@ export interface components {
             message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Page_Record: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                items: {
+                    /** Format: date-time */
+                    created_at: string;
+                    /** @description Records of related collections and user profiles, by field (with `expand`). */
+                    expand?: Record<string, unknown> | null;
+                    /** Format: int64 */
+                    id: number;
+                    /** Format: date-time */
+                    updated_at: string;
+                }[];
+                /** @description Pass as `cursor` for the next page; null on the last page. */
+                next_cursor?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_Page_ReportView: {
             /**
              * Format: int32
@@ -3168,6 +3439,27 @@ export interface components {
                 database: string;
                 /** @description "ok", or "not configured" on a single node without Redis. */
                 redis: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Record: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description A record: its id and timestamps, and its fields by name (each a property of its own). */
+            data: {
+                /** Format: date-time */
+                created_at: string;
+                /** @description Records of related collections and user profiles, by field (with `expand`). */
+                expand?: Record<string, unknown> | null;
+                /** Format: int64 */
+                id: number;
+                /** Format: date-time */
+                updated_at: string;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -3405,6 +3697,25 @@ export interface components {
             message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Ticket: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /**
+                 * Format: int64
+                 * @description Seconds it stays valid.
+                 */
+                expires_in: number;
+                /** @description Pass as `?ticket=` to the WebSocket or SSE endpoint; it works once. */
+                ticket: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_TimelineView: {
             /**
              * Format: int32
@@ -3475,6 +3786,24 @@ export interface components {
                 role: components["schemas"]["Role"];
                 username: string;
             }[];
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_Vec_CollectionView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: (components["schemas"]["CollectionSpec"] & {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: date-time */
+                updated_at: string;
+            })[];
             /** @description Always "ok" on success. */
             message: string;
         };
@@ -3657,6 +3986,8 @@ export interface components {
          *     - `40021` SaleEnded: The flash sale has ended or was closed.
          *     - `40030` ApproverUnresolved: An approval step has nobody to approve it (no manager, no department head, nobody with the role); the message names the step.
          *     - `40031` TemplateDisabled: The approval template is disabled; no new request can be submitted with it.
+         *     - `40040` InvalidFilter: A collection query (filter, where, sort, fields or expand) does not parse, names an unknown field, compares values of different types or is too complex; the message says where.
+         *     - `40041` UnindexedFilter: The query filters or sorts on a field that is not indexed, in a collection larger than its scan limit; add an index on the field the message names.
          *     - `40100` Unauthenticated: No bearer token was sent.
          *     - `40101` TokenMalformed: The bearer token is not a well-formed JWT.
          *     - `40102` TokenInvalid: The token's signature, algorithm or claims are not valid.
@@ -3665,6 +3996,7 @@ export interface components {
          *     - `40105` InvalidCredentials: Wrong username or password.
          *     - `40106` RefreshTokenInvalid: The refresh token is unknown, expired or revoked, or was not issued for the session it names.
          *     - `40107` RefreshTokenReused: A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked.
+         *     - `40108` TicketInvalid: The realtime ticket is unknown, expired or already used; get a new one.
          *     - `40300` Forbidden: The caller lacks the role or ownership needed.
          *     - `40301` UserBanned: The account is banned.
          *     - `40302` WechatRiskyUser: WeChat flagged the user as high risk (errcode 40226).
@@ -3684,13 +4016,16 @@ export interface components {
          *     - `40932` NotYourTurn: The approval request is not waiting for you: you have no pending task at its current step.
          *     - `40933` StepCompleted: Another approver completed this approval step first; your task was cancelled.
          *     - `40934` DepartmentNotEmpty: The department still has sub-departments or members; move them first.
+         *     - `40940` DestructiveChange: The change would delete data (a dropped or retyped field, a deleted collection); the message says what, and the request must confirm it.
          *     - `40950` DuplicateContent: The same text was posted again within the duplicate window.
          *     - `40951` NotEditable: The content can no longer be changed (removed, blocked or deleted).
          *     - `41300` PayloadTooLarge: The body exceeds the configured size limit.
          *     - `41500` UnsupportedMediaType: The Content-Type is not the one the endpoint takes (usually application/json).
          *     - `42200` ValidationFailed: A field is missing or invalid; the message names the field.
          *     - `42210` ContentRejected: WeChat's content check found the text risky; it was not published.
+         *     - `42220` InvalidRule: An access rule does not parse or names an unknown field; the message names the rule and the column of the error.
          *     - `42900` RateLimited: Too many requests; retry after the Retry-After header's seconds.
+         *     - `42910` TooManyConnections: Too many realtime connections: the caller's own limit, or the node's.
          *     - `50000` Internal: An unexpected server error; the log holds the detail under the request id.
          *     - `50200` WechatUnavailable: WeChat could not be reached or answered 'system busy' after retries.
          *     - `50201` WechatRateLimited: WeChat's API quota was reached (errcode 45011 and kin).
@@ -3699,7 +4034,7 @@ export interface components {
          *     - `50301` Timeout: The request took longer than the configured request timeout.
          * @enum {integer}
          */
-        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40300 | 40301 | 40302 | 40303 | 40304 | 40305 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40950 | 40951 | 41300 | 41500 | 42200 | 42210 | 42900 | 50000 | 50200 | 50201 | 50202 | 50300 | 50301;
+        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40040 | 40041 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40108 | 40300 | 40301 | 40302 | 40303 | 40304 | 40305 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40940 | 40950 | 40951 | 41300 | 41500 | 42200 | 42210 | 42220 | 42900 | 42910 | 50000 | 50200 | 50201 | 50202 | 50300 | 50301;
         /** @description The error envelope of every 4xx/5xx answer. */
         ErrorEnvelope: {
             code: components["schemas"]["ErrorCode"];
@@ -3786,6 +4121,11 @@ export interface components {
              * @description The entry's version after this change.
              */
             version: number;
+        };
+        IndexDef: {
+            /** @description Fields in order (at most 4). */
+            fields: string[];
+            unique?: boolean;
         };
         /** @description A background job as the console shows it. */
         JobView: {
@@ -4031,6 +4371,17 @@ export interface components {
             /** @description Why: kept in the admin audit log with the action. */
             reason?: string | null;
         };
+        /** @description A record: its id and timestamps, and its fields by name (each a property of its own). */
+        Record: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description Records of related collections and user profiles, by field (with `expand`). */
+            expand?: Record<string, unknown> | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
         RefreshRequest: {
             refresh_token: string;
         };
@@ -4119,6 +4470,18 @@ export interface components {
              * @description The version to restore, from the history.
              */
             version: number;
+        };
+        /**
+         * @description One rule per action. `null` (or absent): nobody but admins. `""`: everyone, signed in or not.
+         *     Otherwise an expression over `record.<field>`, `auth.id`, `auth.role` and
+         *     `@request.body.<field>`, such as `record.owner == auth.id || auth.role == "admin"`.
+         */
+        Rules: {
+            create?: string | null;
+            delete?: string | null;
+            list?: string | null;
+            update?: string | null;
+            view?: string | null;
         };
         SaleDetail: components["schemas"]["SaleView"] & {
             /** Format: date-time */
@@ -4382,6 +4745,15 @@ export interface components {
              * @description Grows with every change; requests record the version they were submitted under.
              */
             version: number;
+        };
+        Ticket: {
+            /**
+             * Format: int64
+             * @description Seconds it stays valid.
+             */
+            expires_in: number;
+            /** @description Pass as `?ticket=` to the WebSocket or SSE endpoint; it works once. */
+            ticket: string;
         };
         TimelineView: {
             /**
@@ -5314,6 +5686,250 @@ export interface operations {
             };
             /** @description Too many attempts */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_collections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All collections, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Vec_CollectionView"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionSpec"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CollectionView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A collection of that name exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An invalid name, field, index or rule (42220 for rules, with the column) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The collection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CollectionView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description Go ahead with a change that deletes data (a dropped or retyped field). */
+                confirm_data_loss: boolean;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionSpec"];
+            };
+        };
+        responses: {
+            /** @description The collection after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_CollectionView"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Data would be lost (40940, confirm it), or existing records do not fit (40900) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An invalid field, index or rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_collection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description Must be true: deleting a collection deletes its records. */
+                confirm: boolean;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not confirmed (40940), or another collection relates to it (40900) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7696,6 +8312,341 @@ export interface operations {
             };
         };
     };
+    list_records: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /**
+                 * @description An expression over the fields, e.g. `done == false && title ~ "milk"`
+                 *     (docs/collections.md).
+                 */
+                filter: string | null;
+                /** @description CloudBase-style JSON conditions, e.g. `{"price":{"$gt":3},"tag":{"$in":["a","b"]}}`. */
+                where: string | null;
+                /**
+                 * @description Fields to sort by, `-` for descending, e.g. `-price,title` (required fields only;
+                 *     default `-id`).
+                 */
+                sort: string | null;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page (with the same sort). */
+                cursor: string | null;
+                /** @description Comma-separated fields to return (id and timestamps always come). */
+                fields: string | null;
+                /** @description Comma-separated relation fields whose records to include under `expand`. */
+                expand: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_Record"];
+                };
+            };
+            /** @description A filter, sort, fields or expand that is not valid (40040), a filter on an unindexed field of a large collection (40041), a bad cursor (40003) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The list rule allows nobody but admins */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Field values by name */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Record"];
+                };
+            };
+            /** @description The create rule does not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A unique field's value is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A value is missing or of the wrong type; the message names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchBody"];
+            };
+        };
+        responses: {
+            /** @description Each operation's result, in order: the record, or {id, deleted: true} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description A rule refused an operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An invalid operation; the message names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: number;
+                /** @description Comma-separated fields to return. */
+                fields: string | null;
+                /** @description Comma-separated relation fields to expand. */
+                expand: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Record"];
+                };
+            };
+            /** @description The view rule allows nobody but admins */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            /** @description The delete rule does not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Field values by name */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description The record after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Record"];
+                };
+            };
+            /** @description The update rule does not allow it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A unique field's value is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A value of the wrong type; the message names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     delete_comment: {
         parameters: {
             query?: never;
@@ -7883,7 +8834,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_FileView"];
                 };
             };
-            /** @description Not a multipart form, or no file in it */
+            /** @description A malformed multipart form, or no file in it */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7901,7 +8852,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not an image of an accepted type */
+            /** @description Not a multipart/form-data body, or not an image of an accepted type */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8348,7 +9299,10 @@ export interface operations {
                 limit: number | null;
                 /** @description `next_cursor` of the previous page. */
                 cursor: string | null;
-                /** @description Only posts with this topic. */
+                /**
+                 * @description Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
+                 *     as posts are tagged.
+                 */
                 topic: string | null;
                 /** @description Only posts by this user. */
                 author_id: number | null;
@@ -8700,6 +9654,155 @@ export interface operations {
             };
             /** @description No such post */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channels, comma-separated: `user:<id>,post:<id>,flash-sale:<id>,config,admin`. */
+                channels: string;
+                /** @description A ticket from `POST /api/v1/realtime/tickets`, when no `Authorization` header is sent. */
+                ticket: string | null;
+                /** @description Resume after this event id (the `Last-Event-ID` header does the same and wins). */
+                last_event_id: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream of frames */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad channels or last event id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No token or ticket, or a bad one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A channel the caller may not read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many connections */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ticket */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Ticket"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    websocket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A ticket from `POST /api/v1/realtime/tickets`, when no `Authorization` header is sent. */
+                ticket: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switched to the WebSocket protocol; frames as described */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a WebSocket upgrade request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No token or ticket, or a bad one (nothing is upgraded) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many connections (yours, or this node's) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The node is shutting down */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -509,8 +509,9 @@ fn check_into(expr: &Expr, spec: &CollectionSpec, out: &mut Summary) -> Result<(
                     format!("cannot compare {} with {}", l.name(), r.name()),
                 );
             }
-            for (operand, kind) in [(left, l), (right, r)] {
-                if kind == Kind::Date {
+            // A text literal compared with a date must be a date.
+            for (operand, other) in [(left, r), (right, l)] {
+                if other == Kind::Date {
                     if let Operand::Lit(Literal::Str(s)) = operand {
                         if chrono::DateTime::parse_from_rfc3339(s).is_err() {
                             return err(*pos, format!("'{s}' is not an RFC 3339 date"));

@@ -60,17 +60,11 @@ pub async fn sign_in(
     ClientIp(ip): ClientIp,
     ValidJson(body): ValidJson<SignInRequest>,
 ) -> AppResult<Response> {
-    let login = service::sign_in(&state, &body.username, &body.password, ip).await?;
+    let (login, admin) = service::sign_in(&state, &body.username, &body.password, ip).await?;
     let session = ConsoleSession {
         csrf_token: Some(cookie::csrf_token(&login.token)),
         expires_in: Some(login.expires_in),
-        admin: AdminAccountView {
-            id: login.admin.id,
-            username: login.admin.username,
-            role: login.admin.role,
-            disabled: false,
-            created_at: chrono::Utc::now(),
-        },
+        admin,
     };
     let mut response = ApiJson::ok(session).into_response();
     cookie::append_set_cookies(

@@ -7,9 +7,10 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::model::{AuditEntry, Dashboard, JobView};
+use super::model::{AdminAccountView, AuditEntry, Dashboard, JobView};
 use super::repo;
 use crate::app::AppState;
+use crate::auth::admins;
 use crate::auth::guard::Principal;
 use crate::auth::service::{self as auth, AdminLoginResult};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -67,15 +68,17 @@ fn require_enabled(state: &AppState) -> AppResult<()> {
 }
 
 /// Sign in to the console: an admin account's username and password -> its access token, which
-/// the route puts in the HttpOnly session cookie (never in the body).
+/// the route puts in the HttpOnly session cookie (never in the body), and the account.
 pub async fn sign_in(
     state: &AppState,
     username: &str,
     password: &str,
     client_ip: IpAddr,
-) -> AppResult<AdminLoginResult> {
+) -> AppResult<(AdminLoginResult, AdminAccountView)> {
     require_enabled(state)?;
-    auth::admin_login(state, username, password, client_ip).await
+    let login = auth::admin_login(state, username, password, client_ip).await?;
+    let account = admins::current_with_token(state, &login.token).await?;
+    Ok((login, account))
 }
 
 /// Sign out: every token of the account ends (as `POST /api/v1/auth/logout` does for admins).
