@@ -61,6 +61,7 @@ pub struct Shared {
     pub files: FileStore,
     pub flash_sale: crate::flash_sale::FlashSaleState,
     pub realtime: crate::realtime::Realtime,
+    pub payments: Arc<crate::payments::PaymentsState>,
 }
 
 impl AppState {
@@ -74,6 +75,7 @@ impl AppState {
         };
         let wechat = Wechat::start(&config, redis.as_ref()).await?;
         let files = FileStore::new(&config.files)?;
+        let payments = crate::payments::PaymentsState::new(&config, &wechat);
         let cache = Cache::new(redis.clone());
         let realtime = crate::realtime::Realtime::new(&config.realtime, redis.clone());
         Ok(Self(Arc::new(Shared {
@@ -89,6 +91,7 @@ impl AppState {
             jobs: Jobs::new(job_handlers()),
             queries,
             files,
+            payments,
         })))
     }
 }
@@ -100,6 +103,7 @@ fn job_handlers() -> HashMap<&'static str, Handler> {
         .into_iter()
         .chain(crate::community::jobs())
         .chain(crate::flash_sale::jobs())
+        .chain(crate::payments::jobs())
     {
         handlers.insert(kind, handler);
     }
@@ -121,6 +125,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::console::routes())
         .merge(crate::realtime::routes())
         .merge(crate::collections::routes())
+        .merge(crate::payments::routes())
 }
 
 /// The router with every route and the shared middleware stack.

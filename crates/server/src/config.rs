@@ -152,6 +152,19 @@ pub struct RawConfig {
     pub realtime_replay_window: u64,
     pub realtime_ticket_ttl_secs: u64,
     pub realtime_redis_prefix: String,
+    pub wechat_pay_mchid: Option<String>,
+    pub wechat_pay_appid: Option<String>,
+    pub wechat_pay_serial_no: Option<String>,
+    pub wechat_pay_private_key: Option<String>,
+    pub wechat_pay_private_key_file: Option<String>,
+    pub wechat_pay_api_v3_key: Option<String>,
+    pub wechat_pay_public_key_id: Option<String>,
+    pub wechat_pay_public_key: Option<String>,
+    pub wechat_pay_public_key_file: Option<String>,
+    pub wechat_pay_api_base: String,
+    pub wechat_pay_notify_base: Option<String>,
+    pub wechat_pay_timeout_secs: u64,
+    pub wechat_pay_query_after_secs: u64,
 }
 
 impl Default for RawConfig {
@@ -226,6 +239,19 @@ impl Default for RawConfig {
             realtime_replay_window: 10_000,
             realtime_ticket_ttl_secs: 30,
             realtime_redis_prefix: "mb:rt".into(),
+            wechat_pay_mchid: None,
+            wechat_pay_appid: None,
+            wechat_pay_serial_no: None,
+            wechat_pay_private_key: None,
+            wechat_pay_private_key_file: None,
+            wechat_pay_api_v3_key: None,
+            wechat_pay_public_key_id: None,
+            wechat_pay_public_key: None,
+            wechat_pay_public_key_file: None,
+            wechat_pay_api_base: minibase_wechat::pay::DEFAULT_PAY_API_BASE.into(),
+            wechat_pay_notify_base: None,
+            wechat_pay_timeout_secs: 10,
+            wechat_pay_query_after_secs: 60,
         }
     }
 }
@@ -361,6 +387,20 @@ pub struct Config {
     pub flash_sale: FlashSaleConfig,
     pub console: ConsoleConfig,
     pub realtime: RealtimeConfig,
+    pub pay: PaySettings,
+}
+
+/// WeChat Pay settings (see docs/payments.md).
+#[derive(Debug, Clone)]
+pub struct PaySettings {
+    /// The merchant; `None`: dev mode pays against the in-process mock, prod mode has no
+    /// payments (the pay route answers 503).
+    pub merchant: Option<minibase_wechat::pay::PayConfig>,
+    /// Base URL WeChat Pay posts notifications to; `None`: `public_url`.
+    pub notify_base: Option<String>,
+    pub timeout: Duration,
+    /// When the first active query of an unpaid payment runs (a missed notification).
+    pub query_after: Duration,
 }
 
 /// The admin console (`/console`).
@@ -789,6 +829,7 @@ impl RawConfig {
 
         let console = self.console_config(mode, listen)?;
         let realtime = self.realtime_config()?;
+        let pay = self.pay_settings(mode, credentials.as_ref().map(|c| c.0.as_str()))?;
         let public_url = self.public_url(listen)?;
         let files = self.files_config()?;
         let community = self.community_config(mode)?;
@@ -796,6 +837,7 @@ impl RawConfig {
             flash_sale,
             console,
             realtime,
+            pay,
             mode,
             http: HttpConfig {
                 listen,
@@ -1019,6 +1061,173 @@ impl RawConfig {
             max_bytes: usize::try_from(self.files_max_bytes)
                 .map_err(|_| ConfigError::new("files_max_bytes", "is too large"))?,
             max_pixels: self.files_max_pixels,
+        })
+    }
+
+    /// The merchant settings: all of them or none. A partial set is refused in any mode, naming
+    /// what is missing (a half-configured merchant would fail at the first payment instead).
+    fn pay_settings(
+        &self,
+        mode: Mode,
+        wechat_appid: Option<&str>,
+    ) -> Result<PaySettings, ConfigError> {
+        use minibase_wechat::pay::{ApiV3Key, PayConfig, PrivateKey, PublicKey, Verifier};
+        fn given(value: &Option<String>) -> Option<&str> {
+            value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        }
+        fn pem(
+            inline: &Option<String>,
+            file: &Option<String>,
+            key: &str,
+        ) -> Result<Option<String>, ConfigError> {
+            match (given(inline), given(file)) {
+                (Some(_), Some(_)) => Err(ConfigError::new(
+                    key,
+                    format!("set either {key} or {key}_file, not both"),
+                )),
+                (Some(pem), None) => Ok(Some(pem.replace("\\n", "\n"))),
+                (None, Some(path)) => std::fs::read_to_string(path).map(Some).map_err(|err| {
+                    ConfigError::new(&format!("{key}_file"), format!("'{path}': {err}"))
+                }),
+                (None, None) => Ok(None),
+            }
+        }
+        positive("wechat_pay_timeout_secs", self.wechat_pay_timeout_secs)?;
+        positive(
+            "wechat_pay_query_after_secs",
+            self.wechat_pay_query_after_secs,
+        )?;
+        let timeout = Duration::from_secs(self.wechat_pay_timeout_secs);
+        let query_after = Duration::from_secs(self.wechat_pay_query_after_secs);
+        let notify_base = match given(&self.wechat_pay_notify_base) {
+            None => None,
+            Some(url) => match url::Url::parse(url) {
+                Ok(parsed)
+                    if parsed.scheme() == "https"
+                        || (mode == Mode::Dev && parsed.scheme() == "http") =>
+                {
+                    Some(url.trim_end_matches('/').to_string())
+                }
+                _ => {
+                    return Err(ConfigError::new(
+                        "wechat_pay_notify_base",
+                        format!("'{url}' is not an https URL (WeChat Pay notifies https only)"),
+                    ))
+                }
+            },
+        };
+        let private_key = pem(
+            &self.wechat_pay_private_key,
+            &self.wechat_pay_private_key_file,
+            "wechat_pay_private_key",
+        )?;
+        let public_key = pem(
+            &self.wechat_pay_public_key,
+            &self.wechat_pay_public_key_file,
+            "wechat_pay_public_key",
+        )?;
+        let parts = [
+            ("wechat_pay_mchid", given(&self.wechat_pay_mchid).is_some()),
+            (
+                "wechat_pay_serial_no",
+                given(&self.wechat_pay_serial_no).is_some(),
+            ),
+            ("wechat_pay_private_key", private_key.is_some()),
+            (
+                "wechat_pay_api_v3_key",
+                given(&self.wechat_pay_api_v3_key).is_some(),
+            ),
+            (
+                "wechat_pay_public_key_id",
+                given(&self.wechat_pay_public_key_id).is_some(),
+            ),
+            ("wechat_pay_public_key", public_key.is_some()),
+        ];
+        let missing: Vec<&str> = parts
+            .iter()
+            .filter(|(_, set)| !set)
+            .map(|(k, _)| *k)
+            .collect();
+        if missing.len() == parts.len() && given(&self.wechat_pay_appid).is_none() {
+            return Ok(PaySettings {
+                merchant: None,
+                notify_base,
+                timeout,
+                query_after,
+            });
+        }
+        if let Some(first) = missing.first() {
+            return Err(ConfigError::new(
+                first,
+                format!(
+                    "WeChat Pay is partly configured; also set: {}",
+                    missing
+                        .iter()
+                        .map(|k| env_name(k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let appid = match given(&self.wechat_pay_appid).or(wechat_appid) {
+            Some(appid) => appid.to_string(),
+            None if mode == Mode::Dev => crate::wechat::MOCK_APPID.to_string(),
+            None => {
+                return Err(ConfigError::new(
+                    "wechat_pay_appid",
+                    "is required (or wechat_appid) when WeChat Pay is configured",
+                ))
+            }
+        };
+        let private_key = PrivateKey::from_pem(private_key.as_deref().unwrap_or_default())
+            .map_err(|err| ConfigError::new("wechat_pay_private_key", err.to_string()))?;
+        let public_key = PublicKey::from_pem(public_key.as_deref().unwrap_or_default())
+            .map_err(|err| ConfigError::new("wechat_pay_public_key", err.to_string()))?;
+        let api_v3_key = ApiV3Key::new(given(&self.wechat_pay_api_v3_key).unwrap_or_default())
+            .map_err(|err| ConfigError::new("wechat_pay_api_v3_key", err.to_string()))?;
+        let public_key_id = given(&self.wechat_pay_public_key_id)
+            .unwrap_or_default()
+            .to_string();
+        if mode == Mode::Prod && !public_key_id.starts_with("PUB_KEY_ID_") {
+            return Err(ConfigError::new(
+                "wechat_pay_public_key_id",
+                "must be the id the console shows for WeChat Pay's public key (PUB_KEY_ID_...)",
+            ));
+        }
+        let api_base = self
+            .wechat_pay_api_base
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        match url::Url::parse(&api_base) {
+            Ok(url) if url.scheme() == "https" || (mode == Mode::Dev && url.scheme() == "http") => {
+            }
+            _ => {
+                return Err(ConfigError::new(
+                    "wechat_pay_api_base",
+                    format!("'{api_base}' is not an https URL"),
+                ))
+            }
+        }
+        let merchant = PayConfig {
+            mchid: given(&self.wechat_pay_mchid)
+                .unwrap_or_default()
+                .to_string(),
+            appid,
+            serial_no: given(&self.wechat_pay_serial_no)
+                .unwrap_or_default()
+                .to_string(),
+            private_key,
+            api_v3_key,
+            verifier: Verifier::new(public_key_id, public_key),
+            api_base,
+            timeout,
+        };
+        Ok(PaySettings {
+            merchant: Some(merchant),
+            notify_base,
+            timeout,
+            query_after,
         })
     }
 
@@ -1383,6 +1592,25 @@ mod tests {
             .parse::<IpNet>()
             .unwrap()
             .contains("::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_partial_wechat_pay_configuration_names_what_is_missing() {
+        let mut r = raw();
+        r.wechat_pay_mchid = Some("1900000109".into());
+        r.wechat_pay_api_v3_key = Some("x".repeat(32));
+        let err = r.clone().validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_WECHAT_PAY_SERIAL_NO"), "{err}");
+        for missing in ["PRIVATE_KEY", "PUBLIC_KEY_ID", "PUBLIC_KEY"] {
+            assert!(
+                err.problem
+                    .contains(&format!("MINIBASE_WECHAT_PAY_{missing}")),
+                "{err}"
+            );
+        }
+        assert!(!err.problem.contains("MINIBASE_WECHAT_PAY_MCHID"), "{err}");
+        // None at all: dev mode uses the mock.
+        assert!(raw().validate().unwrap().pay.merchant.is_none());
     }
 
     #[test]

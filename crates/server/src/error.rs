@@ -63,6 +63,7 @@ pub enum ErrorCode {
     DestructiveChange = 40940,
     DuplicateContent = 40950,
     NotEditable = 40951,
+    RefundExceedsPaid = 40960,
     PayloadTooLarge = 41300,
     UnsupportedMediaType = 41500,
     ValidationFailed = 42200,
@@ -74,8 +75,11 @@ pub enum ErrorCode {
     WechatUnavailable = 50200,
     WechatRateLimited = 50201,
     WechatError = 50202,
+    PaymentUnavailable = 50210,
+    PaymentRejected = 50211,
     Unavailable = 50300,
     Timeout = 50301,
+    PaymentsDisabled = 50310,
 }
 
 impl ErrorCode {
@@ -124,6 +128,7 @@ impl ErrorCode {
         Self::DestructiveChange,
         Self::DuplicateContent,
         Self::NotEditable,
+        Self::RefundExceedsPaid,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
@@ -135,8 +140,11 @@ impl ErrorCode {
         Self::WechatUnavailable,
         Self::WechatRateLimited,
         Self::WechatError,
+        Self::PaymentUnavailable,
+        Self::PaymentRejected,
         Self::Unavailable,
         Self::Timeout,
+        Self::PaymentsDisabled,
     ];
 
     pub fn as_u32(self) -> u32 {
@@ -260,6 +268,14 @@ impl ErrorCode {
             Self::WechatError => "WeChat answered an error not covered by a more specific code.",
             Self::Unavailable => "A dependency (database, Redis) is unavailable.",
             Self::Timeout => "The request took longer than the configured request timeout.",
+            Self::RefundExceedsPaid => {
+                "The refund is larger than what is left of the payment (refunds so far included)."
+            }
+            Self::PaymentUnavailable => {
+                "WeChat Pay is unreachable or answered 5xx; retry the same request."
+            }
+            Self::PaymentRejected => "WeChat Pay refused the request; the message names its code.",
+            Self::PaymentsDisabled => "WeChat Pay is not configured on this server.",
         }
     }
 }
@@ -426,8 +442,9 @@ pub struct ErrorBody<'a> {
     pub request_id: &'a str,
 }
 
-/// Marks a response whose body is already an envelope, so the fallback in the request-context
-/// middleware leaves it alone.
+/// Marks a response whose body is already an envelope (or deliberately in another party's
+/// form, like the answers WeChat Pay reads), so the fallback in the request-context middleware
+/// leaves it alone.
 #[derive(Clone, Copy)]
 pub struct Enveloped;
 

@@ -21,6 +21,7 @@ pub mod http;
 pub mod notifications;
 pub mod observability;
 pub mod openapi;
+pub mod payments;
 pub mod realtime;
 pub mod store;
 pub mod text;

@@ -43,8 +43,13 @@ enum Command {
         command: AdminCommand,
     },
     /// Serve a mock of WeChat's server API (code2session, access tokens, phone numbers, content
-    /// checks, subscribe messages, QR codes) for local development and tests.
+    /// checks, subscribe messages, QR codes) and of WeChat Pay v3 (under /v3/...) for local
+    /// development and tests.
     MockWechat {
+        /// The mock WeChat Pay's own private key (PKCS#8 PEM); made and written there when the
+        /// file does not exist, so the key merchants trust survives restarts.
+        #[arg(long)]
+        pay_key_file: Option<std::path::PathBuf>,
         /// Port to listen on (127.0.0.1).
         #[arg(long, default_value_t = 9100)]
         port: u16,
@@ -163,6 +168,7 @@ fn main() -> ExitCode {
                     },
             } => create_admin(config, &username, &role, password_stdin).await,
             Command::MockWechat {
+                pay_key_file,
                 port,
                 host,
                 appid,
@@ -171,13 +177,16 @@ fn main() -> ExitCode {
                 single_use_codes,
             } => {
                 let defaults = MockConfig::default();
-                let mock = MockWechat::new(MockConfig {
+                let mut mock = MockWechat::new(MockConfig {
                     appid,
                     secret,
                     blocked_words: blocked_words.unwrap_or(defaults.blocked_words.clone()),
                     single_use_codes,
                     ..defaults
                 });
+                if let Some(path) = pay_key_file {
+                    mock = mock.with_pay(mock_pay_key(&path)?);
+                }
                 mock_wechat(mock, std::net::SocketAddr::new(host, port)).await
             }
             Command::Import { platform } => import(config, platform).await,
@@ -277,6 +286,19 @@ async fn import(config: Config, command: ImportCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The mock WeChat Pay's key from `path`, made and written there first when missing.
+fn mock_pay_key(path: &std::path::Path) -> anyhow::Result<minibase_wechat::pay::mock::PayMock> {
+    use minibase_wechat::pay::PrivateKey;
+    let key = if path.exists() {
+        PrivateKey::from_pem(&std::fs::read_to_string(path)?)?
+    } else {
+        let key = PrivateKey::generate()?;
+        std::fs::write(path, key.to_pem()?)?;
+        key
+    };
+    Ok(minibase_wechat::pay::mock::PayMock::with_key(key))
+}
+
 async fn mock_wechat(mock: MockWechat, addr: std::net::SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
@@ -284,6 +306,10 @@ async fn mock_wechat(mock: MockWechat, addr: std::net::SocketAddr) -> anyhow::Re
         "Mock WeChat is listening on http://{addr} (AppID {}, secret {}); point MINIBASE_WECHAT_API_BASE at it",
         mock.config().appid,
         mock.config().secret
+    );
+    println!(
+        "Mock WeChat Pay is under http://{addr}/v3/...: GET /mock/pay/public-key gives the key to set as MINIBASE_WECHAT_PAY_PUBLIC_KEY (id {}); register your merchant with POST /mock/pay/merchants (docs/payments.md)",
+        mock.pay().public_key_id()
     );
     tokio::select! {
         result = mock.serve(listener) => result?,

@@ -574,7 +574,7 @@ async fn expiry_gives_stock_back_once_across_a_restart() {
         let order_id = reply.assert_ok(201)["order_id"].as_i64().unwrap();
         if i == 0 {
             // A paid order never expires.
-            minibase::flash_sale::service::mark_paid(&app.state, order_id)
+            minibase::flash_sale::service::mark_paid(&app.state, 0, order_id)
                 .await
                 .unwrap();
             paid = order_id;

@@ -91,6 +91,8 @@ exports.ErrorCodes = {
     DuplicateContent: 40950,
     /** The content can no longer be changed (removed, blocked or deleted). */
     NotEditable: 40951,
+    /** The refund is larger than what is left of the payment (refunds so far included). */
+    RefundExceedsPaid: 40960,
     /** The body exceeds the configured size limit. */
     PayloadTooLarge: 41300,
     /** The Content-Type is not the one the endpoint takes (usually application/json). */
@@ -113,8 +115,14 @@ exports.ErrorCodes = {
     WechatRateLimited: 50201,
     /** WeChat answered an error not covered by a more specific code. */
     WechatError: 50202,
+    /** WeChat Pay is unreachable or answered 5xx; retry the same request. */
+    PaymentUnavailable: 50210,
+    /** WeChat Pay refused the request; the message names its code. */
+    PaymentRejected: 50211,
     /** A dependency (database, Redis) is unavailable. */
     Unavailable: 50300,
     /** The request took longer than the configured request timeout. */
     Timeout: 50301,
+    /** WeChat Pay is not configured on this server. */
+    PaymentsDisabled: 50310,
 };

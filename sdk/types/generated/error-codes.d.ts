@@ -86,6 +86,8 @@ export declare const ErrorCodes: {
     readonly DuplicateContent: 40950;
     /** The content can no longer be changed (removed, blocked or deleted). */
     readonly NotEditable: 40951;
+    /** The refund is larger than what is left of the payment (refunds so far included). */
+    readonly RefundExceedsPaid: 40960;
     /** The body exceeds the configured size limit. */
     readonly PayloadTooLarge: 41300;
     /** The Content-Type is not the one the endpoint takes (usually application/json). */
@@ -108,10 +110,16 @@ export declare const ErrorCodes: {
     readonly WechatRateLimited: 50201;
     /** WeChat answered an error not covered by a more specific code. */
     readonly WechatError: 50202;
+    /** WeChat Pay is unreachable or answered 5xx; retry the same request. */
+    readonly PaymentUnavailable: 50210;
+    /** WeChat Pay refused the request; the message names its code. */
+    readonly PaymentRejected: 50211;
     /** A dependency (database, Redis) is unavailable. */
     readonly Unavailable: 50300;
     /** The request took longer than the configured request timeout. */
     readonly Timeout: 50301;
+    /** WeChat Pay is not configured on this server. */
+    readonly PaymentsDisabled: 50310;
 };
 /** A code the server answers with. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

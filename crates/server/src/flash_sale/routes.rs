@@ -18,6 +18,7 @@ use crate::http::extract::{parse_json, validate};
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::{ApiJson, Envelope, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
+use crate::payments::service::{PayParams, PaymentView, RefundInput, RefundView};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -27,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(my_orders))
         .routes(routes!(my_order))
         .routes(routes!(cancel_order))
+        .routes(routes!(pay_order))
         .routes(routes!(admin_list_products, admin_create_product))
         .routes(routes!(
             admin_get_product,
@@ -43,6 +45,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_reconcile_sale))
         .routes(routes!(admin_mark_paid))
         .routes(routes!(admin_sale_orders))
+        .routes(routes!(admin_refund_order))
+        .routes(routes!(admin_order_payment))
 }
 
 /// A numeric id from the path; anything else is a 400 envelope naming it, and an id below 1
@@ -377,7 +381,8 @@ pub async fn admin_reconcile_sale(
     service::sale_stats(&state, id).await.map(ApiJson::ok)
 }
 
-/// Mark an order paid (admins, until the payment feature does it).
+/// Mark an order paid without a payment: an admin override (e.g. paid offline), recorded with
+/// the admin's id in the payment event log. Orders are normally paid by WeChat Pay.
 #[utoipa::path(post, path = "/api/v1/admin/flash-sale-orders/{id}/mark-paid", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Order id")),
     responses((status = 200, description = "The paid order", body = Envelope<OrderView>),
@@ -385,10 +390,69 @@ pub async fn admin_reconcile_sale(
               (status = 409, description = "Not unpaid (40912)", body = ErrorEnvelope)))]
 pub async fn admin_mark_paid(
     State(state): State<AppState>,
-    _admin: RequireRole<Admin>,
+    RequireRole(admin, _): RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<OrderView>> {
-    service::mark_paid(&state, id).await.map(ApiJson::ok)
+    service::mark_paid(&state, admin.id, id)
+        .await
+        .map(ApiJson::ok)
+}
+
+/// Pay for my unpaid order: answers the parameters to pass to `wx.requestPayment` as they are.
+/// The order becomes paid only when WeChat Pay says so (its notification, or the server's own
+/// query), never because the mini-program reports success; poll the order afterwards. Calling
+/// again before paying gives fresh parameters for the same WeChat Pay order.
+#[utoipa::path(post, path = "/api/v1/flash-sale-orders/{id}/pay", tag = "flash-sale", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id")),
+    responses((status = 200, description = "Parameters for wx.requestPayment", body = Envelope<PayParams>),
+              (status = 400, description = "Bad id (40000); the account has no openid", body = ErrorEnvelope),
+              (status = 401, description = "No or bad token", body = ErrorEnvelope),
+              (status = 404, description = "No such order of the caller's", body = ErrorEnvelope),
+              (status = 409, description = "Paid, cancelled or expired (40912)", body = ErrorEnvelope),
+              (status = 502, description = "WeChat Pay unreachable or 5xx (50210, retry), or it refused (50211)", body = ErrorEnvelope),
+              (status = 503, description = "Payments are not configured (50310)", body = ErrorEnvelope)))]
+pub async fn pay_order(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(id): Id,
+) -> AppResult<ApiJson<PayParams>> {
+    service::pay_order(&state, &user, id).await.map(ApiJson::ok)
+}
+
+/// Refund a paid order, fully (no amount) or partly, with a reason; audited with the admin's id.
+/// The answer's `status` is `processing` until WeChat Pay confirms (`success`). No stock goes
+/// back to the sale.
+#[utoipa::path(post, path = "/api/v1/admin/flash-sale-orders/{id}/refund", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id")),
+    request_body = RefundInput,
+    responses((status = 200, description = "The refund", body = Envelope<RefundView>),
+              (status = 404, description = "No such order, or it has no payment", body = ErrorEnvelope),
+              (status = 409, description = "Not paid (40912); more than is left (40960)", body = ErrorEnvelope),
+              (status = 422, description = "Bad amount or reason", body = ErrorEnvelope),
+              (status = 502, description = "WeChat Pay refused (50211); unreachable answers 200 `processing` and retries", body = ErrorEnvelope)))]
+pub async fn admin_refund_order(
+    State(state): State<AppState>,
+    RequireRole(admin, _): RequireRole<Admin>,
+    Id(id): Id,
+    ValidJson(input): ValidJson<RefundInput>,
+) -> AppResult<ApiJson<RefundView>> {
+    service::refund_order(&state, admin.id, id, &input)
+        .await
+        .map(ApiJson::ok)
+}
+
+/// An order's payment: status, amounts, refunds and the event log (notifications, mismatches,
+/// overrides, refunds).
+#[utoipa::path(get, path = "/api/v1/admin/flash-sale-orders/{id}/payment", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Order id")),
+    responses((status = 200, description = "The payment", body = Envelope<PaymentView>),
+              (status = 404, description = "The order has no payment", body = ErrorEnvelope)))]
+pub async fn admin_order_payment(
+    State(state): State<AppState>,
+    _admin: RequireRole<Admin>,
+    Id(id): Id,
+) -> AppResult<ApiJson<PaymentView>> {
+    service::order_payment(&state, id).await.map(ApiJson::ok)
 }
 
 /// A sale's orders, newest first, with their buyers (admins).

@@ -29,6 +29,10 @@ use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
+use crate::payments::model::FLASH_SALE_ORDER;
+use crate::payments::service::{
+    self as payments, Charge, PayParams, PaymentView, RefundInput, RefundView, Settled,
+};
 use crate::realtime::{self, Channel};
 use crate::store::cache::CacheSpec;
 use crate::store::jobs::{self, Handler, JobSpec};
@@ -1195,6 +1199,16 @@ pub async fn my_order(state: &AppState, user: &Principal, id: i64) -> AppResult<
 
 pub async fn cancel_order(state: &AppState, user: &Principal, id: i64) -> AppResult<OrderView> {
     let order = own_order(state, user, id).await?;
+    // An order being paid is closed at WeChat Pay first: once closed there nobody can pay it,
+    // so its stock can go back. If it turns out paid, it stays paid.
+    if order.status == CREATED
+        && payments::settle_before_close(state, FLASH_SALE_ORDER, id).await? == Settled::Paid
+    {
+        return Err(AppError::new(
+            ErrorCode::OrderStateConflict,
+            "a paid order cannot be cancelled",
+        ));
+    }
     if order.status != CREATED || !close_order(state, id, CANCELLED).await? {
         let now = repo::find_order(&state.db, id)
             .await?
@@ -1208,13 +1222,22 @@ pub async fn cancel_order(state: &AppState, user: &Principal, id: i64) -> AppRes
     my_order(state, user, id).await
 }
 
-/// created -> paid (the payment feature will call this; admins can for now).
-pub async fn mark_paid(state: &AppState, id: i64) -> AppResult<OrderView> {
+/// created -> paid by an admin's override (payments normally do it), recorded in the payment
+/// event log with the admin's id.
+pub async fn mark_paid(state: &AppState, admin_id: i64, id: i64) -> AppResult<OrderView> {
     let Some(order) = repo::find_order(&state.db, id).await? else {
         return Err(AppError::not_found("order"));
     };
     let txn = state.db.begin().await?;
     let moved = repo::transition_from_created(&txn, id, PAID, Utc::now()).await?;
+    if moved {
+        payments::record_override(&txn, FLASH_SALE_ORDER, id, admin_id).await?;
+        tracing::warn!(
+            order = id,
+            admin = admin_id,
+            "flash sale order marked paid by an admin override"
+        );
+    }
     txn.commit().await?;
     if !moved {
         let status = repo::find_order(&state.db, id)
@@ -1231,6 +1254,82 @@ pub async fn mark_paid(state: &AppState, id: i64) -> AppResult<OrderView> {
         .ok_or_else(|| AppError::not_found("order"))?;
     announce_order(state, &paid);
     Ok(paid.into())
+}
+
+/// After a payment made an order paid (committed): tell its buyer on the realtime channel.
+pub async fn announce_paid(state: &AppState, id: i64) -> AppResult<()> {
+    if let Some(order) = repo::find_order(&state.db, id).await? {
+        announce_order(state, &order);
+    }
+    Ok(())
+}
+
+/// The payment's move of an order to paid, in the payment's transaction: created -> paid, or
+/// already paid (an admin override came first). False when the order was closed meanwhile.
+pub async fn fulfil_paid(
+    txn: &sea_orm::DatabaseTransaction,
+    id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    if repo::transition_from_created(txn, id, PAID, now).await? {
+        metrics::counter!("flash_sale_orders_paid_total").increment(1);
+        return Ok(true);
+    }
+    Ok(repo::find_order(txn, id)
+        .await?
+        .is_some_and(|order| order.status == PAID))
+}
+
+/// `POST /api/v1/flash-sale-orders/{id}/pay`: the caller's unpaid, unexpired order gets the
+/// `wx.requestPayment` parameters.
+pub async fn pay_order(state: &AppState, user: &Principal, id: i64) -> AppResult<PayParams> {
+    let order = own_order(state, user, id).await?;
+    if order.status != CREATED {
+        return Err(AppError::new(
+            ErrorCode::OrderStateConflict,
+            format!("a {} order cannot be paid", order.status),
+        ));
+    }
+    if order.expires_at <= Utc::now() {
+        return Err(AppError::new(
+            ErrorCode::OrderStateConflict,
+            "the order expired before it was paid",
+        ));
+    }
+    let title = repo::find_sale(&state.db, order.sale_id)
+        .await?
+        .map(|sale| sale.title)
+        .unwrap_or_else(|| "Flash sale".to_string());
+    payments::start(
+        state,
+        Charge {
+            subject: FLASH_SALE_ORDER,
+            subject_id: order.id,
+            user_id: order.user_id,
+            amount_cents: order.total_cents,
+            description: format!("{title} x{}", order.quantity),
+            expires_at: order.expires_at,
+        },
+    )
+    .await
+}
+
+/// An admin refund of a paid order (no stock goes back: see docs/payments.md).
+pub async fn refund_order(
+    state: &AppState,
+    admin_id: i64,
+    id: i64,
+    input: &RefundInput,
+) -> AppResult<RefundView> {
+    if repo::find_order(&state.db, id).await?.is_none() {
+        return Err(AppError::not_found("order"));
+    }
+    payments::refund(state, admin_id, FLASH_SALE_ORDER, id, input).await
+}
+
+/// An order's payment, refunds and payment events (admins).
+pub async fn order_payment(state: &AppState, id: i64) -> AppResult<PaymentView> {
+    payments::view(state, FLASH_SALE_ORDER, id).await
 }
 
 /// Move a created order to `to` (cancelled or expired) and give its stock back, once: only the
@@ -1302,6 +1401,13 @@ fn expire_job(
         }
         if order.expires_at > Utc::now() {
             anyhow::bail!("order {} is not due yet", order.id);
+        }
+        // Closed at WeChat Pay first; WeChat Pay unreachable: the job retries, the stock stays
+        // held. Paid meanwhile (a late notification, or one that was missed): it stays paid.
+        match payments::settle_before_close(&state, FLASH_SALE_ORDER, order.id).await {
+            Ok(Settled::Paid) => return Ok(()),
+            Ok(Settled::Closed | Settled::NoPayment) => {}
+            Err(err) => anyhow::bail!("closing order {}'s payment: {err}", order.id),
         }
         close_order(&state, order.id, EXPIRED)
             .await

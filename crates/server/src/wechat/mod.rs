@@ -14,12 +14,15 @@ use crate::config::Config;
 use crate::error::{AppError, ErrorCode};
 use crate::store::redis::Redis;
 
+/// The AppID of the in-process mock (dev mode without an AppID).
+pub const MOCK_APPID: &str = "wx-mock-appid";
+
 #[derive(Clone)]
 pub struct Wechat {
     client: WechatClient,
     appid: Arc<str>,
-    /// The in-process mock, when one answers (dev mode without an AppID).
-    mock: Option<MockWechat>,
+    /// The in-process mock and its base URL, when one answers (dev mode without an AppID).
+    mock: Option<(MockWechat, String)>,
 }
 
 impl Wechat {
@@ -34,6 +37,7 @@ impl Wechat {
             None => {
                 // The mock signs its callbacks with our push token, so they verify like WeChat's.
                 let mock = MockWechat::new(MockConfig {
+                    appid: MOCK_APPID.into(),
                     push_token: Some(config.community.push_token.clone()),
                     ..MockConfig::default()
                 });
@@ -51,7 +55,10 @@ impl Wechat {
                     %addr,
                     "!!! DEV MODE: no MINIBASE_WECHAT_APPID set; logins are answered by the built-in MOCK WeChat, not by WeChat. Never use this in production. !!!"
                 );
-                (mock.client_config(addr), Some(mock))
+                (
+                    mock.client_config(addr),
+                    Some((mock, format!("http://{addr}"))),
+                )
             }
         };
         let client_config = WechatConfig {
@@ -82,7 +89,12 @@ impl Wechat {
     }
 
     pub fn mock(&self) -> Option<&MockWechat> {
-        self.mock.as_ref()
+        self.mock.as_ref().map(|(mock, _)| mock)
+    }
+
+    /// The in-process mock's base URL (it serves WeChat Pay under `/v3/...` too).
+    pub fn mock_api_base(&self) -> Option<&str> {
+        self.mock.as_ref().map(|(_, base)| base.as_str())
     }
 }
 

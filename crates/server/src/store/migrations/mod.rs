@@ -18,6 +18,7 @@ mod m20261121_000400_flash_sale_reservations;
 mod m20261123_000400_session_refresh_key;
 mod m20261207_000500_admin_audit;
 mod m20261207_000500_collections;
+mod m20261207_000600_payments;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000400_session_refresh_key::Migration),
             Box::new(m20261207_000500_admin_audit::Migration),
             Box::new(m20261207_000500_collections::Migration),
+            Box::new(m20261207_000600_payments::Migration),
         ]
     }
 }
