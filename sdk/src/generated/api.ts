@@ -7202,6 +7202,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PaymentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description The order has no payment */
             404: {
                 headers: {
@@ -7211,6 +7214,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_refund_order: {
@@ -7238,6 +7242,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RefundView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order, or it has no payment */
             404: {
                 headers: {
@@ -7256,6 +7263,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad amount or reason */
             422: {
                 headers: {
@@ -7274,6 +7283,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_sales: {
@@ -9946,6 +9956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -10352,6 +10363,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not verified: signature, key serial, timestamp or decryption */
             401: {
                 headers: {
@@ -10361,6 +10373,9 @@ export interface operations {
                     "application/json": components["schemas"]["NotifyFailure"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Not processed now (e.g. database down); WeChat Pay sends it again */
             500: {
                 headers: {
@@ -10370,6 +10385,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotifyFailure"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     refund_notify: {
@@ -10402,6 +10418,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not verified */
             401: {
                 headers: {
@@ -10411,6 +10428,9 @@ export interface operations {
                     "application/json": components["schemas"]["NotifyFailure"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Not processed now; WeChat Pay sends it again */
             500: {
                 headers: {
@@ -10420,6 +10440,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotifyFailure"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_posts: {

@@ -7199,6 +7199,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_PaymentView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description The order has no payment */
             404: {
                 headers: {
@@ -7208,6 +7211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_refund_order: {
@@ -7235,6 +7239,9 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_RefundView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             /** @description No such order, or it has no payment */
             404: {
                 headers: {
@@ -7253,6 +7260,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Bad amount or reason */
             422: {
                 headers: {
@@ -7271,6 +7280,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     admin_list_sales: {
@@ -9943,6 +9953,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             /** @description No such order of the caller's */
             404: {
                 headers: {
@@ -10349,6 +10360,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not verified: signature, key serial, timestamp or decryption */
             401: {
                 headers: {
@@ -10358,6 +10370,9 @@ export interface operations {
                     "application/json": components["schemas"]["NotifyFailure"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Not processed now (e.g. database down); WeChat Pay sends it again */
             500: {
                 headers: {
@@ -10367,6 +10382,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotifyFailure"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     refund_notify: {
@@ -10399,6 +10415,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             /** @description Not verified */
             401: {
                 headers: {
@@ -10408,6 +10425,9 @@ export interface operations {
                     "application/json": components["schemas"]["NotifyFailure"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Not processed now; WeChat Pay sends it again */
             500: {
                 headers: {
@@ -10417,6 +10437,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotifyFailure"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_posts: {

@@ -554,8 +554,52 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark an order paid (admins, until the payment feature does it). */
+        /**
+         * Mark an order paid without a payment: an admin override (e.g. paid offline), recorded with
+         *     the admin's id in the payment event log. Orders are normally paid by WeChat Pay.
+         */
         post: operations["admin_mark_paid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flash-sale-orders/{id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order's payment: status, amounts, refunds and the event log (notifications, mismatches,
+         *     overrides, refunds).
+         */
+        get: operations["admin_order_payment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flash-sale-orders/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a paid order, fully (no amount) or partly, with a reason; audited with the admin's id.
+         *     The answer's `status` is `processing` until WeChat Pay confirms (`success`). No stock goes
+         *     back to the sale.
+         */
+        post: operations["admin_refund_order"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1470,6 +1514,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/flash-sale-orders/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay for my unpaid order: answers the parameters to pass to `wx.requestPayment` as they are.
+         *     The order becomes paid only when WeChat Pay says so (its notification, or the server's own
+         *     query), never because the mini-program reports success; poll the order afterwards. Calling
+         *     again before paying gives fresh parameters for the same WeChat Pay order.
+         */
+        post: operations["pay_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flash-sales": {
         parameters: {
             query?: never;
@@ -1594,6 +1660,48 @@ export interface paths {
         get: operations["unread_count"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/wechat/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WeChat Pay's payment notification (`TRANSACTION.SUCCESS`). Verified against the key named
+         *     by `Wechatpay-Serial`, refused when its timestamp is more than 5 minutes off, decrypted with
+         *     the APIv3 key, and applied at most once (on any number of nodes): the order becomes paid when
+         *     appid, mchid and amount match; a mismatch or an unknown order is recorded and alerted.
+         */
+        post: operations["pay_notify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/wechat/refund-notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WeChat Pay's refund notification (`REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL`),
+         *     verified and applied like the payment notification.
+         */
+        post: operations["refund_notify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3349,6 +3457,58 @@ export interface components {
             message: string;
         };
         /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_PayParams: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description What `POST .../pay` answers. */
+            data: {
+                /**
+                 * Format: int64
+                 * @description Fen (分).
+                 */
+                amount_cents: number;
+                /** @description The merchant order number at WeChat Pay. */
+                out_trade_no: string;
+                /** @description Pass these to `wx.requestPayment` as they are. */
+                request_payment: components["schemas"]["WxRequestPayment"];
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_PaymentView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /** @description A payment with its refunds and its event log (admins). */
+            data: {
+                /** Format: int64 */
+                amount_cents: number;
+                /** Format: date-time */
+                closed_at?: string | null;
+                events: components["schemas"]["EventView"][];
+                out_trade_no: string;
+                /** Format: date-time */
+                paid_at?: string | null;
+                /** Format: int64 */
+                refunded_cents: number;
+                refunds: components["schemas"]["RefundView"][];
+                /** @description pending, paid or closed. */
+                status: string;
+                subject: string;
+                /** Format: int64 */
+                subject_id: number;
+                transaction_id?: string | null;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
         Envelope_PhoneView: {
             /**
              * Format: int32
@@ -3474,6 +3634,31 @@ export interface components {
                 id: number;
                 /** Format: date-time */
                 updated_at: string;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_RefundView: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /** Format: int64 */
+                admin_id?: number | null;
+                /** Format: int64 */
+                amount_cents: number;
+                /** Format: date-time */
+                created_at: string;
+                out_refund_no: string;
+                reason: string;
+                refund_id?: string | null;
+                /** @description processing, success, closed, abnormal or failed. */
+                status: string;
+                /** Format: date-time */
+                succeeded_at?: string | null;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -4033,6 +4218,7 @@ export interface components {
          *     - `40940` DestructiveChange: The change would delete data (a dropped or retyped field, a deleted collection); the message says what, and the request must confirm it.
          *     - `40950` DuplicateContent: The same text was posted again within the duplicate window.
          *     - `40951` NotEditable: The content can no longer be changed (removed, blocked or deleted).
+         *     - `40960` RefundExceedsPaid: The refund is larger than what is left of the payment (refunds so far included).
          *     - `41300` PayloadTooLarge: The body exceeds the configured size limit.
          *     - `41500` UnsupportedMediaType: The Content-Type is not the one the endpoint takes (usually application/json).
          *     - `42200` ValidationFailed: A field is missing or invalid; the message names the field.
@@ -4044,11 +4230,14 @@ export interface components {
          *     - `50200` WechatUnavailable: WeChat could not be reached or answered 'system busy' after retries.
          *     - `50201` WechatRateLimited: WeChat's API quota was reached (errcode 45011 and kin).
          *     - `50202` WechatError: WeChat answered an error not covered by a more specific code.
+         *     - `50210` PaymentUnavailable: WeChat Pay is unreachable or answered 5xx; retry the same request.
+         *     - `50211` PaymentRejected: WeChat Pay refused the request; the message names its code.
          *     - `50300` Unavailable: A dependency (database, Redis) is unavailable.
          *     - `50301` Timeout: The request took longer than the configured request timeout.
+         *     - `50310` PaymentsDisabled: WeChat Pay is not configured on this server.
          * @enum {integer}
          */
-        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40040 | 40041 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40108 | 40300 | 40301 | 40302 | 40303 | 40304 | 40305 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40940 | 40950 | 40951 | 41300 | 41500 | 42200 | 42210 | 42220 | 42900 | 42910 | 50000 | 50200 | 50201 | 50202 | 50300 | 50301;
+        ErrorCode: 40000 | 40001 | 40002 | 40003 | 40010 | 40011 | 40020 | 40021 | 40030 | 40031 | 40040 | 40041 | 40100 | 40101 | 40102 | 40103 | 40104 | 40105 | 40106 | 40107 | 40108 | 40300 | 40301 | 40302 | 40303 | 40304 | 40305 | 40400 | 40401 | 40500 | 40900 | 40910 | 40911 | 40912 | 40913 | 40930 | 40931 | 40932 | 40933 | 40934 | 40940 | 40950 | 40951 | 40960 | 41300 | 41500 | 42200 | 42210 | 42220 | 42900 | 42910 | 50000 | 50200 | 50201 | 50202 | 50210 | 50211 | 50300 | 50301 | 50310;
         /** @description The error envelope of every 4xx/5xx answer. */
         ErrorEnvelope: {
             code: components["schemas"]["ErrorCode"];
@@ -4253,6 +4442,12 @@ export interface components {
             subject_id: number;
             subject_type: string;
         };
+        /** @description The failure answer WeChat Pay reads. */
+        NotifyFailure: {
+            /** @description `FAIL`. */
+            code: string;
+            message: string;
+        };
         OrderInput: {
             /**
              * Format: int32
@@ -4284,6 +4479,38 @@ export interface components {
             total_cents: number;
             /** Format: int64 */
             unit_price_cents: number;
+        };
+        /** @description What `POST .../pay` answers. */
+        PayParams: {
+            /**
+             * Format: int64
+             * @description Fen (分).
+             */
+            amount_cents: number;
+            /** @description The merchant order number at WeChat Pay. */
+            out_trade_no: string;
+            /** @description Pass these to `wx.requestPayment` as they are. */
+            request_payment: components["schemas"]["WxRequestPayment"];
+        };
+        /** @description A payment with its refunds and its event log (admins). */
+        PaymentView: {
+            /** Format: int64 */
+            amount_cents: number;
+            /** Format: date-time */
+            closed_at?: string | null;
+            events: components["schemas"]["EventView"][];
+            out_trade_no: string;
+            /** Format: date-time */
+            paid_at?: string | null;
+            /** Format: int64 */
+            refunded_cents: number;
+            refunds: components["schemas"]["RefundView"][];
+            /** @description pending, paid or closed. */
+            status: string;
+            subject: string;
+            /** Format: int64 */
+            subject_id: number;
+            transaction_id?: string | null;
         };
         PhoneRequest: {
             /** @description The code from the `getPhoneNumber` button. */
@@ -4401,6 +4628,30 @@ export interface components {
         };
         RefreshRequest: {
             refresh_token: string;
+        };
+        RefundInput: {
+            /**
+             * Format: int64
+             * @description Fen to give back; default: all that is left.
+             */
+            amount_cents?: number | null;
+            /** @description Why (shown to the payer, kept in the audit log), 1-80 characters. */
+            reason: string;
+        };
+        RefundView: {
+            /** Format: int64 */
+            admin_id?: number | null;
+            /** Format: int64 */
+            amount_cents: number;
+            /** Format: date-time */
+            created_at: string;
+            out_refund_no: string;
+            reason: string;
+            refund_id?: string | null;
+            /** @description processing, success, closed, abnormal or failed. */
+            status: string;
+            /** Format: date-time */
+            succeeded_at?: string | null;
         };
         RejectBody: {
             /** @description Why; the applicant sees it. */
@@ -4850,6 +5101,17 @@ export interface components {
         };
         WithdrawBody: {
             reason?: string | null;
+        };
+        /** @description The parameters of `wx.requestPayment`, as the mini-program API names them. */
+        WxRequestPayment: {
+            nonceStr: string;
+            /** @description `prepay_id=...`. */
+            package: string;
+            paySign: string;
+            /** @description `RSA`. */
+            signType: string;
+            /** @description Unix seconds, as a string. */
+            timeStamp: string;
         };
     };
     responses: {
@@ -6909,6 +7171,111 @@ export interface operations {
             };
             /** @description Not unpaid (40912) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    admin_order_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_PaymentView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description The order has no payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    admin_refund_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundInput"];
+            };
+        };
+        responses: {
+            /** @description The refund */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_RefundView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such order, or it has no payment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not paid (40912); more than is left (40960) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Bad amount or reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description WeChat Pay refused (50211); unreachable answers 200 `processing` and retries */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9550,6 +9917,84 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    pay_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Parameters for wx.requestPayment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_PayParams"];
+                };
+            };
+            /** @description Bad id (40000); the account has no openid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description No such order of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Paid, cancelled or expired (40912) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description WeChat Pay unreachable or 5xx (50210, retry), or it refused (50211) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Payments are not configured (50310) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_sales: {
         parameters: {
             query?: {
@@ -9885,6 +10330,116 @@ export interface operations {
             };
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    pay_notify: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Which WeChat Pay key signed */
+                "Wechatpay-Serial": string;
+                /** @description Unix seconds */
+                "Wechatpay-Timestamp": string;
+                /** @description Random */
+                "Wechatpay-Nonce": string;
+                /** @description Base64 RSA-SHA256 of timestamp, nonce and body */
+                "Wechatpay-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The notification as WeChat Pay sends it */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Taken (processed now or before, or recorded as a mismatch or unknown order) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not verified: signature, key serial, timestamp or decryption */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyFailure"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            /** @description Not processed now (e.g. database down); WeChat Pay sends it again */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyFailure"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    refund_notify: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Which WeChat Pay key signed */
+                "Wechatpay-Serial": string;
+                /** @description Unix seconds */
+                "Wechatpay-Timestamp": string;
+                /** @description Random */
+                "Wechatpay-Nonce": string;
+                /** @description Base64 RSA-SHA256 of timestamp, nonce and body */
+                "Wechatpay-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The notification as WeChat Pay sends it */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Taken */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not verified */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyFailure"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            /** @description Not processed now; WeChat Pay sends it again */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifyFailure"];
+                };
+            };
             503: components["responses"]["Unavailable"];
         };
     };
