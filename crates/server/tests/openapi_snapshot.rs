@@ -24,10 +24,7 @@ fn openapi_document_matches_the_committed_snapshot() {
             .lines()
             .zip(current.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(
-                || committed.lines().count().min(current.lines().count()),
-                |line| line,
-            );
+            .unwrap_or_else(|| committed.lines().count().min(current.lines().count()));
         panic!(
             "docs/openapi.json differs from the document the server serves (first at line {}):\n  committed: {}\n  served:    {}\nIf the change is intended, rerun with MINIBASE_UPDATE_OPENAPI=1 and commit the file.",
             first_difference + 1,
