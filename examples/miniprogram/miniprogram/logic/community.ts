@@ -97,9 +97,9 @@ export class FeedModel {
 
   private pagerFor(tab: FeedTab): Pager<Post> {
     const fetch = {
-      latest: (q: { limit?: number; cursor?: string | null }) => this.mb.community.feed(q),
-      hot: (q: { limit?: number; cursor?: string | null }) => this.mb.community.hot(q),
-      following: (q: { limit?: number; cursor?: string | null }) => this.mb.community.following(q),
+      latest: (q: { limit?: number; cursor?: string }) => this.mb.community.feed(q),
+      hot: (q: { limit?: number; cursor?: string }) => this.mb.community.hot(q),
+      following: (q: { limit?: number; cursor?: string }) => this.mb.community.following(q),
     }[tab];
     return new Pager(fetch, this.pageSize);
   }
