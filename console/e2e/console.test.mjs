@@ -24,6 +24,12 @@ async function go(path) {
 
 /** Pick `label` in the Element Plus select marked `data-test`. */
 async function choose(dataTest, label) {
+  // An earlier select's dropdown fades out for a moment: wait until it is gone, so that the
+  // option clicked below is this select's.
+  for (let i = 0; i < 100; i++) {
+    if ((await page.locator('.el-select-dropdown__item:visible').count()) === 0) break;
+    await page.waitForTimeout(50);
+  }
   await page.locator(`[data-test="${dataTest}"]`).click();
   await page.locator('.el-select-dropdown__item:visible', { hasText: label }).first().click();
 }
