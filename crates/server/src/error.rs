@@ -359,6 +359,11 @@ impl AppError {
         self.code
     }
 
+    /// The database error behind this one, when a statement or commit failed.
+    pub fn db_error(&self) -> Option<&sea_orm::DbErr> {
+        self.source.as_ref()?.downcast_ref()
+    }
+
     pub fn message(&self) -> &str {
         &self.message
     }

@@ -1081,8 +1081,8 @@ async fn write_order(
 }
 
 fn is_deadlock(err: &AppError) -> bool {
-    let text = format!("{err:?}").to_ascii_lowercase();
-    text.contains("deadlock") || text.contains("database is locked")
+    err.db_error()
+        .is_some_and(crate::store::db::is_lock_conflict)
 }
 
 async fn write_order_once(

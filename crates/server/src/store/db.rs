@@ -348,14 +348,38 @@ async fn query_text(db: &Db, sql: &str) -> Result<Option<String>, sea_orm::DbErr
 
 /// SQLITE_BUSY, or one of its extended codes (which keep 5 in their low byte).
 fn is_sqlite_busy(err: &sea_orm::DbErr) -> bool {
+    database_error(err).is_some_and(|db| sqlite_primary_code(db) == Some(5))
+}
+
+/// True when the database gave up a statement or a commit because of a concurrent transaction
+/// (a deadlock, a serialization failure, a busy or locked SQLite file): the work did not happen
+/// and may be retried as a whole. Decided by the error's code, never its text.
+pub fn is_lock_conflict(err: &sea_orm::DbErr) -> bool {
+    let Some(db) = database_error(err) else {
+        return false;
+    };
+    match db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+        // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+        Some(_) => matches!(sqlite_primary_code(db), Some(5 | 6)),
+        // PostgreSQL: deadlock_detected, serialization_failure. MySQL and MariaDB report a
+        // deadlock (1213) as SQLSTATE 40001 as well.
+        None => matches!(db.code().as_deref(), Some("40P01" | "40001")),
+    }
+}
+
+fn database_error(err: &sea_orm::DbErr) -> Option<&(dyn sqlx::error::DatabaseError + 'static)> {
     use sea_orm::{DbErr, RuntimeErr};
     match err {
-        DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(db))) => db
-            .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            .is_some_and(|code| code & 0xff == 5),
-        _ => false,
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(db)))
+        | DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::Database(db))) => Some(db.as_ref()),
+        _ => None,
     }
+}
+
+fn sqlite_primary_code(db: &(dyn sqlx::error::DatabaseError + 'static)) -> Option<i32> {
+    db.code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .map(|code| code & 0xff)
 }
 
 /// A cheap round trip, for readiness checks.
