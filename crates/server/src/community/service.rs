@@ -407,11 +407,12 @@ pub async fn post_views(
         &ids,
     )
     .await?;
-    Ok(posts
+    posts
         .into_iter()
         .map(|p| {
-            let images: Vec<ImageRef> = serde_json::from_str(&p.images).unwrap_or_default();
-            PostView {
+            let images: Vec<ImageRef> =
+                crate::store::json::decode("posts.images", p.id, &p.images)?;
+            Ok(PostView {
                 id: p.id,
                 author: author_or_placeholder(&authors, p.author_id),
                 content: p.content,
@@ -438,9 +439,9 @@ pub async fn post_views(
                 status: p.status,
                 created_at: p.created_at,
                 updated_at: p.updated_at,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Which feed to read.

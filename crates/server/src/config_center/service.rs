@@ -20,6 +20,7 @@ use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::cache::CacheSpec;
+use crate::store::json;
 use crate::users::model::Role;
 
 const SNAPSHOT: CacheSpec = CacheSpec {
@@ -113,16 +114,12 @@ async fn snapshot(state: &AppState) -> AppResult<Arc<Snapshot>> {
             for row in repo::all_entries(&state.db).await? {
                 match row.kind.as_str() {
                     "config" if row.is_public => {
-                        public.insert(
-                            row.name,
-                            serde_json::from_str(&row.value).unwrap_or(Value::Null),
-                        );
+                        let value = json::decode("config_entries.value", &row.name, &row.value)?;
+                        public.insert(row.name, value);
                     }
                     "flag" => {
-                        flags.insert(
-                            row.name,
-                            serde_json::from_str(&row.value).unwrap_or_default(),
-                        );
+                        let rule = json::decode("config_entries.value", &row.name, &row.value)?;
+                        flags.insert(row.name, rule);
                     }
                     _ => {}
                 }
@@ -194,18 +191,21 @@ pub struct EntryView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<entry::Model> for EntryView {
-    fn from(row: entry::Model) -> Self {
-        Self {
+impl TryFrom<entry::Model> for EntryView {
+    type Error = AppError;
+
+    fn try_from(row: entry::Model) -> AppResult<Self> {
+        let state = state_of(&row)?;
+        Ok(Self {
             name: row.name,
-            value: serde_json::from_str(&row.value).unwrap_or(Value::Null),
-            schema: row.schema.and_then(|s| serde_json::from_str(&s).ok()),
+            value: state.value,
+            schema: state.schema,
             public: row.is_public,
             description: row.description,
             version: row.version,
             updated_by: row.updated_by,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 
@@ -316,16 +316,17 @@ pub fn check_value(kind: Kind, value: &Value, schema: Option<&Value>) -> AppResu
     }
 }
 
-fn state_of(row: &entry::Model) -> EntryState {
-    EntryState {
-        value: serde_json::from_str(&row.value).unwrap_or(Value::Null),
+fn state_of(row: &entry::Model) -> AppResult<EntryState> {
+    Ok(EntryState {
+        value: json::decode("config_entries.value", &row.name, &row.value)?,
         schema: row
             .schema
             .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok()),
+            .map(|s| json::decode("config_entries.schema", &row.name, s))
+            .transpose()?,
         public: row.is_public,
         description: row.description.clone(),
-    }
+    })
 }
 
 fn conflict(kind: Kind, name: &str) -> AppError {
@@ -339,19 +340,19 @@ fn conflict(kind: Kind, name: &str) -> AppError {
 }
 
 pub async fn list(state: &AppState, kind: Kind) -> AppResult<Vec<EntryView>> {
-    Ok(repo::all_entries(&state.db)
+    repo::all_entries(&state.db)
         .await?
         .into_iter()
         .filter(|row| row.kind == kind.as_str())
-        .map(EntryView::from)
-        .collect())
+        .map(EntryView::try_from)
+        .collect()
 }
 
 pub async fn get(state: &AppState, kind: Kind, name: &str) -> AppResult<EntryView> {
     repo::find(&state.db, kind.as_str(), name)
         .await?
-        .map(EntryView::from)
-        .ok_or_else(|| AppError::not_found(kind.noun()))
+        .ok_or_else(|| AppError::not_found(kind.noun()))?
+        .try_into()
 }
 
 /// Create or update an entry.
@@ -372,7 +373,7 @@ pub async fn put(
             return Err(conflict(kind, name));
         }
     }
-    let before = current.as_ref().map(state_of);
+    let before = current.as_ref().map(state_of).transpose()?;
     let schema = match change.schema {
         Some(schema) => schema,
         None => before.as_ref().and_then(|b| b.schema.clone()),
@@ -446,7 +447,8 @@ pub async fn rollback(
     let Some(snapshot) = target
         .snapshot
         .as_deref()
-        .and_then(|s| serde_json::from_str::<EntryState>(s).ok())
+        .map(|s| json::decode::<EntryState>("config_history.snapshot", target.id, s))
+        .transpose()?
     else {
         return Err(AppError::validation(
             "version",
@@ -480,7 +482,7 @@ async fn write(
     let now = Utc::now();
     let actor = actor_name(actor);
     let version = repo::last_version(&state.db, kind.as_str(), name).await? + 1;
-    let previous = current.as_ref().map(state_of);
+    let previous = current.as_ref().map(state_of).transpose()?;
     let to_text = |v: &Value| serde_json::to_string(v).map_err(AppError::internal);
     let txn = state.db.begin().await?;
     // The entry's own write goes first: it takes the write lock and detects concurrent changes.

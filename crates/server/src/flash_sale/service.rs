@@ -36,6 +36,7 @@ use crate::payments::service::{
 use crate::realtime::{self, Channel};
 use crate::store::cache::CacheSpec;
 use crate::store::jobs::{self, Handler, JobSpec};
+use crate::store::json;
 use crate::store::redis::Redis;
 
 pub const EXPIRE_JOB: &str = "flash_sale.expire_order";
@@ -186,18 +187,20 @@ pub struct ProductView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<product::Model> for ProductView {
-    fn from(row: product::Model) -> Self {
-        Self {
+impl TryFrom<product::Model> for ProductView {
+    type Error = AppError;
+
+    fn try_from(row: product::Model) -> AppResult<Self> {
+        Ok(Self {
             id: row.id,
             name: row.name,
             description: row.description,
             price_cents: row.price_cents,
-            images: serde_json::from_str(&row.images).unwrap_or_default(),
-            skus: serde_json::from_str(&row.skus).unwrap_or_default(),
+            images: json::decode("products.images", row.id, &row.images)?,
+            skus: json::decode("products.skus", row.id, &row.skus)?,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 
@@ -275,15 +278,15 @@ pub async fn update_product(
 pub async fn get_product(state: &AppState, id: i64) -> AppResult<ProductView> {
     repo::find_product(&state.db, id)
         .await?
-        .map(ProductView::from)
-        .ok_or_else(|| AppError::not_found("product"))
+        .ok_or_else(|| AppError::not_found("product"))?
+        .try_into()
 }
 
 pub async fn list_products(state: &AppState, page: &PageQuery) -> AppResult<Page<ProductView>> {
     let limit = page.limit();
     let before: Option<i64> = page.decode()?;
     let rows = repo::list_products(&state.db, before, u64::from(limit) + 1).await?;
-    Ok(Page::from_rows(rows, limit, |p| p.id).map(ProductView::from))
+    Page::from_rows(rows, limit, |p| p.id).try_map(ProductView::try_from)
 }
 
 pub async fn delete_product(state: &AppState, id: i64) -> AppResult<()> {
@@ -411,7 +414,7 @@ async fn check_sale_input(state: &AppState, input: &SaleInput) -> AppResult<()> 
         .await?
         .ok_or_else(|| AppError::validation("product_id", "no such product"))?;
     if let Some(code) = &input.sku_code {
-        let skus: Vec<Sku> = serde_json::from_str(&product.skus).unwrap_or_default();
+        let skus: Vec<Sku> = json::decode("products.skus", product.id, &product.skus)?;
         if !skus.iter().any(|s| &s.code == code) {
             return Err(AppError::validation(
                 "sku_code",
@@ -515,7 +518,8 @@ pub async fn admin_get_sale(state: &AppState, id: i64) -> AppResult<SaleView> {
         .ok_or_else(|| AppError::not_found("flash sale"))?;
     let product = repo::find_product(&state.db, row.product_id)
         .await?
-        .map(ProductView::from);
+        .map(ProductView::try_from)
+        .transpose()?;
     Ok(sale_view(row, product, Utc::now()))
 }
 

@@ -75,18 +75,20 @@ pub struct NotificationView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<model::Model> for NotificationView {
-    fn from(row: model::Model) -> Self {
-        Self {
+impl TryFrom<model::Model> for NotificationView {
+    type Error = AppError;
+
+    fn try_from(row: model::Model) -> AppResult<Self> {
+        Ok(Self {
+            body: crate::store::json::decode("notifications.body", row.id, &row.body)?,
             id: row.id,
             kind: row.kind,
             actor_id: row.actor_id,
             subject_type: row.subject_type,
             subject_id: row.subject_id,
-            body: serde_json::from_str(&row.body).unwrap_or(Value::Null),
             read: row.read_at.is_some(),
             created_at: row.created_at,
-        }
+        })
     }
 }
 
@@ -124,7 +126,7 @@ pub async fn list(
         u64::from(limit) + 1,
     )
     .await?;
-    Ok(Page::from_rows(rows, limit, |n| n.id).map(NotificationView::from))
+    Page::from_rows(rows, limit, |n| n.id).try_map(NotificationView::try_from)
 }
 
 pub async fn unread_count(state: &AppState, user: &Principal) -> AppResult<UnreadCount> {
