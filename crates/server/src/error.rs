@@ -15,138 +15,96 @@ use serde::Serialize;
 
 use crate::http::request_id;
 
-/// Stable error codes. The numeric value is part of the public API: never renumber a variant,
-/// only add new ones (and list them in docs/error-codes.md; a test checks the list).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-pub enum ErrorCode {
-    BadRequest = 40000,
-    MalformedJson = 40001,
-    InvalidQuery = 40002,
-    InvalidCursor = 40003,
-    InvalidWechatCode = 40010,
-    WechatCodeUsed = 40011,
-    SaleNotStarted = 40020,
-    SaleEnded = 40021,
-    ApproverUnresolved = 40030,
-    TemplateDisabled = 40031,
-    InvalidFilter = 40040,
-    UnindexedFilter = 40041,
-    Unauthenticated = 40100,
-    TokenMalformed = 40101,
-    TokenInvalid = 40102,
-    TokenExpired = 40103,
-    TokenRevoked = 40104,
-    InvalidCredentials = 40105,
-    RefreshTokenInvalid = 40106,
-    RefreshTokenReused = 40107,
-    TicketInvalid = 40108,
-    Forbidden = 40300,
-    UserBanned = 40301,
-    WechatRiskyUser = 40302,
-    WatermarkMismatch = 40303,
-    SignatureMismatch = 40304,
-    CsrfRejected = 40305,
-    RouteNotFound = 40400,
-    NotFound = 40401,
-    MethodNotAllowed = 40500,
-    Conflict = 40900,
-    SoldOut = 40910,
-    OverLimit = 40911,
-    OrderStateConflict = 40912,
-    IdempotencyConflict = 40913,
-    RequestNotPending = 40930,
-    AlreadyDecided = 40931,
-    NotYourTurn = 40932,
-    StepCompleted = 40933,
-    DepartmentNotEmpty = 40934,
-    DestructiveChange = 40940,
-    DuplicateContent = 40950,
-    NotEditable = 40951,
-    RefundExceedsPaid = 40960,
-    PayloadTooLarge = 41300,
-    UnsupportedMediaType = 41500,
-    ValidationFailed = 42200,
-    ContentRejected = 42210,
-    InvalidRule = 42220,
-    RateLimited = 42900,
-    TooManyConnections = 42910,
-    Internal = 50000,
-    WechatUnavailable = 50200,
-    WechatRateLimited = 50201,
-    WechatError = 50202,
-    PaymentUnavailable = 50210,
-    PaymentRejected = 50211,
-    Unavailable = 50300,
-    Timeout = 50301,
-    PaymentsDisabled = 50310,
+/// Declares the codes once: the enum, `ALL` (numeric order) and each code's meaning.
+macro_rules! error_codes {
+    ($($name:ident = $number:literal => $meaning:literal,)+) => {
+        /// Stable error codes. The numeric value is part of the public API: never renumber a
+        /// variant, only add new ones (docs/error-codes.md is checked against this list).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum ErrorCode {
+            $($name = $number,)+
+        }
+
+        impl ErrorCode {
+            /// Every code, in numeric order: the docs and the OpenAPI spec are generated from this.
+            pub const ALL: &'static [ErrorCode] = &[$(Self::$name,)+];
+
+            /// What the code means, for docs/error-codes.md and the OpenAPI description.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(Self::$name => $meaning,)+
+                }
+            }
+        }
+    };
+}
+
+// rustfmt leaves macro input alone: keep one code per line, in numeric order.
+error_codes! {
+    BadRequest = 40000 => "The request is not acceptable as sent.",
+    MalformedJson = 40001 => "The body is not well-formed JSON.",
+    InvalidQuery = 40002 => "A query-string parameter is missing or malformed; the message names it.",
+    InvalidCursor = 40003 => "The pagination cursor is unknown or forged.",
+    InvalidWechatCode = 40010 => "WeChat rejected the wx.login code (errcode 40029).",
+    WechatCodeUsed = 40011 => "The wx.login code was already used (errcode 40163).",
+    SaleNotStarted = 40020 => "The flash sale has not started yet; wait for its start time.",
+    SaleEnded = 40021 => "The flash sale has ended or was closed.",
+    ApproverUnresolved = 40030 => "An approval step has nobody to approve it (no manager, no department head, nobody with the role); the message names the step.",
+    TemplateDisabled = 40031 => "The approval template is disabled; no new request can be submitted with it.",
+    InvalidFilter = 40040 => "A collection query (filter, where, sort, fields or expand) does not parse, names an unknown field, compares values of different types or is too complex; the message says where.",
+    UnindexedFilter = 40041 => "The query filters or sorts on a field that is not indexed, in a collection larger than its scan limit; add an index on the field the message names.",
+    Unauthenticated = 40100 => "No bearer token was sent.",
+    TokenMalformed = 40101 => "The bearer token is not a well-formed JWT.",
+    TokenInvalid = 40102 => "The token's signature, algorithm or claims are not valid.",
+    TokenExpired = 40103 => "The access token has expired; refresh it.",
+    TokenRevoked = 40104 => "The token was revoked (logout, ban, an admin ended all sessions, or the account was deleted).",
+    InvalidCredentials = 40105 => "Wrong username or password.",
+    RefreshTokenInvalid = 40106 => "The refresh token is unknown, expired or revoked, or was not issued for the session it names.",
+    RefreshTokenReused = 40107 => "A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked.",
+    TicketInvalid = 40108 => "The realtime ticket is unknown, expired or already used; get a new one.",
+    Forbidden = 40300 => "The caller lacks the role or ownership needed.",
+    UserBanned = 40301 => "The account is banned.",
+    WechatRiskyUser = 40302 => "WeChat flagged the user as high risk (errcode 40226).",
+    WatermarkMismatch = 40303 => "Decrypted open data belongs to another AppID.",
+    SignatureMismatch = 40304 => "The login-state or raw-data signature does not match.",
+    CsrfRejected = 40305 => "A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session.",
+    RouteNotFound = 40400 => "No route matches the path.",
+    NotFound = 40401 => "The resource does not exist (or is not visible to the caller).",
+    MethodNotAllowed = 40500 => "The path exists but not with this HTTP method.",
+    Conflict = 40900 => "The request conflicts with the current state.",
+    SoldOut = 40910 => "The flash sale is sold out.",
+    OverLimit = 40911 => "The caller already bought as many as the sale's per-user limit allows.",
+    OrderStateConflict = 40912 => "The order is not in a state that allows this (e.g. cancelling a paid order).",
+    IdempotencyConflict = 40913 => "The Idempotency-Key was already used for a different request.",
+    RequestNotPending = 40930 => "The approval request is no longer pending (approved, rejected or withdrawn).",
+    AlreadyDecided = 40931 => "You already acted on this approval request (approved, rejected or transferred your task).",
+    NotYourTurn = 40932 => "The approval request is not waiting for you: you have no pending task at its current step.",
+    StepCompleted = 40933 => "Another approver completed this approval step first; your task was cancelled.",
+    DepartmentNotEmpty = 40934 => "The department still has sub-departments or members; move them first.",
+    DestructiveChange = 40940 => "The change would delete data (a dropped or retyped field, a deleted collection); the message says what, and the request must confirm it.",
+    DuplicateContent = 40950 => "The same text was posted again within the duplicate window.",
+    NotEditable = 40951 => "The content can no longer be changed (removed, blocked or deleted).",
+    RefundExceedsPaid = 40960 => "The refund is larger than what is left of the payment (refunds so far included).",
+    PayloadTooLarge = 41300 => "The body exceeds the configured size limit.",
+    UnsupportedMediaType = 41500 => "The Content-Type is not the one the endpoint takes (usually application/json).",
+    ValidationFailed = 42200 => "A field is missing or invalid; the message names the field.",
+    ContentRejected = 42210 => "WeChat's content check found the text risky; it was not published.",
+    InvalidRule = 42220 => "An access rule does not parse or names an unknown field; the message names the rule and the column of the error.",
+    RateLimited = 42900 => "Too many requests; retry after the Retry-After header's seconds.",
+    TooManyConnections = 42910 => "Too many realtime connections: the caller's own limit, or the node's.",
+    Internal = 50000 => "An unexpected server error; the log holds the detail under the request id.",
+    WechatUnavailable = 50200 => "WeChat could not be reached or answered 'system busy' after retries.",
+    WechatRateLimited = 50201 => "WeChat's API quota was reached (errcode 45011 and kin).",
+    WechatError = 50202 => "WeChat answered an error not covered by a more specific code.",
+    PaymentUnavailable = 50210 => "WeChat Pay is unreachable or answered 5xx; retry the same request.",
+    PaymentRejected = 50211 => "WeChat Pay refused the request; the message names its code.",
+    Unavailable = 50300 => "A dependency (database, Redis) is unavailable.",
+    Timeout = 50301 => "The request took longer than the configured request timeout.",
+    PaymentsDisabled = 50310 => "WeChat Pay is not configured on this server.",
 }
 
 impl ErrorCode {
-    /// Every code, in numeric order: the docs and the OpenAPI spec are generated from this.
-    pub const ALL: &'static [ErrorCode] = &[
-        Self::BadRequest,
-        Self::MalformedJson,
-        Self::InvalidQuery,
-        Self::InvalidCursor,
-        Self::InvalidWechatCode,
-        Self::WechatCodeUsed,
-        Self::SaleNotStarted,
-        Self::SaleEnded,
-        Self::ApproverUnresolved,
-        Self::TemplateDisabled,
-        Self::InvalidFilter,
-        Self::UnindexedFilter,
-        Self::Unauthenticated,
-        Self::TokenMalformed,
-        Self::TokenInvalid,
-        Self::TokenExpired,
-        Self::TokenRevoked,
-        Self::InvalidCredentials,
-        Self::RefreshTokenInvalid,
-        Self::RefreshTokenReused,
-        Self::TicketInvalid,
-        Self::Forbidden,
-        Self::UserBanned,
-        Self::WechatRiskyUser,
-        Self::WatermarkMismatch,
-        Self::SignatureMismatch,
-        Self::CsrfRejected,
-        Self::RouteNotFound,
-        Self::NotFound,
-        Self::MethodNotAllowed,
-        Self::Conflict,
-        Self::SoldOut,
-        Self::OverLimit,
-        Self::OrderStateConflict,
-        Self::IdempotencyConflict,
-        Self::RequestNotPending,
-        Self::AlreadyDecided,
-        Self::NotYourTurn,
-        Self::StepCompleted,
-        Self::DepartmentNotEmpty,
-        Self::DestructiveChange,
-        Self::DuplicateContent,
-        Self::NotEditable,
-        Self::RefundExceedsPaid,
-        Self::PayloadTooLarge,
-        Self::UnsupportedMediaType,
-        Self::ValidationFailed,
-        Self::ContentRejected,
-        Self::InvalidRule,
-        Self::RateLimited,
-        Self::TooManyConnections,
-        Self::Internal,
-        Self::WechatUnavailable,
-        Self::WechatRateLimited,
-        Self::WechatError,
-        Self::PaymentUnavailable,
-        Self::PaymentRejected,
-        Self::Unavailable,
-        Self::Timeout,
-        Self::PaymentsDisabled,
-    ];
-
     pub fn as_u32(self) -> u32 {
         self as u32
     }
@@ -155,128 +113,6 @@ impl ErrorCode {
         // The first three digits of the code are the HTTP status.
         StatusCode::from_u16((self.as_u32() / 100) as u16)
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-
-    /// What the code means, for docs/error-codes.md and the OpenAPI description.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            Self::BadRequest => "The request is not acceptable as sent.",
-            Self::MalformedJson => "The body is not well-formed JSON.",
-            Self::InvalidQuery => {
-                "A query-string parameter is missing or malformed; the message names it."
-            }
-            Self::InvalidCursor => "The pagination cursor is unknown or forged.",
-            Self::InvalidWechatCode => "WeChat rejected the wx.login code (errcode 40029).",
-            Self::WechatCodeUsed => "The wx.login code was already used (errcode 40163).",
-            Self::SaleNotStarted => "The flash sale has not started yet; wait for its start time.",
-            Self::SaleEnded => "The flash sale has ended or was closed.",
-            Self::ApproverUnresolved => {
-                "An approval step has nobody to approve it (no manager, no department head, nobody with the role); the message names the step."
-            }
-            Self::TemplateDisabled => {
-                "The approval template is disabled; no new request can be submitted with it."
-            }
-            Self::InvalidFilter => {
-                "A collection query (filter, where, sort, fields or expand) does not parse, names an unknown field, compares values of different types or is too complex; the message says where."
-            }
-            Self::UnindexedFilter => {
-                "The query filters or sorts on a field that is not indexed, in a collection larger than its scan limit; add an index on the field the message names."
-            }
-            Self::Unauthenticated => "No bearer token was sent.",
-            Self::TokenMalformed => "The bearer token is not a well-formed JWT.",
-            Self::TokenInvalid => "The token's signature, algorithm or claims are not valid.",
-            Self::TokenExpired => "The access token has expired; refresh it.",
-            Self::TokenRevoked => {
-                "The token was revoked (logout, ban, an admin ended all sessions, or the account was deleted)."
-            }
-            Self::InvalidCredentials => "Wrong username or password.",
-            Self::RefreshTokenInvalid => {
-                "The refresh token is unknown, expired or revoked, or was not issued for the session it names."
-            }
-            Self::RefreshTokenReused => {
-                "A spent refresh token was presented again (after the short grace for parallel refreshes); its whole session is revoked."
-            }
-            Self::TicketInvalid => {
-                "The realtime ticket is unknown, expired or already used; get a new one."
-            }
-            Self::Forbidden => "The caller lacks the role or ownership needed.",
-            Self::UserBanned => "The account is banned.",
-            Self::WechatRiskyUser => "WeChat flagged the user as high risk (errcode 40226).",
-            Self::WatermarkMismatch => "Decrypted open data belongs to another AppID.",
-            Self::SignatureMismatch => "The login-state or raw-data signature does not match.",
-            Self::CsrfRejected => {
-                "A state-changing request signed in by the console's cookie lacks the X-CSRF-Token header, or it does not match the session."
-            }
-            Self::RouteNotFound => "No route matches the path.",
-            Self::NotFound => "The resource does not exist (or is not visible to the caller).",
-            Self::MethodNotAllowed => "The path exists but not with this HTTP method.",
-            Self::Conflict => "The request conflicts with the current state.",
-            Self::SoldOut => "The flash sale is sold out.",
-            Self::OverLimit => {
-                "The caller already bought as many as the sale's per-user limit allows."
-            }
-            Self::OrderStateConflict => {
-                "The order is not in a state that allows this (e.g. cancelling a paid order)."
-            }
-            Self::IdempotencyConflict => {
-                "The Idempotency-Key was already used for a different request."
-            }
-            Self::RequestNotPending => {
-                "The approval request is no longer pending (approved, rejected or withdrawn)."
-            }
-            Self::AlreadyDecided => {
-                "You already acted on this approval request (approved, rejected or transferred your task)."
-            }
-            Self::NotYourTurn => {
-                "The approval request is not waiting for you: you have no pending task at its current step."
-            }
-            Self::StepCompleted => {
-                "Another approver completed this approval step first; your task was cancelled."
-            }
-            Self::DepartmentNotEmpty => {
-                "The department still has sub-departments or members; move them first."
-            }
-            Self::DestructiveChange => {
-                "The change would delete data (a dropped or retyped field, a deleted collection); the message says what, and the request must confirm it."
-            }
-            Self::DuplicateContent => "The same text was posted again within the duplicate window.",
-            Self::NotEditable => {
-                "The content can no longer be changed (removed, blocked or deleted)."
-            }
-            Self::PayloadTooLarge => "The body exceeds the configured size limit.",
-            Self::UnsupportedMediaType => {
-                "The Content-Type is not the one the endpoint takes (usually application/json)."
-            }
-            Self::ValidationFailed => "A field is missing or invalid; the message names the field.",
-            Self::ContentRejected => {
-                "WeChat's content check found the text risky; it was not published."
-            }
-            Self::TooManyConnections => {
-                "Too many realtime connections: the caller's own limit, or the node's."
-            }
-            Self::InvalidRule => {
-                "An access rule does not parse or names an unknown field; the message names the rule and the column of the error."
-            }
-            Self::RateLimited => "Too many requests; retry after the Retry-After header's seconds.",
-            Self::Internal => {
-                "An unexpected server error; the log holds the detail under the request id."
-            }
-            Self::WechatUnavailable => {
-                "WeChat could not be reached or answered 'system busy' after retries."
-            }
-            Self::WechatRateLimited => "WeChat's API quota was reached (errcode 45011 and kin).",
-            Self::WechatError => "WeChat answered an error not covered by a more specific code.",
-            Self::Unavailable => "A dependency (database, Redis) is unavailable.",
-            Self::Timeout => "The request took longer than the configured request timeout.",
-            Self::RefundExceedsPaid => {
-                "The refund is larger than what is left of the payment (refunds so far included)."
-            }
-            Self::PaymentUnavailable => {
-                "WeChat Pay is unreachable or answered 5xx; retry the same request."
-            }
-            Self::PaymentRejected => "WeChat Pay refused the request; the message names its code.",
-            Self::PaymentsDisabled => "WeChat Pay is not configured on this server.",
-        }
     }
 }
 
