@@ -25,10 +25,10 @@ class MinibaseClient {
         this.users = new users_1.Users(this.core, this.files);
         this.community = new community_1.Community(this.core, this.files);
         this.config = new config_1.RemoteConfig(this.core);
-        this.flashSale = new flash_sale_1.FlashSale(this.core);
+        this.realtime = new realtime_1.Realtime(this.core, options.realtime);
+        this.flashSale = new flash_sale_1.FlashSale(this.core, this.realtime);
         this.approvals = new approvals_1.Approvals(this.core);
         this.notifications = new notifications_1.Notifications(this.core);
-        this.realtime = new realtime_1.Realtime(this.core, options.realtime);
         this.db = new database_1.Database(this.core);
     }
     /** Log in now (otherwise the first call that needs a user does it). */

@@ -39,10 +39,10 @@ export class MinibaseClient {
     this.users = new Users(this.core, this.files);
     this.community = new Community(this.core, this.files);
     this.config = new RemoteConfig(this.core);
-    this.flashSale = new FlashSale(this.core);
+    this.realtime = new Realtime(this.core, options.realtime);
+    this.flashSale = new FlashSale(this.core, this.realtime);
     this.approvals = new Approvals(this.core);
     this.notifications = new Notifications(this.core);
-    this.realtime = new Realtime(this.core, options.realtime);
     this.db = new Database(this.core);
   }
 

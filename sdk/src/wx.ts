@@ -15,8 +15,9 @@ export type WxLike = Pick<
   | 'removeStorageSync'
   | 'requestSubscribeMessage'
 > &
-  // Only the realtime client needs sockets; shims without it still run everything else.
-  Partial<Pick<WechatMiniprogram.Wx, 'connectSocket'>>;
+  // Only the realtime client needs sockets, and only payments the payment sheet; shims without
+  // them still run everything else.
+  Partial<Pick<WechatMiniprogram.Wx, 'connectSocket' | 'requestPayment'>>;
 
 /** The global `wx`, when the code runs inside a mini-program. */
 export function globalWx(): WxLike | undefined {

@@ -14,7 +14,7 @@ export { Community } from './features/community';
 export { type PublicConfig, RemoteConfig } from './features/config';
 export { type BatchOperation, CollectionReference, command, Database, type DbRecord, type DbValue, DocumentReference, encodeWhere, LogicCommand, Query, QueryCommand, type QueryResult, type WhereCondition, } from './features/database';
 export { Files, type UploadedFile } from './features/files';
-export { type Countdown, FlashSale, newIdempotencyKey, type Order, type Sale, type SaleDetail, type SaleList, } from './features/flash-sale';
+export { type Countdown, FlashSale, newIdempotencyKey, type Order, type PaymentResult, type PayOptions, type PayParams, type Sale, type SaleDetail, type SaleList, } from './features/flash-sale';
 export { type Notification, Notifications, type NotificationsQuery, type SubscribeResult, type SubscriptionQuota, } from './features/notifications';
 export { compareEventIds, Realtime, type RealtimeEvent, type RealtimeOptions, type RealtimeRefusal, type RealtimeState, type SubscribeOptions, } from './features/realtime';
 export { type EncryptedData, type Me, type PhoneNumber, type PhoneNumberEvent, type ProfileChanges, type SignatureCheck, type SignedPayload, Users, } from './features/users';

@@ -2,7 +2,7 @@
  * The `wx` APIs the SDK calls. In a mini-program this is the global `wx`; tests pass a shim.
  * A feature module that needs another API adds its name here (and to the test shim).
  */
-export type WxLike = Pick<WechatMiniprogram.Wx, 'request' | 'uploadFile' | 'login' | 'checkSession' | 'getStorageSync' | 'setStorageSync' | 'removeStorageSync' | 'requestSubscribeMessage'> & Partial<Pick<WechatMiniprogram.Wx, 'connectSocket'>>;
+export type WxLike = Pick<WechatMiniprogram.Wx, 'request' | 'uploadFile' | 'login' | 'checkSession' | 'getStorageSync' | 'setStorageSync' | 'removeStorageSync' | 'requestSubscribeMessage'> & Partial<Pick<WechatMiniprogram.Wx, 'connectSocket' | 'requestPayment'>>;
 /** The global `wx`, when the code runs inside a mini-program. */
 export declare function globalWx(): WxLike | undefined;
 /** The `success` and `fail` callbacks {@link callWx} hands to a `wx` API. */

@@ -56,6 +56,7 @@ let seeded: Seeded;
 let alice: MinibaseClient;
 let bob: MinibaseClient;
 let aliceWx: NodeWx;
+let bobWx: NodeWx;
 let files: string;
 
 beforeAll(async () => {
@@ -78,7 +79,11 @@ beforeAll(async () => {
   seeded = JSON.parse(out) as Seeded;
   aliceWx = new NodeWx('alice');
   alice = createClient({ baseUrl: server.url, wx: aliceWx.wx });
-  bob = createClient({ baseUrl: server.url, wx: new NodeWx('bob').wx });
+  bobWx = new NodeWx('bob');
+  // The payment sheet pays at the server's mock WeChat Pay, which notifies the server a moment
+  // later, as WeChat Pay does.
+  bobWx.payer = server.payAndNotifyLater;
+  bob = createClient({ baseUrl: server.url, wx: bobWx.wx });
   files = mkdtempSync(join(tmpdir(), 'minibase-demo-'));
 });
 afterAll(async () => {
@@ -205,6 +210,42 @@ describe('the demo against a real server', () => {
     await model.cancel();
     expect(sale.data.order?.status).toBe('cancelled');
     expect(sale.data.sale?.stock_left).toBe(5);
+  });
+
+  it('flash sale: paying an order: a cancelled sheet, a failed one, then paid as the server says', async () => {
+    const sale = page(initialSale());
+    const model = new SaleModel(bob, sale);
+    await model.load(seeded.sale);
+    await model.buy();
+    expect(sale.data.order).toMatchObject({ status: 'created', statusText: '待支付' });
+
+    bobWx.paymentAnswer = 'cancel';
+    await model.pay();
+    expect(sale.data).toMatchObject({
+      payment: 'cancelled',
+      paying: false,
+      order: { status: 'created', statusText: '待支付' },
+    });
+    expect(sale.data.paymentText).toContain('已取消支付');
+
+    bobWx.paymentAnswer = 'fail';
+    await model.pay();
+    expect(sale.data).toMatchObject({ payment: 'failed', paymentText: '支付失败，请重试' });
+    expect(sale.data.order?.status).toBe('created');
+
+    bobWx.paymentAnswer = 'pay';
+    await model.pay();
+    expect(sale.data).toMatchObject({
+      payment: 'paid',
+      paymentText: '支付成功',
+      message: '',
+      order: { status: 'paid', statusText: '已支付' },
+    });
+    // The server says so too, and a paid order cannot be cancelled.
+    expect((await bob.flashSale.myOrder(sale.data.order?.order_id ?? 0)).status).toBe('paid');
+    await model.cancel();
+    expect(sale.data.order?.status).toBe('paid');
+    expect(sale.data.message).not.toBe('');
   });
 
   it('approvals: alice submits a leave request, bob approves it from his to-do list', async () => {

@@ -30,6 +30,10 @@ export interface FakeWx extends WxLike {
   checkSessionOk: boolean;
   checkSessions: number;
   subscribeAnswer: Record<string, string>;
+  /** How the payment sheet ends: success, the user's cancel, or another failure. */
+  paymentAnswer: 'ok' | 'cancel' | 'fail';
+  /** The parameters wx.requestPayment was called with. */
+  payments: WechatMiniprogram.RequestPaymentOption[];
   uploads: Array<{ url: string; filePath: string; name: string; headers: Record<string, string> }>;
   setHandler(handler: Handler): void;
 }
@@ -45,6 +49,8 @@ export function fakeWx(handler: Handler): FakeWx {
     checkSessionOk: true,
     checkSessions: 0,
     subscribeAnswer: {} as Record<string, string>,
+    paymentAnswer: 'ok' as FakeWx['paymentAnswer'],
+    payments: [] as WechatMiniprogram.RequestPaymentOption[],
     uploads: [] as FakeWx['uploads'],
     setHandler(next: Handler) {
       current = next;
@@ -139,6 +145,16 @@ export function fakeWx(handler: Handler): FakeWx {
           } as unknown as WechatMiniprogram.RequestSubscribeMessageSuccessCallbackResult),
         1,
       );
+    },
+
+    requestPayment(options: WechatMiniprogram.RequestPaymentOption) {
+      const { success, fail, complete, ...params } = options;
+      fake.payments.push(params);
+      setTimeout(() => {
+        if (fake.paymentAnswer === 'ok') success?.({ errMsg: 'requestPayment:ok' });
+        else if (fake.paymentAnswer === 'cancel') fail?.({ errMsg: 'requestPayment:fail cancel' });
+        else fail?.({ errMsg: 'requestPayment:fail (detail message)' });
+      }, 1);
     },
 
     getStorageSync(key: string) {

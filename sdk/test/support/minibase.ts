@@ -15,8 +15,24 @@ export const MINIBASE_BIN = resolve(
 
 const ADMIN = { username: 'sdk-admin', password: 'sdk-admin-password-1' };
 
+/** The merchant id of the server's in-process mock WeChat Pay (dev mode). */
+export const MOCK_MCHID = '1900000001';
+
 export interface Minibase {
   url: string;
+  /** The in-process mock WeChat (and WeChat Pay, under `/v3` and `/mock/pay`). */
+  mockUrl: string;
+  /**
+   * A control of the mock pay platform (docs/payments.md): `mockPay('pay', no, { delay_ms: 500 })`
+   * has the payer pay order `no`, and WeChat Pay notify the server as `options` say.
+   */
+  mockPay(
+    control: 'pay' | 'fail' | 'notify',
+    outTradeNo: string,
+    options?: Record<string, unknown>,
+  ): Promise<unknown>;
+  /** What the wx shims of `client()` pay with: paid now, notified 300 ms later. */
+  payAndNotifyLater(outTradeNo: string): Promise<void>;
   /** A client of a new wx shim signed in (lazily) as WeChat user `user`. */
   client(
     user: string,
@@ -65,7 +81,7 @@ export async function startMinibase(env: Record<string, string> = {}): Promise<M
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const url = await listeningUrl(child);
+  const { url, mockUrl } = await listeningUrl(child);
   let adminToken: string | undefined;
 
   async function call<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
@@ -84,10 +100,39 @@ export async function startMinibase(env: Record<string, string> = {}): Promise<M
     return envelope.data;
   }
 
+  async function mockPay(
+    control: string,
+    outTradeNo: string,
+    options?: Record<string, unknown>,
+  ): Promise<unknown> {
+    const res = await fetch(`${mockUrl}/mock/pay/${control}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mchid: MOCK_MCHID, out_trade_no: outTradeNo, options }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`mock pay ${control} ${outTradeNo} -> ${res.status} ${text}`);
+    return JSON.parse(text);
+  }
+
+  /**
+   * The payer pays, and the sheet closes at once; WeChat Pay's notification reaches the server
+   * 300 ms later, as it may in life (the mock's control answers only once it was delivered).
+   */
+  async function payAndNotifyLater(outTradeNo: string): Promise<void> {
+    mockPay('pay', outTradeNo, { delay_ms: 300 }).catch((err: unknown) =>
+      console.error('the mock WeChat Pay did not pay', err),
+    );
+  }
+
   return {
     url,
+    mockUrl,
+    mockPay,
+    payAndNotifyLater,
     client(user, options = {}) {
       const wx = new NodeWx(user);
+      wx.payer = payAndNotifyLater;
       const client = createClient({ baseUrl: url, wx: wx.wx, ...options });
       return { client, wx };
     },
@@ -107,20 +152,29 @@ export async function startMinibase(env: Record<string, string> = {}): Promise<M
   };
 }
 
-/** Read the `http://...` the server prints once it listens; keep draining its output after. */
-function listeningUrl(child: ChildProcess): Promise<string> {
+/**
+ * Read the `http://...` the server prints once it listens, and the in-process mock WeChat's
+ * address from its start-up warning; keep draining its output after.
+ */
+function listeningUrl(child: ChildProcess): Promise<{ url: string; mockUrl: string }> {
   return new Promise((resolveUrl, reject) => {
     let stderr = '';
+    let mockUrl: string | undefined;
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     const timer = setTimeout(() => reject(new Error(`minibase did not start:\n${stderr}`)), 30_000);
-    lines.on('line', (line) => {
-      const match = /http:\/\/[0-9.:]+/.exec(line);
-      if (match) {
+    lines.on('line', (raw) => {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: colours of the log lines
+      const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
+      const mock = line.includes('MOCK WeChat') ? /addr=([0-9.:]+)/.exec(line) : null;
+      if (mock) mockUrl = `http://${mock[1]}`;
+      const match = /listening on (http:\/\/[0-9.:]+)/.exec(line);
+      if (match?.[1]) {
         clearTimeout(timer);
-        resolveUrl(match[0]);
+        if (!mockUrl) reject(new Error('minibase did not log the address of its mock WeChat'));
+        else resolveUrl({ url: match[1], mockUrl });
       }
     });
     child.once('exit', (code) => {

@@ -1,7 +1,9 @@
 // A `wx` for Node: the APIs the SDK calls, built on Node's HTTP client (and `ws` for sockets),
 // behaving as the mini-program runtime does, so the SDK runs unchanged against a real server.
 // wx.login hands out codes the bundled mock WeChat understands (`<user>:<n>` logs in
-// `mock-openid-<user>`). Every request is recorded in `log`.
+// `mock-openid-<user>`). Every request is recorded in `log`. wx.requestPayment stands for the
+// payer at WeChat Pay: it pays through `payer` (the mock pay platform's control), cancels or
+// fails, as `paymentAnswer` says.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -49,6 +51,12 @@ export class NodeWx {
   loginCalls = 0;
   /** What wx.requestSubscribeMessage answers, by template id. */
   subscribeAnswers: Record<string, 'accept' | 'reject' | 'ban'> = {};
+  /** How the payment sheet ends: the payer pays, closes it, or it fails. */
+  paymentAnswer: 'pay' | 'cancel' | 'fail' = 'pay';
+  /** Pays the WeChat Pay order `outTradeNo` (WeChat Pay's part: the harness sets it). */
+  payer: ((outTradeNo: string) => Promise<void>) | undefined;
+  /** WeChat Pay's orders by `package` (`prepay_id=...`), as the server's pay answers named them. */
+  private readonly prepaid = new Map<string, string>();
 
   constructor(user: string) {
     this.user = user;
@@ -175,6 +183,24 @@ export class NodeWx {
     settle(options as Callbacks<unknown>, { ok: answer });
   };
 
+  requestPayment = (options: WechatMiniprogram.RequestPaymentOption) => {
+    const outTradeNo = this.prepaid.get(options.package);
+    const done = (result: { ok: unknown } | { err: string }) =>
+      settle(options as Callbacks<unknown>, result);
+    if (!outTradeNo || !options.paySign || !options.timeStamp || !options.nonceStr) {
+      done({ err: 'requestPayment:fail invalid params' });
+    } else if (this.paymentAnswer === 'cancel') {
+      done({ err: 'requestPayment:fail cancel' });
+    } else if (this.paymentAnswer === 'fail' || !this.payer) {
+      done({ err: 'requestPayment:fail PAYERROR' });
+    } else {
+      this.payer(outTradeNo).then(
+        () => done({ ok: { errMsg: 'requestPayment:ok' } }),
+        (err: Error) => done({ err: `requestPayment:fail ${err.message}` }),
+      );
+    }
+  };
+
   // Storage keeps JSON, as wx does: what comes back is a copy.
   getStorageSync = (key: string): unknown => {
     const value = this.storage.get(key);
@@ -227,6 +253,14 @@ export class NodeWx {
     return task as unknown as WechatMiniprogram.SocketTask;
   };
 
+  /** WeChat Pay knows which order a `prepay_id` is; the shim learns it from the pay answer. */
+  private rememberPrepay(text: string) {
+    const { data } = JSON.parse(text) as {
+      data: { out_trade_no: string; request_payment: { package: string } };
+    };
+    this.prepaid.set(data.request_payment.package, data.out_trade_no);
+  }
+
   /** This object as the `wx` the SDK takes. */
   get wx(): WxLike {
     return this as unknown as WxLike;
@@ -259,6 +293,12 @@ export class NodeWx {
               if (typeof parsed.code === 'number' && parsed.code !== 0) code = parsed.code;
             } catch {
               // not JSON
+            }
+            if (
+              status === 200 &&
+              /^\/api\/v1\/flash-sale-orders\/\d+\/pay$/.test(target.pathname)
+            ) {
+              this.rememberPrepay(text);
             }
             const auth = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization');
             this.log.push({

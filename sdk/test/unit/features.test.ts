@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { createClient, newIdempotencyKey, Pager, WxApiError } from '../../src';
-import { type FakeRequest, fail, fakeWx, loginAnswer, ok } from '../support/fake-wx';
+import {
+  ApiError,
+  createClient,
+  ErrorCodes,
+  newIdempotencyKey,
+  Pager,
+  WxApiError,
+} from '../../src';
+import {
+  type FakeRequest,
+  type FakeResponse,
+  fail,
+  fakeWx,
+  loginAnswer,
+  ok,
+} from '../support/fake-wx';
 
 const BASE = 'https://api.example.com';
 
@@ -189,5 +203,129 @@ describe('flash sale', () => {
     const keys = new Set(Array.from({ length: 1000 }, () => newIdempotencyKey()));
     expect(keys.size).toBe(1000);
     for (const key of keys) expect(key).toMatch(/^[0-9a-z-]{1,64}$/);
+  });
+});
+
+describe('paying an order', () => {
+  const PARAMS = {
+    timeStamp: '1796083200',
+    nonceStr: 'n0nce',
+    package: 'prepay_id=wx201410272009395522657a690389285100',
+    signType: 'RSA',
+    paySign: 'c2lnbmF0dXJl',
+  };
+
+  /**
+   * A server with order 5 of user 7: the pay route answers `payAnswers` in turn (then the
+   * parameters), and the order's status is read from `statuses` in turn (the last one stays).
+   */
+  function payServer(options: { statuses: string[]; payAnswers?: FakeResponse[] }) {
+    const statuses = [...options.statuses];
+    const payAnswers = [...(options.payAnswers ?? [])];
+    const order = (status: string) => ({ order_id: 5, sale_id: 1, total_cents: 990, status });
+    const wx = fakeWx((request) => {
+      if (request.path === '/api/v1/auth/login') return loginAnswer('t1');
+      if (request.path === '/api/v1/flash-sale-orders/5/pay') {
+        return (
+          payAnswers.shift() ??
+          ok({ out_trade_no: 'FS5', amount_cents: 990, request_payment: PARAMS })
+        );
+      }
+      if (request.path === '/api/v1/flash-sale-orders/5') {
+        const status = statuses.length > 1 ? statuses.shift() : statuses[0];
+        return ok(order(status ?? 'created'));
+      }
+      return fail(404, 40400);
+    });
+    const orderReads = () => wx.requests.filter((r) => r.path === '/api/v1/flash-sale-orders/5');
+    return { wx, orderReads };
+  }
+
+  it("passes the server's parameters to wx.requestPayment as they are, then waits for the server to say paid", async () => {
+    const { wx, orderReads } = payServer({ statuses: ['created', 'created', 'paid'] });
+    const client = createClient({ baseUrl: BASE, wx });
+
+    const result = await client.flashSale.pay(5, { pollIntervalMs: 5 });
+
+    expect(wx.payments).toEqual([PARAMS]);
+    expect(result).toMatchObject({ status: 'paid', order: { order_id: 5, status: 'paid' } });
+    expect(orderReads()).toHaveLength(3);
+    const pay = wx.requests.find((r) => r.path.endsWith('/pay'));
+    expect(pay?.method).toBe('POST');
+    expect(pay?.headers.authorization).toBe('Bearer t1');
+  });
+
+  it("does not take the payment sheet's success for payment: pending until the server confirms", async () => {
+    const { wx, orderReads } = payServer({ statuses: ['created'] });
+    const client = createClient({ baseUrl: BASE, wx });
+
+    const result = await client.flashSale.pay(5, { confirmTimeoutMs: 60, pollIntervalMs: 10 });
+
+    expect(result).toMatchObject({ status: 'pending', order: { status: 'created' } });
+    expect(orderReads().length).toBeGreaterThan(1);
+  });
+
+  it('answers a cancelled payment sheet as a result, with the unpaid order', async () => {
+    const { wx, orderReads } = payServer({ statuses: ['created'] });
+    wx.paymentAnswer = 'cancel';
+    const client = createClient({ baseUrl: BASE, wx });
+
+    const result = await client.flashSale.pay(5);
+
+    expect(result).toMatchObject({ status: 'cancelled', order: { status: 'created' } });
+    expect(orderReads()).toHaveLength(1);
+  });
+
+  it("answers a failed payment sheet with WeChat's error", async () => {
+    const { wx } = payServer({ statuses: ['created'] });
+    wx.paymentAnswer = 'fail';
+    const client = createClient({ baseUrl: BASE, wx });
+
+    const result = await client.flashSale.pay(5);
+
+    expect(result.status).toBe('failed');
+    if (result.status !== 'failed') return;
+    expect(result.error).toBeInstanceOf(WxApiError);
+    expect(result.error.errMsg).toBe('requestPayment:fail (detail message)');
+  });
+
+  it('believes the server over a failed sheet: an order paid meanwhile is paid', async () => {
+    const { wx } = payServer({ statuses: ['paid'] });
+    wx.paymentAnswer = 'fail';
+    const client = createClient({ baseUrl: BASE, wx });
+
+    expect((await client.flashSale.pay(5)).status).toBe('paid');
+  });
+
+  it('answers an order that cannot be paid any more (40912) by its status, without a sheet', async () => {
+    const expired = payServer({ statuses: ['expired'], payAnswers: [fail(409, 40912)] });
+    const client = createClient({ baseUrl: BASE, wx: expired.wx });
+    expect(await client.flashSale.pay(5)).toMatchObject({
+      status: 'closed',
+      order: { status: 'expired' },
+    });
+    expect(expired.wx.payments).toEqual([]);
+
+    const paid = payServer({ statuses: ['paid'], payAnswers: [fail(409, 40912)] });
+    const other = createClient({ baseUrl: BASE, wx: paid.wx });
+    expect((await other.flashSale.pay(5)).status).toBe('paid');
+  });
+
+  it('retries the pay route when WeChat Pay is unreachable (502), and throws what is left', async () => {
+    const flaky = payServer({ statuses: ['paid'], payAnswers: [fail(502, 50210)] });
+    const client = createClient({
+      baseUrl: BASE,
+      wx: flaky.wx,
+      retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    expect((await client.flashSale.pay(5)).status).toBe('paid');
+    expect(flaky.wx.requests.filter((r) => r.path.endsWith('/pay'))).toHaveLength(2);
+
+    const off = payServer({ statuses: ['created'], payAnswers: [fail(503, 50310)] });
+    const noRetry = createClient({ baseUrl: BASE, wx: off.wx, retry: { retries: 0 } });
+    const error = await noRetry.flashSale.pay(5).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: ErrorCodes.PaymentsDisabled, status: 503 });
+    expect(off.wx.payments).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import {
   type MinibaseClient,
   newIdempotencyKey,
   type Order,
+  type PaymentResult,
   type Sale,
   type SaleDetail,
 } from 'minibase-sdk';
@@ -64,11 +65,43 @@ export class SalesModel {
   }
 }
 
+/** An order as the page shows it: its total in yuan and its status in words. */
+export type OrderCard = Order & { total: string; statusText: string };
+
+const ORDER_STATUSES: Record<string, string> = {
+  created: '待支付',
+  paid: '已支付',
+  cancelled: '已取消',
+  expired: '已过期',
+};
+
+function orderCard(order: Order): OrderCard {
+  return {
+    ...order,
+    total: yuan(order.total_cents),
+    statusText: ORDER_STATUSES[order.status] ?? order.status,
+  };
+}
+
+/** What the page says after a payment attempt. */
+const PAYMENT_TEXTS: Record<PaymentResult['status'], string> = {
+  paid: '支付成功',
+  cancelled: '已取消支付，请在订单过期前完成支付',
+  failed: '支付失败，请重试',
+  pending: '支付确认中，请稍后查看订单',
+  closed: '订单已关闭，无法支付',
+};
+
 export interface SaleData {
   sale: SaleCard | null;
-  /** The order placed on this page (to show and cancel). */
-  order: (Order & { total: string }) | null;
+  /** The order placed on this page (to show, pay and cancel). */
+  order: OrderCard | null;
   buying: boolean;
+  paying: boolean;
+  /** How the last payment attempt ended (`PaymentResult['status']`), '' before one. */
+  payment: PaymentResult['status'] | '';
+  /** What to say about it. */
+  paymentText: string;
   /** The reason the buy button is off, or the last error. */
   message: string;
 }
@@ -77,6 +110,9 @@ export const initialSale = (): SaleData => ({
   sale: null,
   order: null,
   buying: false,
+  paying: false,
+  payment: '',
+  paymentText: '',
   message: '',
 });
 
@@ -118,7 +154,7 @@ export class SaleModel {
     try {
       const order = await this.mb.flashSale.order(this.detail.id, { idempotencyKey: this.key });
       this.key = null;
-      this.view.setData({ order: { ...order, total: yuan(order.total_cents) }, buying: false });
+      this.view.setData({ order: orderCard(order), buying: false, payment: '', paymentText: '' });
       await this.load(this.detail.id);
     } catch (err) {
       // A network failure keeps the key: tapping again cannot make a second order.
@@ -128,12 +164,49 @@ export class SaleModel {
     }
   }
 
+  /**
+   * Pay the order with WeChat Pay (from the 立即支付 tap). The SDK shows the payment sheet, then
+   * asks the server: only its word makes the order paid.
+   */
+  async pay(): Promise<void> {
+    const order = this.view.data.order;
+    if (!order || this.view.data.paying) return;
+    this.view.setData({ paying: true, message: '', payment: '', paymentText: '' });
+    try {
+      const result = await this.mb.flashSale.pay(order.order_id);
+      this.view.setData({
+        order: orderCard(result.order),
+        paying: false,
+        payment: result.status,
+        paymentText: PAYMENT_TEXTS[result.status],
+      });
+    } catch (err) {
+      this.view.setData({ paying: false, message: errorText(err) });
+    }
+  }
+
+  /** Read the order again (after `pending`: the server may have heard from WeChat Pay since). */
+  async refreshOrder(): Promise<void> {
+    const order = this.view.data.order;
+    if (!order) return;
+    try {
+      const fresh = await this.mb.flashSale.myOrder(order.order_id);
+      const paid = fresh.status === 'paid';
+      this.view.setData({
+        order: orderCard(fresh),
+        ...(paid ? { payment: 'paid' as const, paymentText: PAYMENT_TEXTS.paid } : {}),
+      });
+    } catch (err) {
+      this.view.setData({ message: errorText(err) });
+    }
+  }
+
   async cancel(): Promise<void> {
     const order = this.view.data.order;
     if (!order) return;
     try {
       const cancelled = await this.mb.flashSale.cancel(order.order_id);
-      this.view.setData({ order: { ...cancelled, total: yuan(cancelled.total_cents) } });
+      this.view.setData({ order: orderCard(cancelled), payment: '', paymentText: '' });
       if (this.detail) await this.load(this.detail.id);
     } catch (err) {
       this.view.setData({ message: errorText(err) });

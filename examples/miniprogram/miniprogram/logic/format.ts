@@ -59,6 +59,11 @@ export function errorText(err: unknown): string {
     case ErrorCodes.ValidationFailed:
       // The message names the field, which helps while developing a form.
       return `填写有误：${err.message}`;
+    case ErrorCodes.PaymentUnavailable:
+      return '支付暂时不可用，请稍后重试';
+    case ErrorCodes.PaymentRejected:
+    case ErrorCodes.PaymentsDisabled:
+      return '暂不支持支付';
     case ErrorCodes.AlreadyDecided:
     case ErrorCodes.StepCompleted:
     case ErrorCodes.RequestNotPending:

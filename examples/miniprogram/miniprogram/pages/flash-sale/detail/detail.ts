@@ -23,6 +23,17 @@ Page({
     else toast(this.data.message);
   },
 
+  async onPay() {
+    await this.model?.pay();
+    if (this.data.payment === 'paid') wx.showToast({ title: '支付成功' });
+    else toast(this.data.message || this.data.paymentText);
+  },
+
+  async onRefreshOrder() {
+    await this.model?.refreshOrder();
+    toast(this.data.message);
+  },
+
   async onCancel() {
     await this.model?.cancel();
     toast(this.data.message);
