@@ -78,6 +78,25 @@ impl StringList {
     }
 }
 
+/// A value that is text but may be all digits: a merchant id (`1900000109`) read from the
+/// environment arrives as a number, which is the same text.
+fn digits_as_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Number(u64),
+    }
+    Ok(
+        Option::<Text>::deserialize(deserializer)?.map(|value| match value {
+            Text::Text(text) => text,
+            Text::Number(number) => number.to_string(),
+        }),
+    )
+}
+
 /// The raw keys, as read from files and the environment. Field names are the config keys; the
 /// environment variable of each is `MINIBASE_` + the name in capitals.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -152,6 +171,7 @@ pub struct RawConfig {
     pub realtime_replay_window: u64,
     pub realtime_ticket_ttl_secs: u64,
     pub realtime_redis_prefix: String,
+    #[serde(deserialize_with = "digits_as_text")]
     pub wechat_pay_mchid: Option<String>,
     pub wechat_pay_appid: Option<String>,
     pub wechat_pay_serial_no: Option<String>,
@@ -161,6 +181,8 @@ pub struct RawConfig {
     pub wechat_pay_public_key_id: Option<String>,
     pub wechat_pay_public_key: Option<String>,
     pub wechat_pay_public_key_file: Option<String>,
+    pub wechat_pay_key_mode: String,
+    pub wechat_pay_certificate_refresh_secs: u64,
     pub wechat_pay_api_base: String,
     pub wechat_pay_notify_base: Option<String>,
     pub wechat_pay_timeout_secs: u64,
@@ -248,6 +270,8 @@ impl Default for RawConfig {
             wechat_pay_public_key_id: None,
             wechat_pay_public_key: None,
             wechat_pay_public_key_file: None,
+            wechat_pay_key_mode: "public_key".into(),
+            wechat_pay_certificate_refresh_secs: 43_200,
             wechat_pay_api_base: minibase_wechat::pay::DEFAULT_PAY_API_BASE.into(),
             wechat_pay_notify_base: None,
             wechat_pay_timeout_secs: 10,
@@ -1071,7 +1095,7 @@ impl RawConfig {
         mode: Mode,
         wechat_appid: Option<&str>,
     ) -> Result<PaySettings, ConfigError> {
-        use minibase_wechat::pay::{ApiV3Key, PayConfig, PrivateKey, PublicKey, Verifier};
+        use minibase_wechat::pay::{ApiV3Key, KeyMode, PayConfig, PrivateKey, PublicKey, Verifier};
         fn given(value: &Option<String>) -> Option<&str> {
             value.as_deref().map(str::trim).filter(|s| !s.is_empty())
         }
@@ -1126,7 +1150,22 @@ impl RawConfig {
             &self.wechat_pay_public_key_file,
             "wechat_pay_public_key",
         )?;
-        let parts = [
+        let certificate_mode = match self.wechat_pay_key_mode.trim() {
+            "public_key" => false,
+            "platform_certificate" => true,
+            other => {
+                return Err(ConfigError::new(
+                    "wechat_pay_key_mode",
+                    format!("'{other}' is not one of public_key, platform_certificate"),
+                ))
+            }
+        };
+        positive(
+            "wechat_pay_certificate_refresh_secs",
+            self.wechat_pay_certificate_refresh_secs,
+        )?;
+        let public_key_id = given(&self.wechat_pay_public_key_id).map(str::to_string);
+        let mut parts = vec![
             ("wechat_pay_mchid", given(&self.wechat_pay_mchid).is_some()),
             (
                 "wechat_pay_serial_no",
@@ -1137,18 +1176,23 @@ impl RawConfig {
                 "wechat_pay_api_v3_key",
                 given(&self.wechat_pay_api_v3_key).is_some(),
             ),
-            (
-                "wechat_pay_public_key_id",
-                given(&self.wechat_pay_public_key_id).is_some(),
-            ),
-            ("wechat_pay_public_key", public_key.is_some()),
         ];
+        // In certificate mode WeChat Pay's public key is optional (trusted beside the
+        // certificates during a switch), but then both halves of it.
+        if !certificate_mode || public_key_id.is_some() || public_key.is_some() {
+            parts.push(("wechat_pay_public_key_id", public_key_id.is_some()));
+            parts.push(("wechat_pay_public_key", public_key.is_some()));
+        }
         let missing: Vec<&str> = parts
             .iter()
             .filter(|(_, set)| !set)
             .map(|(k, _)| *k)
             .collect();
-        if missing.len() == parts.len() && given(&self.wechat_pay_appid).is_none() {
+        // Choosing certificate mode is itself a setting: with nothing else, it is partial.
+        if !certificate_mode
+            && missing.len() == parts.len()
+            && given(&self.wechat_pay_appid).is_none()
+        {
             return Ok(PaySettings {
                 merchant: None,
                 notify_base,
@@ -1181,19 +1225,30 @@ impl RawConfig {
         };
         let private_key = PrivateKey::from_pem(private_key.as_deref().unwrap_or_default())
             .map_err(|err| ConfigError::new("wechat_pay_private_key", err.to_string()))?;
-        let public_key = PublicKey::from_pem(public_key.as_deref().unwrap_or_default())
-            .map_err(|err| ConfigError::new("wechat_pay_public_key", err.to_string()))?;
         let api_v3_key = ApiV3Key::new(given(&self.wechat_pay_api_v3_key).unwrap_or_default())
             .map_err(|err| ConfigError::new("wechat_pay_api_v3_key", err.to_string()))?;
-        let public_key_id = given(&self.wechat_pay_public_key_id)
-            .unwrap_or_default()
-            .to_string();
-        if mode == Mode::Prod && !public_key_id.starts_with("PUB_KEY_ID_") {
-            return Err(ConfigError::new(
-                "wechat_pay_public_key_id",
-                "must be the id the console shows for WeChat Pay's public key (PUB_KEY_ID_...)",
-            ));
-        }
+        let verifier = match (public_key_id, public_key) {
+            (Some(public_key_id), Some(public_key)) => {
+                if mode == Mode::Prod && !public_key_id.starts_with("PUB_KEY_ID_") {
+                    return Err(ConfigError::new(
+                        "wechat_pay_public_key_id",
+                        "must be the id the console shows for WeChat Pay's public key (PUB_KEY_ID_...)",
+                    ));
+                }
+                let public_key = PublicKey::from_pem(&public_key)
+                    .map_err(|err| ConfigError::new("wechat_pay_public_key", err.to_string()))?;
+                Verifier::new(public_key_id, public_key)
+            }
+            // Certificate mode only (checked above): the certificates come at the first call.
+            _ => Verifier::default(),
+        };
+        let key_mode = if certificate_mode {
+            KeyMode::PlatformCertificates {
+                refresh_every: Duration::from_secs(self.wechat_pay_certificate_refresh_secs),
+            }
+        } else {
+            KeyMode::PublicKey
+        };
         let api_base = self
             .wechat_pay_api_base
             .trim()
@@ -1219,7 +1274,8 @@ impl RawConfig {
                 .to_string(),
             private_key,
             api_v3_key,
-            verifier: Verifier::new(public_key_id, public_key),
+            verifier,
+            key_mode,
             api_base,
             timeout,
         };
@@ -1611,6 +1667,63 @@ mod tests {
         assert!(!err.problem.contains("MINIBASE_WECHAT_PAY_MCHID"), "{err}");
         // None at all: dev mode uses the mock.
         assert!(raw().validate().unwrap().pay.merchant.is_none());
+    }
+
+    #[test]
+    fn a_merchant_id_from_the_environment_is_text() {
+        let figment = Figment::from(Serialized::defaults(RawConfig::default()))
+            .merge(Toml::string("wechat_pay_mchid = 1900000109"));
+        let raw: RawConfig = figment.extract().unwrap();
+        assert_eq!(raw.wechat_pay_mchid.as_deref(), Some("1900000109"));
+        let figment = Figment::from(Serialized::defaults(RawConfig::default()))
+            .merge(Toml::string("wechat_pay_mchid = \"1900000109\""));
+        let raw: RawConfig = figment.extract().unwrap();
+        assert_eq!(raw.wechat_pay_mchid.as_deref(), Some("1900000109"));
+    }
+
+    #[test]
+    fn certificate_mode_needs_no_public_key_but_everything_else() {
+        let mut r = raw();
+        r.mode = "prod".into();
+        r.jwt_secret = Some("x".repeat(40));
+        r.wechat_appid = Some("wx123".into());
+        r.wechat_secret = Some("s".into());
+        r.wechat_pay_key_mode = "platform_certificate".into();
+        // The mode alone is a partial configuration: everything it needs is named.
+        let err = r.clone().validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_WECHAT_PAY_MCHID"), "{err}");
+        for missing in ["SERIAL_NO", "PRIVATE_KEY", "API_V3_KEY"] {
+            assert!(
+                err.problem
+                    .contains(&format!("MINIBASE_WECHAT_PAY_{missing}")),
+                "{err}"
+            );
+        }
+        assert!(!err.problem.contains("PUBLIC_KEY"), "{err}");
+        r.wechat_pay_mchid = Some("1900000109".into());
+        r.wechat_pay_serial_no = Some("5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into());
+        r.wechat_pay_api_v3_key = Some("x".repeat(32));
+        let err = r.clone().validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_WECHAT_PAY_PRIVATE_KEY"), "{err}");
+        assert!(!err.problem.contains("MCHID"), "{err}");
+        // Half of a public key beside the certificates: the other half is named.
+        r.wechat_pay_public_key_id = Some("PUB_KEY_ID_0119000000012026000000000000000001".into());
+        let err = r.clone().validate().unwrap_err();
+        assert!(
+            err.problem.contains("MINIBASE_WECHAT_PAY_PUBLIC_KEY ("),
+            "{err}"
+        );
+        r.wechat_pay_key_mode = "certificates".into();
+        let err = r.clone().validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_WECHAT_PAY_KEY_MODE"), "{err}");
+        r.wechat_pay_key_mode = "platform_certificate".into();
+        r.wechat_pay_certificate_refresh_secs = 0;
+        let err = r.validate().unwrap_err();
+        assert!(
+            err.key
+                .contains("MINIBASE_WECHAT_PAY_CERTIFICATE_REFRESH_SECS"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! mock pay platform on its own port, with keys made by the test (the merchant's and the
 //! platform's). The whole flow, then every fault: forged, stale, truncated, re-encrypted and
 //! replayed notifications, mismatches, unknown orders, duplicates on two nodes, expiry racing a
-//! late payment, missed notifications, and the platform down or answering 5xx.
+//! late payment, missed notifications, and the platform down or answering 5xx; a node killed
+//! between verifying a notification and committing it; a payment after the order closed; forged
+//! and replayed refund notifications; the platform-certificate mode and its rotation.
 
 mod common;
 
@@ -52,6 +54,12 @@ struct Platform {
 }
 
 async fn platform() -> Platform {
+    platform_in_mode(false).await
+}
+
+/// The mock pay platform; `certificates`: it signs for our merchant with its platform
+/// certificates (平台证书模式) rather than its public key.
+async fn platform_in_mode(certificates: bool) -> Platform {
     let keys = keys().await;
     let mock = PayMock::with_key(keys.platform.clone());
     mock.register_merchant(MockMerchant {
@@ -60,6 +68,7 @@ async fn platform() -> Platform {
         serial_no: SERIAL.into(),
         public_key: keys.merchant.public_key(),
         api_v3_key: API_V3_KEY.into(),
+        platform_certificates: certificates,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -1069,4 +1078,509 @@ async fn dev_mode_without_settings_pays_against_the_in_process_mock() {
         .await
         .unwrap();
     assert_eq!(missing.status().as_u16(), 401);
+}
+
+// ---- platform-certificate mode (平台证书模式) ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_mode_verifies_with_downloaded_certificates_and_follows_a_rotation() {
+    let platform = platform_in_mode(true).await;
+    let Some(app) = node(Backend::Sqlite, "certificate_mode", &platform, |raw| {
+        raw.wechat_pay_key_mode = "platform_certificate".into();
+        raw.wechat_pay_public_key_id = None;
+        raw.wechat_pay_public_key = None;
+    })
+    .await
+    else {
+        return;
+    };
+    let db = &app.state.db;
+    let admin = admin_token(&app).await;
+    let sale_id = seed_sale(&app, &admin, 10).await;
+    let (_, _, token) = new_user(db, &app.state.config.jwt.keys).await;
+    let first = platform.mock.certificate_serials();
+    assert_eq!(first.len(), 1);
+
+    // The first payment: the certificates are downloaded, the prepay's answer verifies with
+    // them, and so does the notification.
+    let a = place_order(&app, &token, sale_id, 1).await;
+    let a_no = pay(&app, &token, a).await.assert_ok(200)["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let client = app.state.payments.client().await.unwrap();
+    assert_eq!(client.verifier().serials(), first);
+    let delivered = platform.mock.pay(MCHID, &a_no, once()).await.unwrap();
+    assert_eq!(delivered[0].status, 204, "{delivered:?}");
+    assert_eq!(order_status(db, a).await, "paid");
+
+    // B is paid before the rotation; its notification (signed with the old certificate) is
+    // held back.
+    let b = place_order(&app, &token, sale_id, 1).await;
+    let b_no = pay(&app, &token, b).await.assert_ok(200)["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let held = platform
+        .mock
+        .pay(
+            MCHID,
+            &b_no,
+            NotifyOptions {
+                times: 0,
+                ..NotifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // C asks to pay before the rotation too.
+    let c = place_order(&app, &token, sale_id, 1).await;
+    let c_no = pay(&app, &token, c).await.assert_ok(200)["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Rotation: WeChat Pay lists a new certificate and signs with it. (The merchant's key stands
+    // in for the new certificate's key: any key but the first will do, and it is made already.)
+    let second = platform
+        .mock
+        .rotate_certificate(Some(keys().await.merchant.clone()))
+        .unwrap();
+    assert_eq!(client.verifier().serials(), first, "not known yet");
+    // C's notification is the first thing signed with the new certificate: its unknown serial
+    // is fetched on demand (one download), and it verifies.
+    let delivered = platform.mock.pay(MCHID, &c_no, once()).await.unwrap();
+    assert_eq!(delivered[0].status, 204, "{delivered:?}");
+    assert_eq!(order_status(db, c).await, "paid");
+    let mut both = vec![first[0].clone(), second.clone()];
+    both.sort();
+    assert_eq!(
+        client.verifier().serials(),
+        both,
+        "old and new, side by side"
+    );
+    // The overlap: B's notification under the old serial still verifies.
+    assert_eq!(platform.mock.replay(&held[0].id).await.unwrap().status, 204);
+    assert_eq!(order_status(db, b).await, "paid");
+
+    // Forgeries stay forgeries: an unknown serial gets one download, finds nothing, and is
+    // refused; so are a bad signature and a re-encrypted resource under a known serial.
+    let d = place_order(&app, &token, sale_id, 1).await;
+    let d_no = pay(&app, &token, d).await.assert_ok(200)["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    platform
+        .mock
+        .pay(
+            MCHID,
+            &d_no,
+            NotifyOptions {
+                times: 0,
+                ..NotifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    for tamper in [
+        Tamper::UnknownKey,
+        Tamper::BadSignature,
+        Tamper::ReEncrypted,
+    ] {
+        let delivered = platform
+            .mock
+            .notify(MCHID, &d_no, tampered(tamper.clone()))
+            .await
+            .unwrap();
+        assert_eq!(delivered[0].status, 401, "{tamper:?}: {delivered:?}");
+    }
+    assert_eq!(order_status(db, d).await, "created");
+    assert_eq!(client.verifier().serials(), both);
+    assert_eq!(events(db, "paid").await.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_mode_without_reachable_certificates_answers_retry() {
+    let platform = platform_in_mode(true).await;
+    // The APIv3 key the node holds is not the one WeChat Pay encrypts with: nothing decrypts,
+    // nothing is trusted, the pay route answers "try again" and no order is touched.
+    let Some(app) = node(
+        Backend::Sqlite,
+        "certificate_mode_bad_key",
+        &platform,
+        |raw| {
+            raw.wechat_pay_key_mode = "platform_certificate".into();
+            raw.wechat_pay_public_key_id = None;
+            raw.wechat_pay_public_key = None;
+            raw.wechat_pay_api_v3_key = Some("another-apiv3-key-0123456789abcd".into());
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let db = &app.state.db;
+    let admin = admin_token(&app).await;
+    let sale_id = seed_sale(&app, &admin, 10).await;
+    let (_, _, token) = new_user(db, &app.state.config.jwt.keys).await;
+    let order_id = place_order(&app, &token, sale_id, 1).await;
+    pay(&app, &token, order_id).await.assert_error(502, 50211);
+    // WeChat Pay down: the download cannot run; 50210, and the next call tries again.
+    let Some(second) = node(Backend::Sqlite, "certificate_mode_down", &platform, |raw| {
+        raw.wechat_pay_key_mode = "platform_certificate".into();
+        raw.wechat_pay_public_key_id = None;
+        raw.wechat_pay_public_key = None;
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = admin_token(&second).await;
+    let sale_id = seed_sale(&second, &admin, 10).await;
+    let (_, _, token) = new_user(&second.state.db, &second.state.config.jwt.keys).await;
+    let order_id = place_order(&second, &token, sale_id, 1).await;
+    platform.mock.fail_next(1, 503);
+    pay(&second, &token, order_id)
+        .await
+        .assert_error(502, 50210);
+    pay(&second, &token, order_id).await.assert_ok(200);
+    assert_eq!(order_status(&second.state.db, order_id).await, "created");
+}
+
+// ---- a node killed between "notification verified" and "order updated" ----
+
+/// A real `minibase serve` process on PostgreSQL gets the notification, verifies it, claims it
+/// and marks the payment, and is killed (SIGKILL) while its update of the order waits on a row
+/// lock the test holds. Nothing of it survives, no 204 went out; WeChat Pay's retry on another
+/// node pays the order exactly once, and the stock is sold once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_between_verifying_and_committing_leaves_nothing_and_the_retry_pays_once() {
+    use common::process::Node;
+    let platform = platform().await;
+    let Some(a) = node(Backend::Postgres, "pay_killed_node", &platform, |_| {}).await else {
+        return;
+    };
+    let db = &a.state.db;
+    let url = a.database().unwrap().url.clone();
+    let admin = admin_token(&a).await;
+    let sale_id = seed_sale(&a, &admin, 10).await;
+    let (_, _, token) = new_user(db, &a.state.config.jwt.keys).await;
+    let order_id = place_order(&a, &token, sale_id, 1).await;
+    let no = pay(&a, &token, order_id).await.assert_ok(200)["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let prepared = platform
+        .mock
+        .pay(
+            MCHID,
+            &no,
+            NotifyOptions {
+                times: 0,
+                ..NotifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let notification = prepared[0].id.clone();
+
+    let keys = keys().await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("MINIBASE_DATABASE_URL", url.clone()),
+        ("MINIBASE_WECHAT_PAY_MCHID", MCHID.to_string()),
+        ("MINIBASE_WECHAT_PAY_APPID", APPID.to_string()),
+        ("MINIBASE_WECHAT_PAY_SERIAL_NO", SERIAL.to_string()),
+        (
+            "MINIBASE_WECHAT_PAY_PRIVATE_KEY",
+            keys.merchant.to_pem().unwrap(),
+        ),
+        ("MINIBASE_WECHAT_PAY_API_V3_KEY", API_V3_KEY.to_string()),
+        (
+            "MINIBASE_WECHAT_PAY_PUBLIC_KEY_ID",
+            platform.mock.public_key_id().to_string(),
+        ),
+        (
+            "MINIBASE_WECHAT_PAY_PUBLIC_KEY",
+            keys.platform.public_key().to_pem().unwrap(),
+        ),
+        ("MINIBASE_WECHAT_PAY_API_BASE", platform.base.clone()),
+        ("MINIBASE_WECHAT_PAY_QUERY_AFTER_SECS", "3600".to_string()),
+    ];
+    let mut b = tokio::task::block_in_place(|| Node::start(dir.path(), &env));
+
+    // The order's row, locked by the test: B's update of it will wait.
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut lock = pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM flash_sale_orders WHERE id = $1 FOR UPDATE")
+        .bind(order_id)
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let delivery = {
+        let mock = platform.mock.clone();
+        let id = notification.clone();
+        let target = b.url("/api/v1/payments/wechat/notify");
+        tokio::spawn(async move { mock.replay_to(&id, Some(&target)).await.unwrap() })
+    };
+    // B verified, decrypted and claimed the notification, marked the payment, and now waits to
+    // update the order.
+    let started = Instant::now();
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE wait_event_type = 'Lock' AND query ILIKE 'UPDATE%flash_sale_orders%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if waiting == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "node B never reached the order update"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::task::block_in_place(|| b.kill());
+    let answer = delivery.await.unwrap();
+    assert_eq!(answer.status, 0, "no answer from a killed node: {answer:?}");
+    lock.rollback().await.unwrap();
+    // Its transaction died with it: nothing is claimed, nothing is paid, no stock moved.
+    let started = Instant::now();
+    loop {
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE query ILIKE 'UPDATE%flash_sale_orders%' \
+             AND state <> 'idle'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "B's session ended"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(order_status(db, order_id).await, "created");
+    assert_eq!(payment_of(db, order_id).await.status, "pending");
+    assert!(events(db, "notification").await.is_empty());
+    assert_eq!(stock_left(db, sale_id).await, 9);
+
+    // WeChat Pay sends it again (no 204 came back): node A applies it, once.
+    let retry = platform.mock.replay_to(&notification, None).await.unwrap();
+    assert_eq!(retry.status, 204, "{retry:?}");
+    assert_eq!(order_status(db, order_id).await, "paid");
+    // B back up, the same notification once more there: nothing more happens.
+    let b = tokio::task::block_in_place(|| Node::start(dir.path(), &env));
+    let again = platform
+        .mock
+        .replay_to(
+            &notification,
+            Some(&b.url("/api/v1/payments/wechat/notify")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status, 204, "{again:?}");
+    assert_eq!(events(db, "paid").await.len(), 1, "paid exactly once");
+    assert_eq!(events(db, "notification").await.len(), 1);
+    assert_eq!(
+        stock_left(db, sale_id).await,
+        9,
+        "sold once, nothing given back"
+    );
+    pool.close().await;
+}
+
+// ---- a payment after the order was closed ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_after_the_order_closed_is_never_fulfilled_and_is_refunded_by_an_admin() {
+    let platform = platform().await;
+    let Some(app) = node(Backend::Sqlite, "paid_after_close", &platform, |_| {}).await else {
+        return;
+    };
+    let db = &app.state.db;
+    let admin = admin_token(&app).await;
+    let sale_id = seed_sale(&app, &admin, 10).await;
+    let (_, _, token) = new_user(db, &app.state.config.jwt.keys).await;
+    let order_id = place_order(&app, &token, sale_id, 2).await;
+    let no = pay(&app, &token, order_id).await.assert_ok(200)["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The buyer cancels: closed at WeChat Pay, then here, and the two units go back.
+    call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/flash-sale-orders/{order_id}/cancel"),
+        &token,
+        None,
+    )
+    .await
+    .assert_ok(200);
+    assert_eq!(stock_left(db, sale_id).await, 10);
+    assert_eq!(payment_of(db, order_id).await.status, "closed");
+
+    // WeChat Pay takes the money all the same and notifies: taken (204, it stops sending), the
+    // order stays cancelled, its units stay in the sale, and an admin is asked to refund.
+    let delivered = platform
+        .mock
+        .pay_after_close(MCHID, &no, once())
+        .await
+        .unwrap();
+    assert_eq!(delivered[0].status, 204, "{delivered:?}");
+    assert_eq!(order_status(db, order_id).await, "cancelled");
+    assert_eq!(stock_left(db, sale_id).await, 10);
+    let payment = payment_of(db, order_id).await;
+    assert_eq!(payment.status, "paid", "the money is recorded");
+    assert!(payment.closed_at.is_some());
+    assert!(payment.transaction_id.is_some());
+    assert_eq!(events(db, "paid_after_close").await.len(), 1);
+    assert!(events(db, "paid").await.is_empty(), "never fulfilled");
+    // WeChat Pay's retry and another notification of it: nothing more.
+    assert_eq!(
+        platform.mock.replay(&delivered[0].id).await.unwrap().status,
+        204
+    );
+    assert_eq!(
+        platform.mock.notify(MCHID, &no, once()).await.unwrap()[0].status,
+        204
+    );
+    assert_eq!(events(db, "paid_after_close").await.len(), 1);
+    // The user cannot pay it again; the admin refunds it in full.
+    pay(&app, &token, order_id).await.assert_error(409, 40912);
+    let refund = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/admin/flash-sale-orders/{order_id}/refund"),
+        &admin,
+        Some(json!({"reason": "paid after the order was cancelled"})),
+    )
+    .await;
+    assert_eq!(refund.assert_ok(200)["amount_cents"], 19800);
+    wait_until("the refund succeeds", Duration::from_secs(10), || async {
+        platform
+            .mock
+            .order(MCHID, &no)
+            .is_some_and(|o| o.refunded == 19800)
+    })
+    .await;
+    assert_eq!(order_status(db, order_id).await, "cancelled");
+    assert_eq!(stock_left(db, sale_id).await, 10);
+}
+
+// ---- refund notifications ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_replayed_stale_and_re_encrypted_refund_notifications_are_refused() {
+    let platform = platform().await;
+    // Refunds stay processing at the mock until the test completes them.
+    platform.mock.set_refund_delay(None);
+    let Some(app) = node(Backend::Sqlite, "refund_notifications", &platform, |_| {}).await else {
+        return;
+    };
+    let db = &app.state.db;
+    let admin = admin_token(&app).await;
+    let sale_id = seed_sale(&app, &admin, 10).await;
+    let (_, _, token) = new_user(db, &app.state.config.jwt.keys).await;
+    let order_id = place_order(&app, &token, sale_id, 1).await;
+    let no = pay(&app, &token, order_id).await.assert_ok(200)["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    platform.mock.pay(MCHID, &no, once()).await.unwrap();
+    assert_eq!(order_status(db, order_id).await, "paid");
+    let refund = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/admin/flash-sale-orders/{order_id}/refund"),
+        &admin,
+        Some(json!({"reason": "退货", "amount_cents": 4000})),
+    )
+    .await;
+    let refund_no = refund.assert_ok(200)["out_refund_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = || async {
+        minibase::payments::repo::find_refund(db, &refund_no)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+    };
+    assert_eq!(status().await, "processing");
+    // WeChat Pay completes it; its notification is held back while the forgeries arrive.
+    let genuine = platform
+        .mock
+        .complete_refund(
+            MCHID,
+            &refund_no,
+            NotifyOptions {
+                times: 0,
+                ..NotifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let notifications = events(db, "notification").await.len();
+    for tamper in [
+        Tamper::BadSignature,
+        Tamper::UnknownKey,
+        Tamper::Stale,
+        Tamper::Truncated,
+        Tamper::ReEncrypted,
+    ] {
+        let delivered = platform
+            .mock
+            .notify_refund(MCHID, &refund_no, tampered(tamper.clone()))
+            .await
+            .unwrap();
+        assert_eq!(delivered[0].status, 401, "{tamper:?}: {delivered:?}");
+        assert_eq!(status().await, "processing", "{tamper:?} must not apply");
+    }
+    assert_eq!(events(db, "notification").await.len(), notifications);
+    // The genuine one: applied. Replayed verbatim (a retry, or a replay within 5 minutes):
+    // taken, nothing changes.
+    assert_eq!(
+        platform.mock.replay(&genuine[0].id).await.unwrap().status,
+        204
+    );
+    assert_eq!(status().await, "success");
+    assert_eq!(
+        platform.mock.replay(&genuine[0].id).await.unwrap().status,
+        204
+    );
+    assert_eq!(events(db, "refund_updated").await.len(), 1);
+    assert_eq!(events(db, "notification").await.len(), notifications + 1);
+    // A payment notification at the refund endpoint (and the reverse) is refused.
+    let wrong = platform
+        .mock
+        .notify(
+            MCHID,
+            &no,
+            NotifyOptions {
+                times: 0,
+                ..NotifyOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let misdirected = platform
+        .mock
+        .replay_to(
+            &wrong[0].id,
+            Some(&app.url("/api/v1/payments/wechat/refund-notify")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(misdirected.status, 401, "{misdirected:?}");
+    let payment = payment_of(db, order_id).await;
+    assert_eq!(payment.refunded_cents, 4000);
 }

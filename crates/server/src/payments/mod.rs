@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use minibase_wechat::mock::MockWechat;
 use minibase_wechat::pay::mock::{MockMerchant, MOCK_API_V3_KEY, MOCK_MCHID};
-use minibase_wechat::pay::{PayClient, PayConfig, PrivateKey};
+use minibase_wechat::pay::{KeyMode, PayClient, PayConfig, PrivateKey};
 
 pub use routes::routes;
 pub use service::jobs;
@@ -47,6 +47,7 @@ async fn dev_mock_merchant(mock: &MockWechat, base: &str) -> AppResult<PayConfig
         serial_no: DEV_MERCHANT_SERIAL.into(),
         public_key: merchant_key.public_key(),
         api_v3_key: MOCK_API_V3_KEY.into(),
+        platform_certificates: false,
     });
     tracing::warn!(
         "!!! DEV MODE: payments go to the built-in MOCK WeChat Pay; no money moves. !!!"
@@ -70,6 +71,21 @@ pub struct PaymentsState {
     dev_mock: Option<(minibase_wechat::mock::MockWechat, String)>,
     client: tokio::sync::OnceCell<PayClient>,
     notify_base: String,
+    /// Certificate mode: the task that downloads the platform certificates again.
+    certificate_refresh: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for PaymentsState {
+    fn drop(&mut self) {
+        if let Some(task) = self
+            .certificate_refresh
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            task.abort();
+        }
+    }
 }
 
 impl PaymentsState {
@@ -89,6 +105,7 @@ impl PaymentsState {
                 .notify_base
                 .clone()
                 .unwrap_or_else(|| config.public_url.clone()),
+            certificate_refresh: std::sync::Mutex::new(None),
         })
     }
 
@@ -101,7 +118,9 @@ impl PaymentsState {
     }
 
     /// The pay client: the configured merchant, or in dev mode a merchant of the in-process mock
-    /// (keys made at first use). 503 when payments are not configured.
+    /// (keys made at first use). 503 when payments are not configured. In certificate mode the
+    /// platform certificates are downloaded first (502 50210 while WeChat Pay cannot be reached:
+    /// the next call tries again) and then kept fresh by a background task.
     pub async fn client(&self) -> AppResult<&PayClient> {
         self.client
             .get_or_try_init(|| async {
@@ -115,7 +134,19 @@ impl PaymentsState {
                         ))
                     }
                 };
-                PayClient::new(config).map_err(AppError::internal)
+                let client = PayClient::new(config).map_err(AppError::internal)?;
+                if let KeyMode::PlatformCertificates { .. } = client.config().key_mode {
+                    let serials = client
+                        .download_certificates()
+                        .await
+                        .map_err(service::pay_error)?;
+                    tracing::info!(?serials, "WeChat Pay platform certificates downloaded");
+                    *self
+                        .certificate_refresh
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner()) = client.spawn_certificate_refresh();
+                }
+                Ok(client)
             })
             .await
     }

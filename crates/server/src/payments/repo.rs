@@ -78,6 +78,26 @@ pub async fn mark_paid(
     Ok(result.rows_affected == 1)
 }
 
+/// closed -> paid: WeChat Pay took the money after the payment was closed here (its subject
+/// stays closed; an admin refunds it). True for the one caller that moved it.
+pub async fn mark_paid_after_close(
+    db: &impl ConnectionTrait,
+    id: i64,
+    transaction_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = payment::Entity::update_many()
+        .col_expr(payment::Column::Status, Expr::value(PAID))
+        .col_expr(payment::Column::TransactionId, Expr::value(transaction_id))
+        .col_expr(payment::Column::PaidAt, Expr::value(now))
+        .col_expr(payment::Column::UpdatedAt, Expr::value(now))
+        .filter(payment::Column::Id.eq(id))
+        .filter(payment::Column::Status.eq(CLOSED))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// pending -> closed (closed at WeChat Pay first); true for the one caller that moved it.
 pub async fn mark_closed(
     db: &impl ConnectionTrait,

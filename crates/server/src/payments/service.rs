@@ -88,7 +88,7 @@ pub struct PayParams {
     pub request_payment: WxRequestPayment,
 }
 
-fn pay_error(err: PayError) -> AppError {
+pub(crate) fn pay_error(err: PayError) -> AppError {
     let error = match &err {
         e if e.is_retryable() => AppError::new(
             ErrorCode::PaymentUnavailable,
@@ -99,6 +99,13 @@ fn pay_error(err: PayError) -> AppError {
             AppError::new(
                 ErrorCode::PaymentRejected,
                 "WeChat Pay refused the merchant's credentials",
+            )
+        }
+        PayError::Decrypt(_) => {
+            tracing::error!(error = %err, "WeChat Pay's platform certificates do not decrypt: check wechat_pay_api_v3_key");
+            AppError::new(
+                ErrorCode::PaymentRejected,
+                "WeChat Pay's platform certificates could not be read with the merchant's APIv3 key",
             )
         }
         PayError::Api { code, .. } => AppError::new(
@@ -384,21 +391,22 @@ async fn apply_once(
             .await?;
             Applied::PaidAfterClose
         }
+    } else if repo::mark_paid_after_close(&txn, payment.id, tx.transaction_id.as_deref(), now)
+        .await?
+    {
+        // Closed here (and its stock given back) before WeChat Pay took the money: the payment
+        // records the money so that an admin can refund it; the subject stays closed.
+        record(
+            &txn,
+            Some(payment.id),
+            EVENT_PAID_AFTER_CLOSE,
+            detail.clone(),
+            now,
+        )
+        .await?;
+        Applied::PaidAfterClose
     } else {
-        let current = repo::find(&txn, payment.id).await?;
-        if current.is_some_and(|p| p.status == CLOSED) {
-            record(
-                &txn,
-                Some(payment.id),
-                EVENT_PAID_AFTER_CLOSE,
-                detail.clone(),
-                now,
-            )
-            .await?;
-            Applied::PaidAfterClose
-        } else {
-            Applied::AlreadyDone
-        }
+        Applied::AlreadyDone
     };
     txn.commit().await?;
     match outcome {
@@ -508,6 +516,7 @@ async fn verified<'a>(
             signature: &signed.signature,
             body: &signed.body,
         })
+        .await
         .map_err(|err| {
             let reason = match &err {
                 PayError::StaleTimestamp(_) => "stale",
@@ -712,8 +721,10 @@ pub async fn settle_before_close(
         .await?;
     }
     txn.commit().await?;
-    match repo::find(&state.db, payment.id).await?.map(|p| p.status) {
-        Some(status) if status == PAID => Ok(Settled::Paid),
+    // Paid a moment before the close won: the subject is paid. Paid after the close (it has a
+    // `closed_at`): the subject closes all the same, and the money is refunded by an admin.
+    match repo::find(&state.db, payment.id).await? {
+        Some(p) if p.status == PAID && p.closed_at.is_none() => Ok(Settled::Paid),
         _ => Ok(Settled::Closed),
     }
 }

@@ -76,6 +76,11 @@ impl PrivateKey {
             .map_err(|err| PayError::Key(err.to_string()))
     }
 
+    /// The RSA-SHA256 signer (certificates of the mock pay platform).
+    pub(crate) fn signing_key(&self) -> &SigningKey<Sha256> {
+        &self.signer
+    }
+
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
         PublicKey::from_key(self.key.to_public_key())

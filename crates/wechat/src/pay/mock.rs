@@ -8,15 +8,20 @@
 //! | `POST /v3/pay/transactions/out-trade-no/{no}/close` | close (204) |
 //! | `POST /v3/refund/domestic/refunds` | refund, partial included; succeeds shortly after with a `REFUND.SUCCESS` notification |
 //! | `GET /v3/refund/domestic/refunds/{no}` | refund query |
+//! | `GET /v3/certificates` | the platform certificates valid now, encrypted with the merchant's APIv3 key |
 //!
 //! Like WeChat Pay it checks the merchant's `Authorization` (401 `SIGN_ERROR` when it is missing,
 //! malformed, by an unknown merchant or serial, more than 5 minutes off, or does not verify),
 //! signs every answer with its own RSA key (`Wechatpay-Serial` = its public key id,
-//! public-key mode), and sends notifications signed and encrypted with the merchant's APIv3 key.
+//! public-key mode) or, for a merchant in platform-certificate mode, with its current platform
+//! certificate (`Wechatpay-Serial` = the certificate's serial), and sends notifications signed
+//! the same way and encrypted with the merchant's APIv3 key.
 //!
 //! Test controls (Rust methods, and HTTP under `/mock/pay/`): pay an order (with the
-//! notification sent normally, twice, late, not at all, or tampered with), fail it, send its
-//! notification again, make the next calls answer 5xx, read an order, register a merchant.
+//! notification sent normally, twice, late, not at all, or tampered with), pay it after it was
+//! closed, fail it, send its notification again, hold refunds and complete them, make the next
+//! calls answer 5xx, read an order, register a merchant, rotate the platform certificate and
+//! withdraw an old one.
 //!
 //! Where WeChat Pay's documentation leaves the behaviour open, the mock guesses:
 //! - closing a paid order answers 400 `ORDERPAID`; closing a closed one answers 204 again;
@@ -25,6 +30,11 @@
 //! - a refund above what is left answers 400 `INVALID_REQUEST`; the same `out_refund_no` again
 //!   answers the existing refund;
 //! - a refund stays `PROCESSING` for [`REFUND_DELAY`], then succeeds and notifies;
+//! - its platform certificates are self-signed (WeChat Pay's come from its own CA, which merchants
+//!   do not check), valid 5 years, with 40-hex-digit serials; a rotation lists the new one beside
+//!   the old and signs with it at once (WeChat Pay publishes it some time before it switches);
+//! - an answer is signed with the public key when the request names it in `Wechatpay-Serial`,
+//!   otherwise as the merchant's mode says;
 //! - notifications are not retried by the mock on their own: tests resend them explicitly
 //!   (WeChat Pay retries for 24 hours at growing intervals when the answer is not 2xx).
 
@@ -68,6 +78,10 @@ pub struct MockMerchant {
     pub public_key: PublicKey,
     /// Its APIv3 key: notifications are encrypted with it.
     pub api_v3_key: String,
+    /// Platform-certificate mode (平台证书模式): its answers and notifications are signed with
+    /// the mock's current platform certificate, unless a request names the public key in
+    /// `Wechatpay-Serial`; otherwise (公钥模式) with the mock's public key.
+    pub platform_certificates: bool,
 }
 
 /// An order as the mock holds it.
@@ -190,6 +204,25 @@ pub struct Delivery {
     pub body: String,
 }
 
+/// A platform certificate of the mock, with its key.
+#[derive(Clone)]
+struct MockCertificate {
+    serial_no: String,
+    key: PrivateKey,
+    pem: String,
+    not_before: i64,
+    not_after: i64,
+}
+
+/// What signs an answer or a notification: a key and the serial it is known by.
+pub(crate) struct SigningIdentity {
+    serial: String,
+    key: PrivateKey,
+}
+
+/// How long the mock's platform certificates are valid (WeChat Pay's: 5 years).
+pub const CERTIFICATE_VALIDITY_SECS: i64 = 5 * 365 * 86_400;
+
 #[derive(Default)]
 struct Faults {
     /// The next this-many `/v3` calls answer `status`.
@@ -200,6 +233,8 @@ struct Faults {
 struct Inner {
     key: OnceLock<PrivateKey>,
     public_key_id: String,
+    /// Platform certificates, oldest first; the last one signs. Made at first use.
+    certificates: Mutex<Vec<MockCertificate>>,
     merchants: RwLock<HashMap<String, MockMerchant>>,
     orders: Mutex<HashMap<(String, String), MockOrder>>,
     refunds: Mutex<HashMap<(String, String), MockRefund>>,
@@ -208,7 +243,8 @@ struct Inner {
     faults: Mutex<Faults>,
     seq: AtomicU64,
     http: reqwest::Client,
-    refund_delay: Duration,
+    /// None: refunds stay `PROCESSING` until [`PayMock::complete_refund`].
+    refund_delay: Mutex<Option<Duration>>,
 }
 
 /// The mock pay platform. Cheap to clone; clones share state.
@@ -237,8 +273,11 @@ fn unix_now() -> i64 {
 }
 
 fn rfc3339_now() -> String {
+    rfc3339(unix_now())
+}
+
+fn rfc3339(secs: i64) -> String {
     // Seconds precision in UTC+8 is what WeChat Pay sends; UTC is as valid RFC 3339.
-    let secs = unix_now();
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
@@ -281,6 +320,7 @@ impl PayMock {
             inner: Arc::new(Inner {
                 key: OnceLock::new(),
                 public_key_id: MOCK_PUBLIC_KEY_ID.into(),
+                certificates: Mutex::new(Vec::new()),
                 merchants: RwLock::new(HashMap::new()),
                 orders: Mutex::new(HashMap::new()),
                 refunds: Mutex::new(HashMap::new()),
@@ -291,7 +331,7 @@ impl PayMock {
                     .timeout(Duration::from_secs(10))
                     .build()
                     .unwrap_or_default(),
-                refund_delay: REFUND_DELAY,
+                refund_delay: Mutex::new(Some(REFUND_DELAY)),
             }),
         }
     }
@@ -326,6 +366,129 @@ impl PayMock {
     /// The mock's public key (what merchants configure to verify its answers).
     pub fn public_key(&self) -> PublicKey {
         self.key().public_key()
+    }
+
+    fn make_certificate(
+        key: PrivateKey,
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<MockCertificate, String> {
+        // 20 random bytes, positive, 40 hex digits: what WeChat Pay's serials look like.
+        let mut serial: [u8; 20] = rand::random();
+        serial[0] = (serial[0] & 0x7f) | 0x10;
+        let pem = super::certificates::self_signed_pem(
+            &key,
+            &serial,
+            not_before,
+            not_after,
+            "Minibase mock WeChat Pay platform certificate",
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(MockCertificate {
+            serial_no: super::certificates::serial_hex(&serial),
+            key,
+            pem,
+            not_before,
+            not_after,
+        })
+    }
+
+    /// The platform certificates, oldest first; the first is made (with the mock's key) at
+    /// first use.
+    fn platform_certificates(&self) -> Result<Vec<MockCertificate>, String> {
+        let mut certificates = locked(&self.inner.certificates);
+        if certificates.is_empty() {
+            let now = unix_now();
+            certificates.push(Self::make_certificate(
+                self.key().clone(),
+                now - 86_400,
+                now + CERTIFICATE_VALIDITY_SECS,
+            )?);
+        }
+        Ok(certificates.clone())
+    }
+
+    /// The serials of the platform certificates `/v3/certificates` lists, oldest first; the last
+    /// one signs.
+    pub fn certificate_serials(&self) -> Vec<String> {
+        self.platform_certificates()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.serial_no)
+            .collect()
+    }
+
+    /// Rotation: a new platform certificate (of `key`, or of a key made now, which is slow in
+    /// unoptimised builds) is listed beside the old ones and signs from now on, as WeChat Pay
+    /// does when it switches. The old ones stay listed and valid (the overlap) until
+    /// [`Self::withdraw_certificate`]. Its serial.
+    pub fn rotate_certificate(&self, key: Option<PrivateKey>) -> Result<String, String> {
+        let key = match key {
+            Some(key) => key,
+            None => PrivateKey::generate().map_err(|e| e.to_string())?,
+        };
+        self.platform_certificates()?;
+        let now = unix_now();
+        let certificate = Self::make_certificate(key, now - 60, now + CERTIFICATE_VALIDITY_SECS)?;
+        let serial = certificate.serial_no.clone();
+        locked(&self.inner.certificates).push(certificate);
+        Ok(serial)
+    }
+
+    /// The end of an overlap: a certificate is no longer listed (the last one cannot go).
+    pub fn withdraw_certificate(&self, serial: &str) -> Result<(), String> {
+        let mut certificates = locked(&self.inner.certificates);
+        if certificates.len() < 2 || certificates.last().is_some_and(|c| c.serial_no == serial) {
+            return Err("the signing certificate cannot be withdrawn".into());
+        }
+        let before = certificates.len();
+        certificates.retain(|c| c.serial_no != serial);
+        if certificates.len() == before {
+            return Err("no such certificate".into());
+        }
+        Ok(())
+    }
+
+    fn current_certificate(&self) -> Result<SigningIdentity, String> {
+        let certificate = self
+            .platform_certificates()?
+            .pop()
+            .ok_or("the mock has no platform certificate")?;
+        Ok(SigningIdentity {
+            serial: certificate.serial_no,
+            key: certificate.key,
+        })
+    }
+
+    fn public_key_identity(&self) -> SigningIdentity {
+        SigningIdentity {
+            serial: self.inner.public_key_id.clone(),
+            key: self.key().clone(),
+        }
+    }
+
+    /// What signs an answer to `merchant`'s request: the public key when the request names it
+    /// in `Wechatpay-Serial` or the merchant is in public-key mode, else the current platform
+    /// certificate.
+    fn signer_for(&self, merchant: &MockMerchant, headers: &HeaderMap) -> SigningIdentity {
+        let names_public_key = headers
+            .get(headers::SERIAL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|s| s.trim() == self.inner.public_key_id));
+        if merchant.platform_certificates && !names_public_key {
+            if let Ok(signer) = self.current_certificate() {
+                return signer;
+            }
+        }
+        self.public_key_identity()
+    }
+
+    fn notification_signer(&self, merchant: &MockMerchant) -> Result<SigningIdentity, String> {
+        if merchant.platform_certificates {
+            self.current_certificate()
+        } else {
+            Ok(self.public_key_identity())
+        }
     }
 
     /// Accept requests from a merchant.
@@ -391,6 +554,34 @@ impl PayMock {
                 .get_mut(&(mchid.to_string(), out_trade_no.to_string()))
                 .ok_or("no such order")?;
             if order.trade_state != "NOTPAY" {
+                return Err(format!("the order is {}", order.trade_state));
+            }
+            order.trade_state = "SUCCESS".into();
+            order.transaction_id = Some(format!(
+                "4200{:016}",
+                self.inner.seq.fetch_add(1, Ordering::SeqCst)
+            ));
+            order.success_time = Some(rfc3339_now());
+        }
+        self.notify(mchid, out_trade_no, options).await
+    }
+
+    /// A payment that completes although the order was closed, and its notification: WeChat
+    /// Pay documents that a closed order cannot be paid, so this stands for what its documents
+    /// do not rule out (a payment finishing inside WeChat Pay while the close is processed).
+    /// The merchant must never mark such an order paid; it has to give the money back.
+    pub async fn pay_after_close(
+        &self,
+        mchid: &str,
+        out_trade_no: &str,
+        options: NotifyOptions,
+    ) -> Result<Vec<Delivery>, String> {
+        {
+            let mut orders = locked(&self.inner.orders);
+            let order = orders
+                .get_mut(&(mchid.to_string(), out_trade_no.to_string()))
+                .ok_or("no such order")?;
+            if order.trade_state != "CLOSED" {
                 return Err(format!("the order is {}", order.trade_state));
             }
             order.trade_state = "SUCCESS".into();
@@ -571,10 +762,12 @@ impl PayMock {
         }
         .to_string();
         let sign_nonce = crypto::nonce();
+        let signer = self.notification_signer(&merchant)?;
         let (serial, signature) = match &options.tamper {
             Tamper::BadSignature => (
-                self.inner.public_key_id.clone(),
-                self.key()
+                signer.serial.clone(),
+                signer
+                    .key
                     .sign(&crypto::response_message(&timestamp, &sign_nonce, "{}")),
             ),
             Tamper::UnknownKey => {
@@ -585,8 +778,9 @@ impl PayMock {
                 )
             }
             _ => (
-                self.inner.public_key_id.clone(),
-                self.key()
+                signer.serial.clone(),
+                signer
+                    .key
                     .sign(&crypto::response_message(&timestamp, &sign_nonce, &body)),
             ),
         };
@@ -710,10 +904,23 @@ impl PayMock {
             )
             .route("/v3/refund/domestic/refunds", post(create_refund))
             .route("/v3/refund/domestic/refunds/{no}", get(query_refund))
+            .route("/v3/certificates", get(list_certificates))
+            .route("/mock/pay/certificates", get(control_certificates))
+            .route(
+                "/mock/pay/certificates/rotate",
+                post(control_rotate_certificate),
+            )
+            .route(
+                "/mock/pay/certificates/withdraw",
+                post(control_withdraw_certificate),
+            )
             .route("/mock/pay/public-key", get(control_public_key))
             .route("/mock/pay/merchants", post(control_register))
             .route("/mock/pay/pay", post(control_pay))
             .route("/mock/pay/fail", post(control_fail))
+            .route("/mock/pay/pay-after-close", post(control_pay_after_close))
+            .route("/mock/pay/refunds/complete", post(control_complete_refund))
+            .route("/mock/pay/refunds/delay", post(control_refund_delay))
             .route("/mock/pay/notify", post(control_notify))
             .route("/mock/pay/fail-next", post(control_fail_next))
             .route("/mock/pay/orders/{mchid}/{no}", get(control_order))
@@ -767,12 +974,17 @@ impl PayMock {
     }
 
     /// A signed answer.
-    fn answer(&self, status: StatusCode, body: Option<Value>) -> Response {
+    fn answer(
+        &self,
+        signer: &SigningIdentity,
+        status: StatusCode,
+        body: Option<Value>,
+    ) -> Response {
         let text = body.map(|b| b.to_string()).unwrap_or_default();
         let timestamp = unix_now().to_string();
         let nonce = crypto::nonce();
-        let signature = self
-            .key()
+        let signature = signer
+            .key
             .sign(&crypto::response_message(&timestamp, &nonce, &text));
         let mut response = (status, text).into_response();
         let headers = response.headers_mut();
@@ -780,7 +992,7 @@ impl PayMock {
             ("wechatpay-timestamp", timestamp),
             ("wechatpay-nonce", nonce),
             ("wechatpay-signature", signature),
-            ("wechatpay-serial", self.inner.public_key_id.clone()),
+            ("wechatpay-serial", signer.serial.clone()),
             (
                 "request-id",
                 format!("mock-{}", self.inner.seq.fetch_add(1, Ordering::SeqCst)),
@@ -807,26 +1019,49 @@ impl PayMock {
     }
 
     fn schedule_refund_success(&self, mchid: String, out_refund_no: String) {
+        let Some(delay) = *locked(&self.inner.refund_delay) else {
+            return;
+        };
         let mock = self.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(mock.inner.refund_delay).await;
-            let changed = {
-                let mut refunds = locked(&mock.inner.refunds);
-                match refunds.get_mut(&(mchid.clone(), out_refund_no.clone())) {
-                    Some(refund) if refund.status == "PROCESSING" => {
-                        refund.status = "SUCCESS".into();
-                        refund.success_time = Some(rfc3339_now());
-                        refund.notify_url.is_some()
-                    }
-                    _ => false,
-                }
-            };
-            if changed {
-                let _ = mock
-                    .notify_refund(&mchid, &out_refund_no, NotifyOptions::once())
-                    .await;
-            }
+            tokio::time::sleep(delay).await;
+            let _ = mock
+                .complete_refund(&mchid, &out_refund_no, NotifyOptions::once())
+                .await;
         });
+    }
+
+    /// How long refunds stay `PROCESSING` before they succeed and notify; `None`: until
+    /// [`Self::complete_refund`] (for tests that send its notification themselves).
+    pub fn set_refund_delay(&self, delay: Option<Duration>) {
+        *locked(&self.inner.refund_delay) = delay;
+    }
+
+    /// A processing refund succeeds; its notification goes out as `options` say (if the refund
+    /// has a notify URL).
+    pub async fn complete_refund(
+        &self,
+        mchid: &str,
+        out_refund_no: &str,
+        options: NotifyOptions,
+    ) -> Result<Vec<Delivery>, String> {
+        let notify = {
+            let mut refunds = locked(&self.inner.refunds);
+            let refund = refunds
+                .get_mut(&(mchid.to_string(), out_refund_no.to_string()))
+                .ok_or("no such refund")?;
+            if refund.status != "PROCESSING" {
+                return Err(format!("the refund is {}", refund.status));
+            }
+            refund.status = "SUCCESS".into();
+            refund.success_time = Some(rfc3339_now());
+            refund.notify_url.is_some()
+        };
+        if notify {
+            self.notify_refund(mchid, out_refund_no, options).await
+        } else {
+            Ok(Vec::new())
+        }
     }
 }
 
@@ -870,6 +1105,7 @@ async fn prepay(
         Ok(m) => m,
         Err(refused) => return refused.into_response(),
     };
+    let signer = mock.signer_for(&merchant, &headers);
     let Ok(request) = serde_json::from_str::<JsapiPrepayBody>(&text) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -930,7 +1166,11 @@ async fn prepay(
             _ => {
                 let prepay_id = existing.prepay_id.clone();
                 drop(orders);
-                mock.answer(StatusCode::OK, Some(json!({ "prepay_id": prepay_id })))
+                mock.answer(
+                    &signer,
+                    StatusCode::OK,
+                    Some(json!({ "prepay_id": prepay_id })),
+                )
             }
         };
     }
@@ -960,7 +1200,11 @@ async fn prepay(
         },
     );
     drop(orders);
-    mock.answer(StatusCode::OK, Some(json!({ "prepay_id": prepay_id })))
+    mock.answer(
+        &signer,
+        StatusCode::OK,
+        Some(json!({ "prepay_id": prepay_id })),
+    )
 }
 
 async fn query_order(
@@ -977,8 +1221,13 @@ async fn query_order(
         Ok(m) => m,
         Err(refused) => return refused.into_response(),
     };
+    let signer = mock.signer_for(&merchant, &headers);
     match mock.order(&merchant.mchid, &no) {
-        Some(order) => mock.answer(StatusCode::OK, Some(PayMock::transaction_json(&order))),
+        Some(order) => mock.answer(
+            &signer,
+            StatusCode::OK,
+            Some(PayMock::transaction_json(&order)),
+        ),
         None => error(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "订单不存在"),
     }
 }
@@ -998,6 +1247,7 @@ async fn close_order(
         Ok(m) => m,
         Err(refused) => return refused.into_response(),
     };
+    let signer = mock.signer_for(&merchant, &headers);
     let mut orders = locked(&mock.inner.orders);
     let Some(order) = orders.get_mut(&(merchant.mchid.clone(), no)) else {
         return error(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "订单不存在");
@@ -1008,7 +1258,7 @@ async fn close_order(
         _ => {
             order.trade_state = "CLOSED".into();
             drop(orders);
-            mock.answer(StatusCode::NO_CONTENT, None)
+            mock.answer(&signer, StatusCode::NO_CONTENT, None)
         }
     }
 }
@@ -1028,6 +1278,7 @@ async fn create_refund(
         Ok(m) => m,
         Err(refused) => return refused.into_response(),
     };
+    let signer = mock.signer_for(&merchant, &headers);
     let Ok(request) = serde_json::from_str::<RefundRequest>(&text) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -1038,7 +1289,11 @@ async fn create_refund(
     let refund_key = (merchant.mchid.clone(), request.out_refund_no.clone());
     if let Some(existing) = locked(&mock.inner.refunds).get(&refund_key).cloned() {
         let order = mock.order(&merchant.mchid, &existing.out_trade_no);
-        return mock.answer(StatusCode::OK, Some(refund_json(&existing, order.as_ref())));
+        return mock.answer(
+            &signer,
+            StatusCode::OK,
+            Some(refund_json(&existing, order.as_ref())),
+        );
     }
     let refund = {
         let mut orders = locked(&mock.inner.orders);
@@ -1078,7 +1333,11 @@ async fn create_refund(
     locked(&mock.inner.refunds).insert(refund_key, refund.clone());
     mock.schedule_refund_success(merchant.mchid.clone(), refund.out_refund_no.clone());
     let order = mock.order(&merchant.mchid, &refund.out_trade_no);
-    mock.answer(StatusCode::OK, Some(refund_json(&refund, order.as_ref())))
+    mock.answer(
+        &signer,
+        StatusCode::OK,
+        Some(refund_json(&refund, order.as_ref())),
+    )
 }
 
 fn refund_json(refund: &MockRefund, order: Option<&MockOrder>) -> Value {
@@ -1111,12 +1370,117 @@ async fn query_refund(
         Ok(m) => m,
         Err(refused) => return refused.into_response(),
     };
+    let signer = mock.signer_for(&merchant, &headers);
     match mock.refund(&merchant.mchid, &no) {
         Some(refund) => {
             let order = mock.order(&merchant.mchid, &refund.out_trade_no);
-            mock.answer(StatusCode::OK, Some(refund_json(&refund, order.as_ref())))
+            mock.answer(
+                &signer,
+                StatusCode::OK,
+                Some(refund_json(&refund, order.as_ref())),
+            )
         }
         None => error(StatusCode::NOT_FOUND, "RESOURCE_NOT_EXISTS", "退款单不存在"),
+    }
+}
+
+/// `GET /v3/certificates`: every platform certificate valid now, each encrypted with the
+/// merchant's APIv3 key; the answer is signed with the current certificate.
+async fn list_certificates(
+    State(mock): State<PayMock>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(fault) = mock.fault() {
+        return fault;
+    }
+    let merchant = match mock.authenticate(&method, &uri, &headers, "") {
+        Ok(m) => m,
+        Err(refused) => return refused.into_response(),
+    };
+    let (certificates, signer) = match (mock.platform_certificates(), mock.current_certificate()) {
+        (Ok(certificates), Ok(signer)) => (certificates, signer),
+        (Err(err), _) | (_, Err(err)) => {
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", &err)
+        }
+    };
+    let Ok(key) = ApiV3Key::new(&merchant.api_v3_key) else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            "bad APIv3 key",
+        );
+    };
+    let now = unix_now();
+    let mut data = Vec::new();
+    for certificate in certificates.iter().filter(|c| c.not_after > now) {
+        let nonce: String = crypto::nonce().chars().take(12).collect();
+        let Ok(ciphertext) = key.encrypt(
+            super::certificates::CERTIFICATE_AAD,
+            &nonce,
+            certificate.pem.as_bytes(),
+        ) else {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "SYSTEM_ERROR",
+                "encryption failed",
+            );
+        };
+        data.push(json!({
+            "serial_no": certificate.serial_no,
+            "effective_time": rfc3339(certificate.not_before),
+            "expire_time": rfc3339(certificate.not_after),
+            "encrypt_certificate": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "nonce": nonce,
+                "associated_data": super::certificates::CERTIFICATE_AAD,
+                "ciphertext": ciphertext,
+            },
+        }));
+    }
+    mock.answer(&signer, StatusCode::OK, Some(json!({ "data": data })))
+}
+
+async fn control_certificates(State(mock): State<PayMock>) -> Response {
+    match mock.platform_certificates() {
+        Ok(certificates) => Json(json!({
+            "certificates": certificates
+                .iter()
+                .map(|c| json!({
+                    "serial_no": c.serial_no,
+                    "effective_time": rfc3339(c.not_before),
+                    "expire_time": rfc3339(c.not_after),
+                    "pem": c.pem,
+                }))
+                .collect::<Vec<_>>()
+        }))
+        .into_response(),
+        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err).into_response(),
+    }
+}
+
+async fn control_rotate_certificate(State(mock): State<PayMock>) -> Response {
+    let rotated = tokio::task::spawn_blocking(move || mock.rotate_certificate(None)).await;
+    match rotated {
+        Ok(Ok(serial)) => Json(json!({ "serial_no": serial })).into_response(),
+        Ok(Err(err)) => (StatusCode::INTERNAL_SERVER_ERROR, err).into_response(),
+        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct WithdrawBody {
+    serial_no: String,
+}
+
+async fn control_withdraw_certificate(
+    State(mock): State<PayMock>,
+    Json(body): Json<WithdrawBody>,
+) -> Response {
+    match mock.withdraw_certificate(&body.serial_no) {
+        Ok(()) => Json(json!({ "ok": true })).into_response(),
+        Err(err) => (StatusCode::BAD_REQUEST, err).into_response(),
     }
 }
 
@@ -1135,6 +1499,8 @@ struct RegisterBody {
     serial_no: String,
     public_key_pem: String,
     api_v3_key: String,
+    #[serde(default)]
+    platform_certificates: bool,
 }
 
 async fn control_register(State(mock): State<PayMock>, Json(body): Json<RegisterBody>) -> Response {
@@ -1151,6 +1517,7 @@ async fn control_register(State(mock): State<PayMock>, Json(body): Json<Register
         serial_no: body.serial_no,
         public_key: key,
         api_v3_key: body.api_v3_key,
+        platform_certificates: body.platform_certificates,
     });
     Json(json!({ "ok": true })).into_response()
 }
@@ -1169,6 +1536,56 @@ async fn control_pay(State(mock): State<PayMock>, Json(body): Json<OrderRef>) ->
         Ok(deliveries) => Json(json!({ "deliveries": deliveries })).into_response(),
         Err(err) => (StatusCode::BAD_REQUEST, err).into_response(),
     }
+}
+
+async fn control_pay_after_close(
+    State(mock): State<PayMock>,
+    Json(body): Json<OrderRef>,
+) -> Response {
+    let options = body.options.unwrap_or_else(NotifyOptions::once);
+    match mock
+        .pay_after_close(&body.mchid, &body.out_trade_no, options)
+        .await
+    {
+        Ok(deliveries) => Json(json!({ "deliveries": deliveries })).into_response(),
+        Err(err) => (StatusCode::BAD_REQUEST, err).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RefundRef {
+    mchid: String,
+    out_refund_no: String,
+    #[serde(default)]
+    options: Option<NotifyOptions>,
+}
+
+async fn control_complete_refund(
+    State(mock): State<PayMock>,
+    Json(body): Json<RefundRef>,
+) -> Response {
+    let options = body.options.unwrap_or_else(NotifyOptions::once);
+    match mock
+        .complete_refund(&body.mchid, &body.out_refund_no, options)
+        .await
+    {
+        Ok(deliveries) => Json(json!({ "deliveries": deliveries })).into_response(),
+        Err(err) => (StatusCode::BAD_REQUEST, err).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RefundDelay {
+    /// None: refunds wait for `/mock/pay/refunds/complete`.
+    delay_ms: Option<u64>,
+}
+
+async fn control_refund_delay(
+    State(mock): State<PayMock>,
+    Json(body): Json<RefundDelay>,
+) -> Response {
+    mock.set_refund_delay(body.delay_ms.map(Duration::from_millis));
+    Json(json!({ "ok": true })).into_response()
 }
 
 async fn control_fail(State(mock): State<PayMock>, Json(body): Json<OrderRef>) -> Response {
@@ -1217,7 +1634,7 @@ async fn control_order(
 mod tests {
     use super::*;
     use crate::pay::{
-        Amount, JsapiPrepay, PayClient, PayConfig, PayError, Payer, RefundAmountRequest,
+        Amount, JsapiPrepay, PayClient, PayConfig, PayError, Payer, RefundAmountRequest, Signed,
     };
 
     fn setup() -> (PayMock, PayClient, PrivateKey) {
@@ -1229,6 +1646,7 @@ mod tests {
             serial_no: "MERCHANT-SERIAL".into(),
             public_key: merchant_key.public_key(),
             api_v3_key: MOCK_API_V3_KEY.into(),
+            platform_certificates: false,
         });
         let config = PayConfig::new(
             MOCK_MCHID,
@@ -1391,5 +1809,134 @@ mod tests {
             distrust.query_by_out_trade_no("ORDER-0002").await,
             Err(PayError::BadSignature(_))
         ));
+    }
+
+    async fn serve(mock: &PayMock) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = mock.router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn certificate_mode_downloads_verifies_and_follows_a_rotation() {
+        let merchant_key = crate::pay::crypto::tests::test_key().clone();
+        let mock = PayMock::new();
+        mock.register_merchant(MockMerchant {
+            mchid: MOCK_MCHID.into(),
+            appid: "wx-mock-appid".into(),
+            serial_no: "MERCHANT-SERIAL".into(),
+            public_key: merchant_key.public_key(),
+            api_v3_key: MOCK_API_V3_KEY.into(),
+            platform_certificates: true,
+        });
+        let base = serve(&mock).await;
+        let config = |api_v3_key: &str| {
+            PayConfig::with_platform_certificates(
+                MOCK_MCHID,
+                "wx-mock-appid",
+                "MERCHANT-SERIAL",
+                merchant_key.clone(),
+                api_v3_key,
+            )
+            .unwrap()
+            .with_api_base(base.clone())
+        };
+        let client = PayClient::new(config(MOCK_API_V3_KEY)).unwrap();
+        assert!(client.verifier().serials().is_empty());
+        let first = mock.certificate_serials();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].len(), 40, "{first:?}");
+        // The download: decrypted with the APIv3 key, its answer verified with what it brought.
+        assert_eq!(client.download_certificates().await.unwrap(), first);
+        assert_eq!(client.verifier().serials(), first);
+        client
+            .jsapi_prepay(&order("ORDER-CERT-1", 100))
+            .await
+            .unwrap();
+
+        // Another APIv3 key cannot open the list: nothing is trusted.
+        let stranger = PayClient::new(config("another-apiv3-key-0123456789abcd")).unwrap();
+        assert!(matches!(
+            stranger.download_certificates().await,
+            Err(PayError::Decrypt(_))
+        ));
+        assert!(stranger.verifier().serials().is_empty());
+
+        // What the first certificate signed (a notification sent before the rotation).
+        let before = {
+            let ts = unix_now().to_string();
+            let body = "{\"id\":\"EV-1\"}".to_string();
+            let signature = mock
+                .current_certificate()
+                .unwrap()
+                .key
+                .sign(&crypto::response_message(&ts, "N", &body));
+            (ts, body, signature)
+        };
+        let signed_before = Signed {
+            serial: &first[0],
+            timestamp: &before.0,
+            nonce: "N",
+            signature: &before.2,
+            body: &before.1,
+        };
+
+        // Rotation: WeChat Pay signs with a new certificate. The client learns it at the first
+        // answer under the unknown serial (one download), and trusts both during the overlap.
+        let second = mock
+            .rotate_certificate(Some(PrivateKey::generate().unwrap()))
+            .unwrap();
+        assert_ne!(second, first[0]);
+        let answer = client.query_by_out_trade_no("ORDER-CERT-1").await.unwrap();
+        assert_eq!(answer.trade_state, "NOTPAY");
+        let mut both = vec![first[0].clone(), second.clone()];
+        both.sort();
+        assert_eq!(client.verifier().serials(), both);
+        client
+            .config()
+            .verifier
+            .verify(&signed_before, unix_now())
+            .unwrap();
+
+        // The end of the overlap: the next download drops the withdrawn certificate.
+        assert!(
+            mock.withdraw_certificate(&second).is_err(),
+            "the signing one stays"
+        );
+        mock.withdraw_certificate(&first[0]).unwrap();
+        assert_eq!(
+            client.download_certificates().await.unwrap(),
+            vec![second.clone()]
+        );
+        assert!(matches!(
+            client.config().verifier.verify(&signed_before, unix_now()),
+            Err(PayError::UnknownSerial(_))
+        ));
+
+        // In the background: with a short refresh period, a new certificate is known before
+        // anything signed with it arrives.
+        let mut quick = config(MOCK_API_V3_KEY);
+        quick.key_mode = crate::pay::KeyMode::PlatformCertificates {
+            refresh_every: Duration::from_millis(200),
+        };
+        let quick = PayClient::new(quick).unwrap();
+        quick.download_certificates().await.unwrap();
+        let task = quick.spawn_certificate_refresh().expect("certificate mode");
+        let third = mock
+            .rotate_certificate(Some(crate::pay::crypto::tests::test_key().clone()))
+            .unwrap();
+        let started = std::time::Instant::now();
+        while !quick.verifier().serials().contains(&third) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "refreshed in time"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        task.abort();
+        // Public-key mode has no such task.
+        assert!(setup().1.spawn_certificate_refresh().is_none());
     }
 }

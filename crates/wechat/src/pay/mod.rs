@@ -7,8 +7,9 @@
 //! - every request carries `Authorization: WECHATPAY2-SHA256-RSA2048 mchid=..,nonce_str=..,
 //!   signature=..,timestamp=..,serial_no=..`, signed with the merchant's private key;
 //! - every successful answer is verified with WeChat Pay's key named by `Wechatpay-Serial`
-//!   before its body is read (a `PUB_KEY_ID_...` public key; see [`Verifier`]); answers more
-//!   than 5 minutes off are refused;
+//!   before its body is read, with WeChat Pay's public key (`PUB_KEY_ID_...`, 公钥模式) or its
+//!   platform certificates (平台证书模式, downloaded from `/v3/certificates`; see [`KeyMode`]
+//!   and [`certificates`]); answers more than 5 minutes off are refused;
 //! - error answers (`{"code","message"}` with a 4xx/5xx status) become [`PayError`] variants.
 //!
 //! Money is integer fen (分) everywhere.
@@ -43,6 +44,7 @@
 //! # }
 //! ```
 
+pub mod certificates;
 pub mod crypto;
 pub mod mock;
 pub mod types;
@@ -56,6 +58,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+pub use certificates::PlatformCertificate;
 pub use crypto::{ApiV3Key, PrivateKey, PublicKey};
 pub use types::*;
 
@@ -198,12 +201,21 @@ impl PayError {
 
 /// WeChat Pay's keys that sign answers and notifications, by serial.
 ///
-/// In public-key mode (公钥模式, the mode of new merchants since 2024) there is one key, named
-/// `PUB_KEY_ID_...`; during a switch (or a rotation) more than one can be added, and an answer
-/// signed by any of them verifies. A serial this verifier does not know never verifies.
+/// Two kinds, side by side: public keys (公钥模式, the mode of new merchants since 2024, named
+/// `PUB_KEY_ID_...`), added by hand and kept; and platform certificates (平台证书模式, named by
+/// their serial number), replaced as a whole by each download of `/v3/certificates` and trusted
+/// only within their validity. During a rotation (or a switch between the modes) several are
+/// trusted at once, and an answer signed by any of them verifies. A serial this verifier does
+/// not know never verifies.
 #[derive(Debug, Clone, Default)]
 pub struct Verifier {
-    keys: Arc<std::sync::RwLock<HashMap<String, PublicKey>>>,
+    trusted: Arc<std::sync::RwLock<Trusted>>,
+}
+
+#[derive(Debug, Default)]
+struct Trusted {
+    keys: HashMap<String, PublicKey>,
+    certificates: HashMap<String, PlatformCertificate>,
 }
 
 impl Verifier {
@@ -214,45 +226,80 @@ impl Verifier {
         verifier
     }
 
-    /// Trust one more key (rotation: old and new side by side).
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Trusted> {
+        self.trusted.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Trusted> {
+        self.trusted.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Trust one more public key (rotation: old and new side by side).
     pub fn add(&self, serial: impl Into<String>, key: PublicKey) {
-        self.keys
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(serial.into(), key);
+        self.write().keys.insert(serial.into(), key);
     }
 
-    /// Stop trusting a key.
+    /// Stop trusting a public key.
     pub fn remove(&self, serial: &str) {
-        self.keys
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(serial);
+        self.write().keys.remove(serial);
     }
 
-    /// The serials trusted now.
+    /// Trust exactly these platform certificates from now on (a fresh download of the list).
+    pub fn set_certificates(&self, certificates: Vec<PlatformCertificate>) {
+        self.write().certificates = certificates
+            .into_iter()
+            .map(|c| (c.serial_no.clone(), c))
+            .collect();
+    }
+
+    /// The platform certificates trusted now, by serial.
+    pub fn certificates(&self) -> Vec<PlatformCertificate> {
+        let mut certificates: Vec<PlatformCertificate> =
+            self.read().certificates.values().cloned().collect();
+        certificates.sort_by(|a, b| a.serial_no.cmp(&b.serial_no));
+        certificates
+    }
+
+    /// When the first trusted certificate stops being valid (Unix seconds).
+    pub fn earliest_expiry(&self) -> Option<i64> {
+        self.read().certificates.values().map(|c| c.not_after).min()
+    }
+
+    /// The serials trusted now (public keys and certificates).
     pub fn serials(&self) -> Vec<String> {
-        let mut serials: Vec<String> = self
+        let trusted = self.read();
+        let mut serials: Vec<String> = trusted
             .keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
             .keys()
+            .chain(trusted.certificates.keys())
             .cloned()
             .collect();
         serials.sort();
         serials
     }
 
-    /// Check a signed message (answer or notification): the serial is known, the timestamp is
-    /// within [`MAX_CLOCK_SKEW_SECS`] of `now` (Unix seconds), and the signature covers
-    /// `timestamp\nnonce\nbody\n`.
+    fn key_for(&self, serial: &str, now: i64) -> Option<PublicKey> {
+        let trusted = self.read();
+        trusted.keys.get(serial).cloned().or_else(|| {
+            trusted
+                .certificates
+                .get(serial)
+                .filter(|c| c.is_valid_at(now))
+                .map(|c| c.public_key.clone())
+        })
+    }
+
+    /// Whether a message signed under `serial` could verify at `now`.
+    pub fn knows(&self, serial: &str, now: i64) -> bool {
+        self.key_for(serial, now).is_some()
+    }
+
+    /// Check a signed message (answer or notification): the serial is known (a certificate:
+    /// valid at `now`), the timestamp is within [`MAX_CLOCK_SKEW_SECS`] of `now` (Unix
+    /// seconds), and the signature covers `timestamp\nnonce\nbody\n`.
     pub fn verify(&self, signed: &Signed<'_>, now: i64) -> Result<(), PayError> {
         let key = self
-            .keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(signed.serial)
-            .cloned()
+            .key_for(signed.serial, now)
             .ok_or_else(|| PayError::UnknownSerial(signed.serial.to_string()))?;
         let timestamp: i64 = signed
             .timestamp
@@ -307,6 +354,31 @@ impl<'a> Signed<'a> {
     }
 }
 
+/// How this client learns WeChat Pay's keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMode {
+    /// 公钥模式: the public keys in the [`Verifier`] are all there is.
+    PublicKey,
+    /// 平台证书模式: certificates are downloaded from `/v3/certificates` before the first call
+    /// ([`PayClient::download_certificates`]), again every `refresh_every` (sooner when one
+    /// expires first; [`PayClient::spawn_certificate_refresh`]), and once when an answer or a
+    /// notification names a serial not known yet (WeChat Pay started signing with a new one).
+    /// Public keys in the [`Verifier`] are trusted beside them (a switch between the modes).
+    PlatformCertificates {
+        /// How often the list is downloaded again.
+        refresh_every: Duration,
+    },
+}
+
+/// How often platform certificates are downloaded again by default (WeChat Pay publishes a new
+/// certificate well before it signs with it).
+pub const DEFAULT_CERTIFICATE_REFRESH: Duration = Duration::from_secs(12 * 3600);
+
+/// After a download that did not know an unknown serial, no other download for unknown serials
+/// within this time: a stream of forged notifications must not turn into a stream of calls to
+/// WeChat Pay.
+pub const UNKNOWN_SERIAL_COOLDOWN: Duration = Duration::from_secs(60);
+
 /// A merchant's settings.
 #[derive(Debug, Clone)]
 pub struct PayConfig {
@@ -322,6 +394,8 @@ pub struct PayConfig {
     pub api_v3_key: ApiV3Key,
     /// WeChat Pay's keys that sign answers and notifications.
     pub verifier: Verifier,
+    /// Where those keys come from.
+    pub key_mode: KeyMode,
     /// `https://api.mch.weixin.qq.com`, or a mock.
     pub api_base: String,
     /// Per-request timeout.
@@ -346,6 +420,31 @@ impl PayConfig {
             private_key,
             api_v3_key: ApiV3Key::new(api_v3_key)?,
             verifier: Verifier::new(public_key_id, public_key),
+            key_mode: KeyMode::PublicKey,
+            api_base: DEFAULT_PAY_API_BASE.into(),
+            timeout: Duration::from_secs(10),
+        })
+    }
+
+    /// Settings in platform-certificate mode with WeChat Pay's API host: no key is trusted until
+    /// [`PayClient::download_certificates`] ran.
+    pub fn with_platform_certificates(
+        mchid: impl Into<String>,
+        appid: impl Into<String>,
+        serial_no: impl Into<String>,
+        private_key: PrivateKey,
+        api_v3_key: &str,
+    ) -> Result<Self, PayError> {
+        Ok(Self {
+            mchid: mchid.into(),
+            appid: appid.into(),
+            serial_no: serial_no.into(),
+            private_key,
+            api_v3_key: ApiV3Key::new(api_v3_key)?,
+            verifier: Verifier::default(),
+            key_mode: KeyMode::PlatformCertificates {
+                refresh_every: DEFAULT_CERTIFICATE_REFRESH,
+            },
             api_base: DEFAULT_PAY_API_BASE.into(),
             timeout: Duration::from_secs(10),
         })
@@ -363,6 +462,9 @@ impl PayConfig {
 pub struct PayClient {
     config: Arc<PayConfig>,
     http: reqwest::Client,
+    /// One certificate download at a time for unknown serials, and when the last one that
+    /// found nothing new ran.
+    unknown_serial_refresh: Arc<tokio::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 #[derive(Deserialize)]
@@ -395,6 +497,7 @@ impl PayClient {
         Ok(Self {
             config: Arc::new(config),
             http,
+            unknown_serial_refresh: Arc::default(),
         })
     }
 
@@ -408,13 +511,14 @@ impl PayClient {
         &self.config.verifier
     }
 
-    /// Send a signed request; verify and return the answer's body (empty for 204).
-    async fn call(
+    /// Send a signed request; the headers and body of a 2xx answer (not verified yet), or the
+    /// error answer as a [`PayError`].
+    async fn send(
         &self,
         method: Method,
         path: &str,
         body: Option<String>,
-    ) -> Result<String, PayError> {
+    ) -> Result<(HeaderMap, String), PayError> {
         let body = body.unwrap_or_default();
         let timestamp = unix_now();
         let nonce = crypto::nonce();
@@ -433,9 +537,12 @@ impl PayClient {
             .request(method.clone(), format!("{}{}", self.config.api_base, path))
             .header(AUTHORIZATION, authorization)
             .header(ACCEPT, "application/json")
-            .header(USER_AGENT, "minibase-wechat-pay/0.1")
+            .header(USER_AGENT, "minibase-wechat-pay/0.1");
+        let serials = self.config.verifier.serials();
+        if !serials.is_empty() {
             // Tells WeChat Pay which key we expect answers signed with (public-key mode).
-            .header(headers::SERIAL, self.config.verifier.serials().join(","));
+            request = request.header(headers::SERIAL, serials.join(","));
+        }
         if method != Method::GET {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
         }
@@ -463,9 +570,121 @@ impl PayClient {
             });
             return Err(PayError::from_answer(status, &answer.code, answer.message));
         }
+        Ok((answer_headers, text))
+    }
+
+    /// Send a signed request; verify and return the answer's body (empty for 204).
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<String, PayError> {
+        let (answer_headers, text) = self.send(method, path, body).await?;
         let signed = Signed::from_headers(&answer_headers, &text)?;
-        self.config.verifier.verify(&signed, unix_now())?;
+        self.verify_signed(&signed).await?;
         Ok(text)
+    }
+
+    /// Verify an answer or a notification; in certificate mode a serial not known yet is given
+    /// one download of the certificate list before it is refused.
+    async fn verify_signed(&self, signed: &Signed<'_>) -> Result<(), PayError> {
+        match self.config.verifier.verify(signed, unix_now()) {
+            Err(PayError::UnknownSerial(serial))
+                if matches!(self.config.key_mode, KeyMode::PlatformCertificates { .. }) =>
+            {
+                self.refresh_for_unknown_serial(&serial).await;
+                self.config.verifier.verify(signed, unix_now())
+            }
+            other => other,
+        }
+    }
+
+    async fn refresh_for_unknown_serial(&self, serial: &str) {
+        let mut fruitless_at = self.unknown_serial_refresh.lock().await;
+        if self.config.verifier.knows(serial, unix_now()) {
+            return; // another caller's download brought it meanwhile
+        }
+        if fruitless_at.is_some_and(|at| at.elapsed() < UNKNOWN_SERIAL_COOLDOWN) {
+            return;
+        }
+        match self.download_certificates().await {
+            Ok(_) if self.config.verifier.knows(serial, unix_now()) => {
+                tracing::info!(serial, "WeChat Pay signs with a new platform certificate");
+                *fruitless_at = None;
+            }
+            Ok(_) => *fruitless_at = Some(std::time::Instant::now()),
+            Err(err) => {
+                tracing::warn!(serial, error = %err, "platform certificates could not be downloaded");
+                *fruitless_at = Some(std::time::Instant::now());
+            }
+        }
+    }
+
+    /// `GET /v3/certificates`: download WeChat Pay's platform certificates, decrypt them with the
+    /// APIv3 key, check the answer's signature with them (or with a key already trusted), and
+    /// trust exactly the valid ones from now on. Their serials.
+    pub async fn download_certificates(&self) -> Result<Vec<String>, PayError> {
+        let (answer_headers, text) = self.send(Method::GET, "/v3/certificates", None).await?;
+        let list: certificates::CertificateList = serde_json::from_str(&text)
+            .map_err(|err| PayError::BadResponse(format!("certificates: {err}")))?;
+        let now = unix_now();
+        let mut fresh = Vec::new();
+        for entry in &list.data {
+            let certificate = certificates::open_entry(&self.config.api_v3_key, entry)?;
+            if certificate.is_valid_at(now) {
+                fresh.push(certificate);
+            }
+        }
+        if fresh.is_empty() {
+            return Err(PayError::BadResponse(
+                "the certificate list has no certificate valid now".into(),
+            ));
+        }
+        let signed = Signed::from_headers(&answer_headers, &text)?;
+        let downloaded = Verifier::default();
+        downloaded.set_certificates(fresh.clone());
+        match downloaded.verify(&signed, now) {
+            Err(PayError::UnknownSerial(_)) => self.config.verifier.verify(&signed, now)?,
+            other => other?,
+        }
+        let serials = fresh.iter().map(|c| c.serial_no.clone()).collect();
+        self.config.verifier.set_certificates(fresh);
+        Ok(serials)
+    }
+
+    /// In certificate mode, a task that downloads the certificate list again every
+    /// `refresh_every`, sooner when a trusted certificate expires before that, and a minute
+    /// after a failed download; `None` in public-key mode. Abort the handle to stop it.
+    pub fn spawn_certificate_refresh(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let KeyMode::PlatformCertificates { refresh_every } = self.config.key_mode else {
+            return None;
+        };
+        let client = self.clone();
+        Some(tokio::spawn(async move {
+            let mut failed = false;
+            loop {
+                let until_expiry =
+                    client.config.verifier.earliest_expiry().map(|at| {
+                        Duration::from_secs(u64::try_from(at - unix_now() + 1).unwrap_or(0))
+                    });
+                let mut wait = until_expiry.map_or(refresh_every, |d| d.min(refresh_every));
+                if failed {
+                    wait = wait.min(Duration::from_secs(60));
+                }
+                tokio::time::sleep(wait.max(Duration::from_millis(100))).await;
+                match client.download_certificates().await {
+                    Ok(serials) => {
+                        tracing::debug!(?serials, "platform certificates refreshed");
+                        failed = false;
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "platform certificates could not be refreshed; the ones known stay trusted until they expire");
+                        failed = true;
+                    }
+                }
+            }
+        }))
     }
 
     async fn call_json<T: DeserializeOwned>(
@@ -560,19 +779,26 @@ impl PayClient {
 
     /// Verify a notification (signature by a trusted key, timestamp within 5 minutes) and
     /// decrypt its resource with the APIv3 key. Nothing of the body is read before the
-    /// signature checks out.
-    pub fn parse_notification(&self, signed: &Signed<'_>) -> Result<Notification, PayError> {
-        self.parse_notification_at(signed, unix_now())
+    /// signature checks out. In certificate mode, a serial not known yet is given one download
+    /// of the certificate list first.
+    pub async fn parse_notification(&self, signed: &Signed<'_>) -> Result<Notification, PayError> {
+        self.verify_signed(signed).await?;
+        self.open_notification(signed.body)
     }
 
-    /// [`Self::parse_notification`] with an explicit clock (Unix seconds).
+    /// [`Self::parse_notification`] with an explicit clock (Unix seconds) and no download.
     pub fn parse_notification_at(
         &self,
         signed: &Signed<'_>,
         now: i64,
     ) -> Result<Notification, PayError> {
         self.config.verifier.verify(signed, now)?;
-        let body: NotificationBody = serde_json::from_str(signed.body)
+        self.open_notification(signed.body)
+    }
+
+    /// Decrypt a verified notification's resource.
+    fn open_notification(&self, body: &str) -> Result<Notification, PayError> {
+        let body: NotificationBody = serde_json::from_str(body)
             .map_err(|err| PayError::BadResponse(format!("notification: {err}")))?;
         if body.resource.algorithm != "AEAD_AES_256_GCM" {
             return Err(PayError::Decrypt(format!(

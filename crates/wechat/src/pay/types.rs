@@ -242,8 +242,8 @@ pub struct EncryptedResource {
     /// Authenticated, not encrypted (may be empty).
     #[serde(default)]
     pub associated_data: String,
-    /// `transaction` or `refund`.
-    #[serde(default)]
+    /// `transaction` or `refund` (none for certificates).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub original_type: String,
     /// 12 characters.
     pub nonce: String,
