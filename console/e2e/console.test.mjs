@@ -54,6 +54,15 @@ async function closeDrawer() {
   await page.locator('.el-overlay.is-drawer').first().waitFor({ state: 'hidden' });
 }
 
+/** Close the drawer on top (a drawer opened from another's). */
+async function closeTopDrawer() {
+  await page.waitForTimeout(400);
+  const overlays = page.locator('.el-overlay.is-drawer:visible');
+  const open = await overlays.count();
+  await page.locator('.el-drawer__close-btn:visible').last().click();
+  await until(async () => (await overlays.count()) < open, 'the drawer to close');
+}
+
 async function signIn(password = ADMIN.password) {
   await go('/login');
   await page.locator('input[name=username]').fill(ADMIN.username);
@@ -424,6 +433,125 @@ describe('the admin console', () => {
     await page.locator('[data-test=admins]', { hasText: '已停用' }).waitFor();
     assert.equal((await login()).status, 403);
     await screenshot(page, 'admins');
+  });
+
+  test("flash sales: an order's payment is shown in yuan and refunded in part, then in full", async () => {
+    const admin = await server.adminToken();
+    const asAdmin = async (method, path, body) => {
+      const res = await server.api(method, path, { token: admin, body });
+      assert.ok(res.status < 300, `${method} ${path}: ${JSON.stringify(res.body)}`);
+      return res.body.data;
+    };
+    const product = await asAdmin('POST', '/api/v1/admin/products', {
+      name: 'Kettle',
+      price_cents: 5900,
+    });
+    const sale = await asAdmin('POST', '/api/v1/admin/flash-sales', {
+      product_id: product.id,
+      title: '水壶秒杀',
+      sale_price_cents: 1990,
+      stock: 10,
+      per_user_limit: 1,
+      starts_at: new Date(Date.now() - 60_000).toISOString(),
+      ends_at: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    // A buyer pays through WeChat Pay (the mock): the pay route, then the payer pays.
+    const buyer = await server.user('henry');
+    const placed = await server.api('POST', `/api/v1/flash-sales/${sale.id}/orders`, {
+      token: buyer.token,
+      body: {},
+    });
+    const orderId = placed.body.data.order_id;
+    const pay = await server.api('POST', `/api/v1/flash-sale-orders/${orderId}/pay`, {
+      token: buyer.token,
+    });
+    assert.equal(pay.status, 200, JSON.stringify(pay.body));
+    await server.mockPay('pay', pay.body.data.out_trade_no);
+    await until(async () => {
+      const order = await server.api('GET', `/api/v1/flash-sale-orders/${orderId}`, {
+        token: buyer.token,
+      });
+      return order.body.data.status === 'paid';
+    }, 'the order to be paid');
+
+    await go('/flash-sales');
+    await page.locator(`[data-test=sale-detail-${sale.id}]`).click();
+    await page.locator(`[data-test=order-payment-${orderId}]`).click();
+    const drawer = page.locator('[data-test=payment]');
+    await drawer.locator('[data-test=payment-status]', { hasText: '已支付' }).waitFor();
+    assert.equal(await drawer.locator('[data-test=payment-amount]').textContent(), '¥19.90');
+    assert.equal(await drawer.locator('[data-test=payment-refunded]').textContent(), '¥0.00');
+    assert.match(
+      (await drawer.locator('[data-test=payment-transaction]').textContent()) ?? '',
+      /\w{8,}/,
+    );
+
+    // Partial: an amount over what was paid is refused by the form, before any request.
+    await drawer.locator('[data-test=refund-kind] .el-radio', { hasText: '部分退款' }).click();
+    await drawer.locator('input[name=refund-amount]').fill('25.00');
+    await drawer.locator('input[name=refund-reason]').fill('商品破损');
+    await drawer.locator('[data-test=refund-submit]').click();
+    await drawer.locator('.el-form-item__error', { hasText: '¥19.90' }).waitFor();
+    await drawer.locator('input[name=refund-amount]').fill('5.50');
+    await drawer.locator('[data-test=refund-submit]').click();
+    // The confirmation names the amount and the reason; cancelling sends nothing.
+    const box = page.locator('.el-message-box');
+    await box.waitFor();
+    assert.match((await box.textContent()) ?? '', /¥5\.50[\s\S]*商品破损/);
+    await box.locator('.el-button:not(.el-button--primary)').click();
+    await box.waitFor({ state: 'hidden' });
+    let record = await asAdmin('GET', `/api/v1/admin/flash-sale-orders/${orderId}/payment`);
+    assert.equal(record.refunds.length, 0);
+
+    await drawer.locator('[data-test=refund-submit]').click();
+    await confirmBox();
+    await drawer.locator('[data-test=payment-refunds]', { hasText: '商品破损' }).waitFor();
+    await drawer.locator('[data-test=payment-refunded]', { hasText: '¥5.50' }).waitFor();
+
+    // Full: what is left (¥14.40).
+    await drawer.locator('[data-test=refund-kind] .el-radio', { hasText: '¥14.40' }).click();
+    await drawer.locator('input[name=refund-reason]').fill('用户申请退款');
+    await drawer.locator('[data-test=refund-submit]').click();
+    await confirmBox();
+    await drawer.locator('[data-test=payment-refunded]', { hasText: '¥19.90' }).waitFor();
+    // Nothing is left to refund: the form is gone.
+    await drawer.locator('[data-test=refund-form]').waitFor({ state: 'detached' });
+
+    record = await asAdmin('GET', `/api/v1/admin/flash-sale-orders/${orderId}/payment`);
+    assert.equal(record.refunded_cents, 1990);
+    assert.deepEqual(record.refunds.map((r) => [r.amount_cents, r.reason]).sort(), [
+      [1440, '用户申请退款'],
+      [550, '商品破损'],
+    ]);
+    // WeChat Pay confirms the refunds (the mock after 200 ms): the console shows it on reopening.
+    await until(async () => {
+      const now = await asAdmin('GET', `/api/v1/admin/flash-sale-orders/${orderId}/payment`);
+      return now.refunds.every((r) => r.status === 'success');
+    }, 'the refunds to succeed');
+    await closeTopDrawer();
+    await page.locator(`[data-test=order-payment-${orderId}]`).click();
+    await drawer.locator('[data-test=payment-refunds]', { hasText: '已退款' }).waitFor();
+    await screenshot(page, 'payment');
+    await closeTopDrawer();
+
+    // The audited override: an unpaid order marked paid after a confirmation; it has no payment.
+    const other = await server.user('irene');
+    const unpaid = await server.api('POST', `/api/v1/flash-sales/${sale.id}/orders`, {
+      token: other.token,
+      body: {},
+    });
+    const unpaidId = unpaid.body.data.order_id;
+    await page.locator(`[data-test=order-mark-paid-${unpaidId}]`).click();
+    await confirmBox();
+    await page.locator(`[data-test=order-mark-paid-${unpaidId}]`).waitFor({ state: 'detached' });
+    const marked = await server.api('GET', `/api/v1/flash-sale-orders/${unpaidId}`, {
+      token: other.token,
+    });
+    assert.equal(marked.body.data.status, 'paid');
+    await page.locator(`[data-test=order-payment-${unpaidId}]`).click();
+    await drawer.locator('[data-test=payment-none]').waitFor();
+    await closeTopDrawer();
+    await closeTopDrawer();
   });
 
   test('the audit log names who did what, with the reason', async () => {

@@ -17,6 +17,8 @@ export const MINIBASE_BIN = resolve(
 );
 export const SCREENSHOTS = join(REPO, 'docs', 'console');
 export const ADMIN = { username: 'ops', password: 'ops-password-123' };
+/** The merchant id of the server's in-process mock WeChat Pay (dev mode). */
+const MOCK_MCHID = '1900000001';
 
 function chromiumPath() {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
@@ -58,7 +60,7 @@ export async function startMinibase(env = {}) {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const url = await listeningUrl(child);
+  const { url, mockUrl } = await listeningUrl(child);
 
   /** Call the API as `token` (a user's, or none); answers the parsed envelope and status. */
   async function api(method, path, { token, body } = {}) {
@@ -81,11 +83,30 @@ export async function startMinibase(env = {}) {
     return { token: res.body.data.token, id: res.body.data.user.id };
   }
 
+  /** Sign in as the test's admin account over the API; answers its bearer token. */
+  async function adminToken() {
+    const res = await api('POST', '/api/v1/admin/auth/login', { body: ADMIN });
+    if (res.status !== 200) throw new Error(`admin login: ${JSON.stringify(res.body)}`);
+    return res.body.data.token;
+  }
+
+  /** A control of the in-process mock WeChat Pay (docs/payments.md), e.g. `mockPay('pay', no)`. */
+  async function mockPay(control, outTradeNo, options) {
+    const res = await fetch(`${mockUrl}/mock/pay/${control}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mchid: MOCK_MCHID, out_trade_no: outTradeNo, options }),
+    });
+    if (!res.ok) throw new Error(`mock pay ${control}: ${res.status} ${await res.text()}`);
+  }
+
   return {
     url,
     dir,
     api,
     user,
+    adminToken,
+    mockPay,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((done) => child.once('exit', done));
@@ -97,19 +118,25 @@ export async function startMinibase(env = {}) {
   };
 }
 
+/** The server's address, and its in-process mock WeChat's from the start-up warning. */
 function listeningUrl(child) {
   return new Promise((resolveUrl, reject) => {
     let stderr = '';
+    let mockUrl;
     child.stderr.on('data', (chunk) => {
       stderr += chunk.toString();
     });
     const lines = createInterface({ input: child.stdout });
     const timer = setTimeout(() => reject(new Error(`minibase did not start:\n${stderr}`)), 30_000);
-    lines.on('line', (line) => {
+    lines.on('line', (raw) => {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: colours of the log lines
+      const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
+      const mock = line.includes('MOCK WeChat') ? /addr=([0-9.:]+)/.exec(line) : null;
+      if (mock) mockUrl = `http://${mock[1]}`;
       const match = /listening on (http:\/\/[0-9.:]+)/.exec(line);
       if (match) {
         clearTimeout(timer);
-        resolveUrl(match[1]);
+        resolveUrl({ url: match[1], mockUrl });
       }
     });
     child.once('exit', (code) => {

@@ -3491,7 +3491,7 @@ export interface components {
                 amount_cents: number;
                 /** Format: date-time */
                 closed_at?: string | null;
-                events: components["schemas"]["EventView"][];
+                events: components["schemas"]["PaymentEventView"][];
                 out_trade_no: string;
                 /** Format: date-time */
                 paid_at?: string | null;
@@ -4492,13 +4492,30 @@ export interface components {
             /** @description Pass these to `wx.requestPayment` as they are. */
             request_payment: components["schemas"]["WxRequestPayment"];
         };
+        /**
+         * @description One entry of a payment's event log. Named apart in the spec: the approvals' `EventView`
+         *     took the plain name, and the two shapes must not share one schema.
+         */
+        PaymentEventView: {
+            /** Format: int64 */
+            actor_id?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            detail: unknown;
+            /**
+             * @description notification, paid, mismatch, unknown_order, paid_after_close, closed, admin_mark_paid,
+             *     refund_requested or refund_updated.
+             */
+            kind: string;
+            notification_id?: string | null;
+        };
         /** @description A payment with its refunds and its event log (admins). */
         PaymentView: {
             /** Format: int64 */
             amount_cents: number;
             /** Format: date-time */
             closed_at?: string | null;
-            events: components["schemas"]["EventView"][];
+            events: components["schemas"]["PaymentEventView"][];
             out_trade_no: string;
             /** Format: date-time */
             paid_at?: string | null;

@@ -794,8 +794,13 @@ impl From<refund::Model> for RefundView {
     }
 }
 
+/// One entry of a payment's event log. Named apart in the spec: the approvals' `EventView`
+/// took the plain name, and the two shapes must not share one schema.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = PaymentEventView)]
 pub struct EventView {
+    /// notification, paid, mismatch, unknown_order, paid_after_close, closed, admin_mark_paid,
+    /// refund_requested or refund_updated.
     pub kind: String,
     pub notification_id: Option<String>,
     pub actor_id: Option<i64>,
