@@ -6,5 +6,6 @@ pub mod jobs;
 pub mod migrations;
 pub mod ratelimit;
 pub mod redis;
+pub mod replica;
 
 pub use db::Db;
