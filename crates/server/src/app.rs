@@ -31,7 +31,7 @@ use crate::store::cache::Cache;
 use crate::store::db::QueryCounter;
 use crate::store::jobs::{Handler, Jobs};
 use crate::store::ratelimit::RateLimiter;
-use crate::store::{self, redis::Redis, Db};
+use crate::store::{self, redis::Redis, replica::Replica, Db};
 use crate::wechat::Wechat;
 
 /// What every handler can reach: one pointer, cloned for every request and extractor.
@@ -50,6 +50,8 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub config: Arc<Config>,
     pub db: Db,
+    /// A streaming replica for reads that tolerate lag (`database_replica_url`).
+    pub replica: Option<Arc<Replica>>,
     pub redis: Option<Redis>,
     pub limiter: RateLimiter,
     pub wechat: Wechat,
@@ -69,7 +71,12 @@ impl AppState {
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
         let (db, queries) = store::db::connect_counted(&config.database).await?;
         store::db::migrate(&db).await?;
+        let replica = match &config.replica {
+            Some(replica) => Some(Replica::start(&config.database, replica)?),
+            None => None,
+        };
         let redis = match &config.redis_url {
+            Some(url) if config.redis_cluster => Some(Redis::connect_cluster(url).await?),
             Some(url) => Some(Redis::connect(url).await?),
             None => None,
         };
@@ -81,6 +88,7 @@ impl AppState {
         Ok(Self(Arc::new(Shared {
             config: Arc::new(config),
             db,
+            replica,
             limiter: RateLimiter::new(redis.clone()),
             flash_sale: crate::flash_sale::FlashSaleState::new(redis.clone()),
             realtime,
@@ -93,6 +101,18 @@ impl AppState {
             files,
             payments,
         })))
+    }
+}
+
+impl Shared {
+    /// The database for reads that tolerate lag (feed pages, public lists): the replica while it
+    /// is within `database_replica_max_lag_ms` of the primary, else the primary. Never for a
+    /// read that must see a write just made, nor for a cache fill.
+    pub fn read_db(&self) -> &Db {
+        self.replica
+            .as_deref()
+            .and_then(Replica::if_fresh)
+            .unwrap_or(&self.db)
     }
 }
 

@@ -110,7 +110,10 @@ pub struct RawConfig {
     pub database_connect_timeout_secs: u64,
     pub database_acquire_timeout_secs: u64,
     pub database_idle_timeout_secs: u64,
+    pub database_replica_url: Option<String>,
+    pub database_replica_max_lag_ms: u64,
     pub redis_url: Option<String>,
+    pub redis_cluster: bool,
     pub jwt_secret: Option<String>,
     pub jwt_algorithm: String,
     pub jwt_key_id: Option<String>,
@@ -200,7 +203,10 @@ impl Default for RawConfig {
             database_connect_timeout_secs: 5,
             database_acquire_timeout_secs: 5,
             database_idle_timeout_secs: 600,
+            database_replica_url: None,
+            database_replica_max_lag_ms: 2000,
             redis_url: None,
+            redis_cluster: false,
             jwt_secret: None,
             jwt_algorithm: "HS256".into(),
             jwt_key_id: None,
@@ -312,6 +318,13 @@ pub struct DatabaseConfig {
     pub idle_timeout: Duration,
 }
 
+/// The read replica and how far behind the primary it may be before reads go back to the primary.
+#[derive(Debug, Clone)]
+pub struct ReplicaConfig {
+    pub url: String,
+    pub max_lag: Duration,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Json,
@@ -390,7 +403,12 @@ pub struct Config {
     pub mode: Mode,
     pub http: HttpConfig,
     pub database: DatabaseConfig,
+    /// A PostgreSQL streaming replica for reads that tolerate lag (docs/deployment.md).
+    pub replica: Option<ReplicaConfig>,
+    /// One URL; with `redis_cluster`, the cluster's seed nodes separated by commas.
     pub redis_url: Option<String>,
+    /// Talk to a Redis Cluster (keys spread over hash slots) rather than one server.
+    pub redis_cluster: bool,
     pub jwt: JwtConfig,
     /// True when the JWT secret is the built-in dev one (dev mode only).
     pub jwt_secret_is_default: bool,
@@ -689,20 +707,44 @@ impl RawConfig {
 
         let database = self.database_config()?;
 
+        let replica = self.replica_config(&database)?;
+
         let redis_url = match self.redis_url.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(url) => {
-                let parsed = url::Url::parse(url)
-                    .map_err(|err| ConfigError::new("redis_url", format!("'{url}': {err}")))?;
-                if !matches!(parsed.scheme(), "redis" | "rediss") {
+            Some(urls) => {
+                let urls: Vec<&str> = urls.split(',').map(str::trim).collect();
+                if urls.len() > 1 && !self.redis_cluster {
                     return Err(ConfigError::new(
                         "redis_url",
-                        "must start with redis:// or rediss://",
+                        "several URLs are only for a cluster (set redis_cluster = true)",
                     ));
                 }
-                Some(url.to_string())
+                for url in &urls {
+                    let parsed = url::Url::parse(url).map_err(|err| {
+                        ConfigError::new("redis_url", format!("'{}': {err}", redact_url(url)))
+                    })?;
+                    if !matches!(parsed.scheme(), "redis" | "rediss") {
+                        return Err(ConfigError::new(
+                            "redis_url",
+                            "must start with redis:// or rediss://",
+                        ));
+                    }
+                    if self.redis_cluster && !matches!(parsed.path(), "" | "/" | "/0") {
+                        return Err(ConfigError::new(
+                            "redis_url",
+                            "a Redis Cluster has only database 0",
+                        ));
+                    }
+                }
+                Some(urls.join(","))
             }
         };
+        if self.redis_cluster && redis_url.is_none() {
+            return Err(ConfigError::new(
+                "redis_cluster",
+                "needs redis_url (the cluster's seed nodes)",
+            ));
+        }
 
         let (keys, jwt_secret_is_default) = self.jwt_keys(mode)?;
         positive("jwt_access_ttl_secs", self.jwt_access_ttl_secs)?;
@@ -872,7 +914,9 @@ impl RawConfig {
                 trusted_proxies,
             },
             database,
+            replica,
             redis_url,
+            redis_cluster: self.redis_cluster,
             jwt: JwtConfig {
                 keys: std::sync::Arc::new(keys),
                 access_ttl: Duration::from_secs(self.jwt_access_ttl_secs),
@@ -1435,6 +1479,38 @@ impl RawConfig {
         })
     }
 
+    fn replica_config(
+        &self,
+        primary: &DatabaseConfig,
+    ) -> Result<Option<ReplicaConfig>, ConfigError> {
+        let url = match self.database_replica_url.as_deref().map(str::trim) {
+            None | Some("") => return Ok(None),
+            Some(url) => url,
+        };
+        if primary.backend != DatabaseBackend::Postgres {
+            return Err(ConfigError::new(
+                "database_replica_url",
+                "read replicas are supported on PostgreSQL only",
+            ));
+        }
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            || url::Url::parse(url).is_err()
+        {
+            return Err(ConfigError::new(
+                "database_replica_url",
+                format!("'{}' is not a postgres:// URL", redact_url(url)),
+            ));
+        }
+        positive(
+            "database_replica_max_lag_ms",
+            self.database_replica_max_lag_ms,
+        )?;
+        Ok(Some(ReplicaConfig {
+            url: url.to_string(),
+            max_lag: Duration::from_millis(self.database_replica_max_lag_ms),
+        }))
+    }
+
     fn database_config(&self) -> Result<DatabaseConfig, ConfigError> {
         let url = self.database_url.trim().to_string();
         let backend = if url.starts_with("sqlite:") {
@@ -1571,6 +1647,37 @@ mod tests {
             (
                 |r| r.redis_url = Some("http://x".into()),
                 "MINIBASE_REDIS_URL",
+            ),
+            (
+                |r| r.redis_url = Some("redis://a:6379,redis://b:6379".into()),
+                "MINIBASE_REDIS_URL",
+            ),
+            (|r| r.redis_cluster = true, "MINIBASE_REDIS_CLUSTER"),
+            (
+                |r| {
+                    r.redis_cluster = true;
+                    r.redis_url = Some("redis://a:6379/2".into());
+                },
+                "MINIBASE_REDIS_URL",
+            ),
+            (
+                |r| r.database_replica_url = Some("postgres://replica/db".into()),
+                "MINIBASE_DATABASE_REPLICA_URL",
+            ),
+            (
+                |r| {
+                    r.database_url = "postgres://primary/db".into();
+                    r.database_replica_url = Some("mysql://replica/db".into());
+                },
+                "MINIBASE_DATABASE_REPLICA_URL",
+            ),
+            (
+                |r| {
+                    r.database_url = "postgres://primary/db".into();
+                    r.database_replica_url = Some("postgres://replica/db".into());
+                    r.database_replica_max_lag_ms = 0;
+                },
+                "MINIBASE_DATABASE_REPLICA_MAX_LAG_MS",
             ),
             (
                 |r| r.jwt_secret = Some("short".into()),
@@ -1724,6 +1831,25 @@ mod tests {
                 .contains("MINIBASE_WECHAT_PAY_CERTIFICATE_REFRESH_SECS"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn cluster_seeds_and_a_replica_are_accepted() {
+        let mut raw = raw();
+        raw.redis_cluster = true;
+        raw.redis_url = Some(" redis://a:6379 , redis://b:6379/0".into());
+        raw.database_url = "postgres://primary/db".into();
+        raw.database_replica_url = Some("postgres://replica/db".into());
+        raw.database_replica_max_lag_ms = 500;
+        let config = raw.validate().unwrap();
+        assert!(config.redis_cluster);
+        assert_eq!(
+            config.redis_url.as_deref(),
+            Some("redis://a:6379,redis://b:6379/0")
+        );
+        let replica = config.replica.unwrap();
+        assert_eq!(replica.url, "postgres://replica/db");
+        assert_eq!(replica.max_lag, Duration::from_millis(500));
     }
 
     #[test]

@@ -202,15 +202,19 @@ end
 /// with the token) and `{prefix}:{appid}:refresh_lock` (`SET NX PX`).
 /// Every operation is bounded by a timeout so a hung Redis degrades to local
 /// behaviour instead of stalling API calls.
+///
+/// `C` is any async connection: one server's
+/// [`ConnectionManager`](redis::aio::ConnectionManager) (the default), or a Redis
+/// Cluster's connection (each operation touches one key, so any slot will do).
 #[derive(Clone)]
-pub struct RedisTokenStore {
-    conn: redis::aio::ConnectionManager,
+pub struct RedisTokenStore<C = redis::aio::ConnectionManager> {
+    conn: C,
     prefix: String,
     op_timeout: Duration,
     unlock: redis::Script,
 }
 
-impl fmt::Debug for RedisTokenStore {
+impl<C> fmt::Debug for RedisTokenStore<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisTokenStore")
             .field("prefix", &self.prefix)
@@ -219,9 +223,9 @@ impl fmt::Debug for RedisTokenStore {
     }
 }
 
-impl RedisTokenStore {
+impl<C> RedisTokenStore<C> {
     /// A store using `conn`, with keys under `prefix` (e.g. `"minibase:wechat"`).
-    pub fn new(conn: redis::aio::ConnectionManager, prefix: impl Into<String>) -> Self {
+    pub fn new(conn: C, prefix: impl Into<String>) -> Self {
         Self {
             conn,
             prefix: prefix.into(),
@@ -229,7 +233,9 @@ impl RedisTokenStore {
             unlock: redis::Script::new(UNLOCK_SCRIPT),
         }
     }
+}
 
+impl RedisTokenStore {
     /// Connects to `url` and builds a store. Fails if Redis is unreachable now;
     /// later outages are tolerated by the client.
     pub async fn connect(url: &str, prefix: impl Into<String>) -> Result<Self, StoreError> {
@@ -243,7 +249,9 @@ impl RedisTokenStore {
             .map_err(redis_err)?;
         Ok(Self::new(conn, prefix))
     }
+}
 
+impl<C> RedisTokenStore<C> {
     /// Bounds every Redis operation (default 1 second).
     pub fn with_op_timeout(mut self, timeout: Duration) -> Self {
         self.op_timeout = timeout;
@@ -273,7 +281,10 @@ fn redis_err(err: redis::RedisError) -> StoreError {
     StoreError(err.to_string())
 }
 
-impl TokenStore for RedisTokenStore {
+impl<C> TokenStore for RedisTokenStore<C>
+where
+    C: redis::aio::ConnectionLike + Clone + Send + Sync + 'static,
+{
     fn get<'a>(&'a self, appid: &'a str) -> BoxFuture<'a, Result<Option<CachedToken>, StoreError>> {
         Box::pin(async move {
             let mut conn = self.conn.clone();

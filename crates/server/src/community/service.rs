@@ -503,7 +503,7 @@ pub async fn feed(
     let rows = match &feed {
         Feed::Hot => {
             let after: Option<(i64, i64)> = page.decode()?;
-            let rows = repo::hot(&state.db, after, fetch).await?;
+            let rows = repo::hot(state.read_db(), after, fetch).await?;
             let page = Page::from_rows(rows, limit, |p| (p.hot_rank, p.id));
             let next = page.next_cursor;
             let items = post_views(state, viewer, page.items).await?;
@@ -512,15 +512,16 @@ pub async fn feed(
                 next_cursor: next,
             });
         }
-        Feed::Latest => repo::latest(&state.db, page.decode()?, fetch).await?,
+        // Pages of feeds tolerate lag: the replica may serve them (docs/deployment.md).
+        Feed::Latest => repo::latest(state.read_db(), page.decode()?, fetch).await?,
         Feed::Topic(topic) => {
             // The feed's topic follows the rule posts are tagged by; anything else matches no
             // post and is the caller's mistake: a 400 naming the parameter.
             let topic = normalize_topic(topic).ok_or_else(|| {
                 AppError::new(ErrorCode::InvalidQuery, format!("topic: {TOPIC_RULE}"))
             })?;
-            let ids = repo::topic_post_ids(&state.db, &topic, page.decode()?, fetch).await?;
-            let mut rows = repo::find_posts(&state.db, &ids).await?;
+            let ids = repo::topic_post_ids(state.read_db(), &topic, page.decode()?, fetch).await?;
+            let mut rows = repo::find_posts(state.read_db(), &ids).await?;
             rows.retain(|p| p.status == PUBLISHED);
             rows.sort_by_key(|p| std::cmp::Reverse(p.id));
             rows
@@ -529,7 +530,9 @@ pub async fn feed(
             let own = viewer.is_some_and(|v| {
                 v.kind == crate::auth::jwt::SubjectKind::User && v.id == *author_id
             });
-            repo::by_author(&state.db, *author_id, own, page.decode()?, fetch).await?
+            // One's own posts right after writing one: the primary.
+            let db = if own { &state.db } else { state.read_db() };
+            repo::by_author(db, *author_id, own, page.decode()?, fetch).await?
         }
         Feed::Following => {
             let viewer = viewer
@@ -956,7 +959,14 @@ pub async fn list_comments(
     visible_post(state, viewer, post_id).await?;
     let limit = page.limit();
     let after: Option<i64> = page.decode()?;
-    let rows = repo::comments(&state.db, post_id, parent_id, after, u64::from(limit) + 1).await?;
+    let rows = repo::comments(
+        state.read_db(),
+        post_id,
+        parent_id,
+        after,
+        u64::from(limit) + 1,
+    )
+    .await?;
     let page = Page::from_rows(rows, limit, |c| c.id);
     let next = page.next_cursor;
     let items = comment_views(state, viewer, page.items).await?;

@@ -528,13 +528,9 @@ pub async fn list_sales(state: &AppState, page: &PageQuery, public: bool) -> App
     let limit = page.limit();
     let before: Option<i64> = page.decode()?;
     let now = Utc::now();
-    let rows = repo::list_sales(
-        &state.db,
-        public.then_some(now),
-        before,
-        u64::from(limit) + 1,
-    )
-    .await?;
+    // The public list tolerates lag (the replica may serve it); the admin's follows its writes.
+    let db = if public { state.read_db() } else { &state.db };
+    let rows = repo::list_sales(db, public.then_some(now), before, u64::from(limit) + 1).await?;
     let page = Page::from_rows(rows, limit, |s| s.id).map(|row| sale_view(row, None, now));
     Ok(SaleList {
         items: page.items,

@@ -1,7 +1,7 @@
 //! Where events go between nodes, and where they are kept for replay.
 //!
-//! With Redis: one stream (`mb:rt:log`, trimmed to about `realtime_replay_window` entries) is the
-//! log, and each event is also published on `mb:rt:events`; both happen in one Lua script, so the
+//! With Redis: one stream (`{mb:rt}:log`, trimmed to about `realtime_replay_window` entries) is
+//! the log, and each event is also published on `mb:rt:events`; both happen in one Lua script, so the
 //! pub/sub order is the stream order and ids grow on every channel. Every node subscribes once
 //! and hands each event to its local subscribers. Without Redis, an in-process ring of the same
 //! shape does both.
@@ -42,8 +42,10 @@ pub struct Keys {
 impl Keys {
     pub fn new(prefix: &str) -> Self {
         Self {
-            stream: format!("{prefix}:log"),
-            floor: format!("{prefix}:trimmed"),
+            // The scripts touch both keys: one hash tag keeps them in one Redis Cluster slot.
+            // (Channels are no keys: a cluster delivers a PUBLISH to every node.)
+            stream: format!("{{{prefix}}}:log"),
+            floor: format!("{{{prefix}}}:trimmed"),
             events: format!("{prefix}:events"),
             control: format!("{prefix}:control"),
         }
@@ -440,7 +442,7 @@ async fn run_subscriber(
             tokio::time::sleep(HEALTH_INTERVAL).await;
             continue;
         }
-        match redis.client.get_async_pubsub().await {
+        match redis.pubsub().await {
             Ok(mut pubsub) => {
                 if pubsub
                     .subscribe(&[&keys.events, &keys.control])

@@ -287,13 +287,21 @@ impl Cache {
             return;
         };
         let mut conn = redis.conn();
-        let result: redis::RedisResult<()> = redis::pipe()
-            .del(full_key)
-            .ignore()
-            .publish(CHANNEL, full_key)
-            .ignore()
-            .query_async(&mut conn)
-            .await;
+        // Two commands, not one pipeline: in a Redis Cluster the key and the channel hash to
+        // different slots. The delete goes first, so a node that hears the event and reads
+        // Redis again finds nothing stale there.
+        let deleted: redis::RedisResult<()> =
+            redis::cmd("DEL").arg(full_key).query_async(&mut conn).await;
+        let result = match deleted {
+            Ok(()) => {
+                redis::cmd("PUBLISH")
+                    .arg(CHANNEL)
+                    .arg(full_key)
+                    .query_async::<()>(&mut conn)
+                    .await
+            }
+            Err(err) => Err(err),
+        };
         if let Err(err) = result {
             tracing::warn!(error = %err, key = full_key, "cache: could not broadcast an invalidation");
             redis.mark_unhealthy();
@@ -354,7 +362,7 @@ async fn subscribe(inner: std::sync::Weak<Inner>) {
             tokio::time::sleep(HEALTH_INTERVAL).await;
             continue;
         }
-        match redis.client.get_async_pubsub().await {
+        match redis.pubsub().await {
             Ok(mut pubsub) => {
                 if pubsub.subscribe(CHANNEL).await.is_ok() {
                     if let Some(strong) = inner.upgrade() {

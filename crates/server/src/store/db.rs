@@ -116,7 +116,7 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
 /// returns to the pool when that exchange did not end cleanly (on PostgreSQL only then: see
 /// vendor/README.md). Pinging again on every acquire (sqlx's default) would add a round trip to
 /// every query.
-async fn ping_if_idle<C: sqlx::Connection>(
+pub(crate) async fn ping_if_idle<C: sqlx::Connection>(
     conn: &mut C,
     meta: sqlx::pool::PoolConnectionMetadata,
 ) -> Result<bool, sqlx::Error> {

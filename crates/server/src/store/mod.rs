@@ -7,5 +7,6 @@ pub mod json;
 pub mod migrations;
 pub mod ratelimit;
 pub mod redis;
+pub mod replica;
 
 pub use db::Db;

@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 pub mod process;
 pub mod proxy;
+pub mod redis_cluster;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
