@@ -124,6 +124,7 @@ fn job_handlers() -> HashMap<&'static str, Handler> {
         .chain(crate::community::jobs())
         .chain(crate::flash_sale::jobs())
         .chain(crate::payments::jobs())
+        .chain(crate::privacy::jobs())
     {
         handlers.insert(kind, handler);
     }
@@ -146,6 +147,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::realtime::routes())
         .merge(crate::collections::routes())
         .merge(crate::payments::routes())
+        .merge(crate::privacy::routes())
 }
 
 /// The router with every route and the shared middleware stack.
@@ -378,6 +380,10 @@ pub async fn serve(
         state.clone(),
         stopping_rx.clone(),
     ));
+    let sweeper = tokio::spawn(crate::privacy::run_sweeper(
+        state.clone(),
+        stopping_rx.clone(),
+    ));
     let realtime_state = state.clone();
     let server = crate::http::server::serve_http1(listener, app, async move {
         shutdown.await;
@@ -401,6 +407,7 @@ pub async fn serve(
     // WebSockets left the HTTP server at their upgrade: give their close frames time to go.
     state.realtime.wait_closed(grace).await;
     reconciler.abort();
+    sweeper.abort();
     if let Some(worker) = worker {
         // Running jobs get a grace period; unfinished ones run again later (at least once).
         let _ = tokio::time::timeout(grace, worker).await;

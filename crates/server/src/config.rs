@@ -190,6 +190,13 @@ pub struct RawConfig {
     pub wechat_pay_notify_base: Option<String>,
     pub wechat_pay_timeout_secs: u64,
     pub wechat_pay_query_after_secs: u64,
+    pub data_keys: StringList,
+    pub data_hash_key: Option<String>,
+    pub account_deletion_grace_secs: u64,
+    pub privacy_sweep_interval_secs: u64,
+    pub purge_sessions_after_secs: u64,
+    pub purge_jobs_after_secs: u64,
+    pub purge_orphan_files_after_secs: u64,
 }
 
 impl Default for RawConfig {
@@ -282,6 +289,13 @@ impl Default for RawConfig {
             wechat_pay_notify_base: None,
             wechat_pay_timeout_secs: 10,
             wechat_pay_query_after_secs: 60,
+            data_keys: StringList::default(),
+            data_hash_key: None,
+            account_deletion_grace_secs: 15 * 24 * 3600,
+            privacy_sweep_interval_secs: 300,
+            purge_sessions_after_secs: 7 * 24 * 3600,
+            purge_jobs_after_secs: 7 * 24 * 3600,
+            purge_orphan_files_after_secs: 7 * 24 * 3600,
         }
     }
 }
@@ -430,6 +444,25 @@ pub struct Config {
     pub console: ConsoleConfig,
     pub realtime: RealtimeConfig,
     pub pay: PaySettings,
+    pub privacy: PrivacyConfig,
+}
+
+/// Personal data: encryption keys, account deletion, purges (see docs/privacy.md).
+#[derive(Debug, Clone)]
+pub struct PrivacyConfig {
+    pub cipher: std::sync::Arc<crate::privacy::cipher::DataCipher>,
+    /// True when the keys were derived in dev mode rather than configured.
+    pub keys_derived: bool,
+    /// How long a deletion request waits (logging in cancels it) before the data is erased.
+    pub deletion_grace: Duration,
+    /// How often each node runs the sweep (re-encryption, due deletions, purges).
+    pub sweep_interval: Duration,
+    /// Sessions are deleted this long after they expired or were revoked.
+    pub purge_sessions_after: Duration,
+    /// Finished jobs are deleted this long after they finished.
+    pub purge_jobs_after: Duration,
+    /// Uploads nothing refers to are deleted at this age; `None`: never.
+    pub purge_orphan_files_after: Option<Duration>,
 }
 
 /// WeChat Pay settings (see docs/payments.md).
@@ -899,7 +932,9 @@ impl RawConfig {
         let public_url = self.public_url(listen)?;
         let files = self.files_config()?;
         let community = self.community_config(mode)?;
+        let privacy = self.privacy_config(mode)?;
         Ok(Config {
+            privacy,
             flash_sale,
             console,
             realtime,
@@ -1451,6 +1486,68 @@ impl RawConfig {
         }
     }
 
+    fn privacy_config(&self, mode: Mode) -> Result<PrivacyConfig, ConfigError> {
+        use crate::privacy::cipher::{decode_key, DataCipher};
+        let entries = self.data_keys.items();
+        let (cipher, keys_derived) = if entries.is_empty() {
+            if mode == Mode::Prod {
+                return Err(ConfigError::new(
+                    "data_keys",
+                    "prod mode needs a data key (id:base64 of 32 random bytes): it encrypts \
+                     session keys and phone numbers at rest",
+                ));
+            }
+            let seed = self
+                .jwt_secret
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(DEV_JWT_SECRET);
+            (DataCipher::derived(seed), true)
+        } else {
+            let mut keys = Vec::new();
+            for entry in entries {
+                let (id, key) = entry
+                    .split_once(':')
+                    .ok_or_else(|| ConfigError::new("data_keys", "each entry is id:base64-key"))?;
+                let key = decode_key(key).map_err(|problem| {
+                    ConfigError::new("data_keys", format!("key '{id}' {problem}"))
+                })?;
+                keys.push((id.trim().to_string(), key));
+            }
+            let hash_key = match self.data_hash_key.as_deref().map(str::trim) {
+                None | Some("") => {
+                    return Err(ConfigError::new(
+                        "data_hash_key",
+                        "is required with data_keys (base64 of 32 random bytes; it keys the \
+                         phone-number lookup hash and is not rotated with data_keys)",
+                    ))
+                }
+                Some(text) => decode_key(text)
+                    .map_err(|problem| ConfigError::new("data_hash_key", problem))?,
+            };
+            let cipher = DataCipher::new(keys, hash_key)
+                .map_err(|problem| ConfigError::new("data_keys", problem))?;
+            (cipher, false)
+        };
+        positive(
+            "privacy_sweep_interval_secs",
+            self.privacy_sweep_interval_secs,
+        )?;
+        positive("purge_sessions_after_secs", self.purge_sessions_after_secs)?;
+        positive("purge_jobs_after_secs", self.purge_jobs_after_secs)?;
+        Ok(PrivacyConfig {
+            cipher: std::sync::Arc::new(cipher),
+            keys_derived,
+            deletion_grace: Duration::from_secs(self.account_deletion_grace_secs),
+            sweep_interval: Duration::from_secs(self.privacy_sweep_interval_secs),
+            purge_sessions_after: Duration::from_secs(self.purge_sessions_after_secs),
+            purge_jobs_after: Duration::from_secs(self.purge_jobs_after_secs),
+            purge_orphan_files_after: (self.purge_orphan_files_after_secs > 0)
+                .then(|| Duration::from_secs(self.purge_orphan_files_after_secs)),
+        })
+    }
+
     fn approvals_config(&self) -> Result<ApprovalsConfig, ConfigError> {
         let subscribe_template_id = match self
             .approvals_subscribe_template_id
@@ -1626,8 +1723,16 @@ mod tests {
         assert!(err.key.contains("MINIBASE_WECHAT_APPID"), "{err}");
         r.wechat_appid = Some("wx123".into());
         r.wechat_secret = Some("s".into());
+        let err = r.clone().validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_DATA_KEYS"), "{err}");
+        r.data_keys = StringList::Csv(format!("k1:{}", "A".repeat(43)));
+        let err = r.clone().validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_DATA_HASH_KEY"), "{err}");
+        r.data_hash_key = Some(format!("{}A=", "B".repeat(42)));
         let config = r.validate().unwrap();
         assert_eq!(config.log.format, LogFormat::Json);
+        assert!(!config.privacy.keys_derived);
+        assert_eq!(config.privacy.cipher.current_key_id(), "k1");
     }
 
     #[test]

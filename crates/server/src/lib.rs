@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod observability;
 pub mod openapi;
 pub mod payments;
+pub mod privacy;
 pub mod realtime;
 pub mod store;
 pub mod text;

@@ -77,6 +77,15 @@ enum Command {
         #[command(subcommand)]
         platform: ImportCommand,
     },
+    /// Re-encrypt stored session keys and phone numbers under the current data key (the first
+    /// of MINIBASE_DATA_KEYS), then exit. Running servers do the same in their privacy sweep;
+    /// this finishes a key rotation at once. Safe while servers run.
+    Reencrypt {
+        /// Rewrite every value, not only those under older keys (after changing
+        /// MINIBASE_DATA_HASH_KEY, so that phone lookups find every number again).
+        #[arg(long)]
+        all: bool,
+    },
     /// Print the OpenAPI document (the JSON that GET /openapi.json serves, byte for byte) and
     /// exit. Needs no database and no configuration.
     Openapi {
@@ -190,6 +199,7 @@ fn main() -> ExitCode {
                 mock_wechat(mock, std::net::SocketAddr::new(host, port)).await
             }
             Command::Import { platform } => import(config, platform).await,
+            Command::Reencrypt { all } => reencrypt(config, all).await,
             // Answered above, before the configuration is read.
             Command::Openapi { output } => write_openapi(output.as_deref()),
         }
@@ -224,6 +234,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if config.mode == Mode::Dev && config.jwt_secret_is_default {
         tracing::warn!(
             "dev mode: tokens are signed with the built-in dev secret; set MINIBASE_JWT_SECRET"
+        );
+    }
+    if config.privacy.keys_derived {
+        tracing::warn!(
+            "dev mode: session keys and phone numbers are encrypted with a key derived from the \
+             JWT secret; set MINIBASE_DATA_KEYS and MINIBASE_DATA_HASH_KEY (docs/privacy.md)"
         );
     }
     tracing::info!(
@@ -315,6 +331,18 @@ async fn mock_wechat(mock: MockWechat, addr: std::net::SocketAddr) -> anyhow::Re
         result = mock.serve(listener) => result?,
         () = shutdown_signal() => {}
     }
+    Ok(())
+}
+
+async fn reencrypt(config: Config, all: bool) -> anyhow::Result<()> {
+    let db = store::db::connect(&config.database).await?;
+    store::db::migrate(&db).await?;
+    let cipher = &config.privacy.cipher;
+    let rewritten = minibase::privacy::service::reencrypt(&db, cipher, all).await?;
+    println!(
+        "re-encrypted {rewritten} value(s) under data key '{}'",
+        cipher.current_key_id()
+    );
     Ok(())
 }
 

@@ -76,9 +76,17 @@ async fn login_flow_end_to_end(backend: Backend, test: &str) {
         stored.unionid.as_deref(),
         Some(mock::unionid_for_code("alice").as_str())
     );
+    // Encrypted at rest (docs/privacy.md): not the key itself, but decrypts to it.
+    let stored_key = stored.session_key.as_deref().unwrap();
+    assert!(stored_key.starts_with("enc:v1:"), "{stored_key}");
     assert_eq!(
-        stored.session_key.as_deref(),
-        Some(mock::session_key_for_code("alice").as_str())
+        app.state
+            .config
+            .privacy
+            .cipher
+            .decrypt(minibase::privacy::cipher::Field::SessionKey, stored_key)
+            .unwrap(),
+        mock::session_key_for_code("alice")
     );
 
     let me = app.get_auth("/api/v1/users/me", token).await;

@@ -57,6 +57,7 @@ pub async fn live_subject(
 pub struct NewLogin<'a> {
     pub openid: &'a str,
     pub unionid: Option<&'a str>,
+    /// Encrypted (`privacy::cipher`).
     pub session_key: &'a str,
     pub session_id: &'a str,
     pub refresh_token_hash: &'a str,
@@ -70,7 +71,7 @@ pub struct NewLogin<'a> {
 }
 
 /// Upsert the user by openid and open the session, atomically; `None` (and nothing written) when
-/// the user is banned. Login is the write every user makes, so on PostgreSQL it is one statement
+/// the user is banned. Logging in cancels a pending account deletion (docs/privacy.md). Login is the write every user makes, so on PostgreSQL it is one statement
 /// (data-modifying CTEs: one round trip, one commit); elsewhere a transaction of four.
 pub async fn record_login(
     db: &DatabaseConnection,
@@ -126,6 +127,7 @@ WITH commit_mode AS (
     VALUES ($1, $2, $3, '', '', $8, FALSE, 0, $4, $4)
     ON CONFLICT (openid) DO UPDATE
         SET session_key = EXCLUDED.session_key,
+            deletion_requested_at = NULL,
             unionid = COALESCE(EXCLUDED.unionid, users.unionid),
             updated_at = EXCLUDED.updated_at
         WHERE NOT users.banned

@@ -19,6 +19,7 @@ use super::refresh::{self, RefreshKey};
 use super::repo;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::privacy::cipher::Field;
 use crate::users::model::Role;
 use crate::users::repo as users;
 use crate::users::service::UserSummary;
@@ -81,10 +82,15 @@ pub async fn login(state: &AppState, code: &str, client_ip: IpAddr) -> AppResult
     let sid = uuid::Uuid::now_v7().to_string();
     let key = RefreshKey::generate();
     let refresh_token = key.first(&sid);
+    let session_key = state
+        .config
+        .privacy
+        .cipher
+        .encrypt(Field::SessionKey, &session.session_key);
     let login = repo::NewLogin {
         openid: &session.openid,
         unionid: session.unionid.as_deref(),
-        session_key: &session.session_key,
+        session_key: &session_key,
         session_id: &sid,
         refresh_token_hash: &refresh::hash(&refresh_token),
         refresh_key: &key.to_hex(),

@@ -1600,3 +1600,30 @@ pub async fn batch(
     }
     Ok(out)
 }
+
+/// A collection whose records have an owner: its name, table and owner column (for the export
+/// and erasure of a user's data).
+pub struct OwnedTable {
+    pub collection: String,
+    pub table: Ident,
+    pub owner_column: Ident,
+}
+
+/// Every collection with an owner field.
+pub async fn owned_tables(db: &impl sea_orm::ConnectionTrait) -> AppResult<Vec<OwnedTable>> {
+    let mut tables = Vec::new();
+    for row in repo::list_definitions(db).await? {
+        let view = parse_stored(&row)?;
+        let Some(owner) = view.spec.owner_field.as_deref() else {
+            continue;
+        };
+        if let (Some(table), Some(owner_column)) = (Ident::table(&row.name), Ident::column(owner)) {
+            tables.push(OwnedTable {
+                collection: row.name,
+                table,
+                owner_column,
+            });
+        }
+    }
+    Ok(tables)
+}

@@ -11,16 +11,24 @@ pub struct Model {
     #[sea_orm(unique)]
     pub openid: String,
     pub unionid: Option<String>,
-    /// WeChat's session key: server-side only, never serialised or logged.
+    /// WeChat's session key, encrypted (`privacy::cipher`): server-side only, never serialised
+    /// or logged.
     pub session_key: Option<String>,
     pub nickname: String,
     pub avatar_url: String,
+    /// The bound phone number, encrypted (`privacy::cipher`).
     pub phone: Option<String>,
+    /// Keyed hash of the phone number's digits, for exact lookups.
+    pub phone_hash: Option<String>,
     pub role: String,
     pub banned: bool,
     pub token_version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the user asked for their account to be deleted (cleared by logging in again).
+    pub deletion_requested_at: Option<DateTimeUtc>,
+    /// When the account's personal data was erased; the row stays, anonymised.
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,7 +24,8 @@ pub async fn find_by_openid(
 }
 
 /// Create the user on first login or refresh the session key (and unionid, when WeChat sent
-/// one) on later ones; safe against two first logins racing.
+/// one) on later ones, cancelling a pending deletion request; safe against two first logins
+/// racing.
 pub async fn upsert_login(
     db: &impl ConnectionTrait,
     openid: &str,
@@ -32,7 +33,11 @@ pub async fn upsert_login(
     session_key: &str,
     now: DateTime<Utc>,
 ) -> Result<users::Model, DbErr> {
-    let mut update = vec![users::Column::SessionKey, users::Column::UpdatedAt];
+    let mut update = vec![
+        users::Column::SessionKey,
+        users::Column::UpdatedAt,
+        users::Column::DeletionRequestedAt,
+    ];
     if unionid.is_some() {
         update.push(users::Column::Unionid);
     }
@@ -43,6 +48,9 @@ pub async fn upsert_login(
         nickname: Set(String::new()),
         avatar_url: Set(String::new()),
         phone: Set(None),
+        phone_hash: Set(None),
+        deletion_requested_at: Set(None),
+        deleted_at: Set(None),
         role: Set(Role::User.as_str().to_string()),
         banned: Set(false),
         token_version: Set(0),
@@ -86,11 +94,13 @@ pub async fn update_profile(
 pub async fn set_phone(
     db: &impl ConnectionTrait,
     id: i64,
-    phone: &str,
+    encrypted_phone: &str,
+    phone_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = users::Entity::update_many()
-        .col_expr(users::Column::Phone, Expr::value(phone))
+        .col_expr(users::Column::Phone, Expr::value(encrypted_phone))
+        .col_expr(users::Column::PhoneHash, Expr::value(phone_hash))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))
         .filter(users::Column::Id.eq(id))
         .exec(db)
@@ -152,11 +162,12 @@ pub async fn set_role(
     Ok(result.rows_affected > 0)
 }
 
-/// Newest first, keyset-paginated by id; `query` matches nickname or phone by substring, openid
-/// exactly, or the numeric id.
+/// Newest first, keyset-paginated by id; `query` matches nickname by substring, openid exactly,
+/// or the numeric id; `phone_hash` the phone number's keyed hash exactly.
 pub async fn list(
     db: &impl ConnectionTrait,
     query: Option<&str>,
+    phone_hash: Option<&str>,
     banned: Option<bool>,
     before_id: Option<i64>,
     limit: u64,
@@ -171,8 +182,10 @@ pub async fn list(
         );
         let mut any = Condition::any()
             .add(users::Column::Nickname.like(&pattern))
-            .add(users::Column::Phone.like(&pattern))
             .add(users::Column::Openid.eq(q));
+        if let Some(hash) = phone_hash {
+            any = any.add(users::Column::PhoneHash.eq(hash));
+        }
         if let Ok(id) = q.parse::<i64>() {
             any = any.add(users::Column::Id.eq(id));
         }

@@ -152,7 +152,8 @@ pub async fn verify_signature(
         .map(ApiJson::ok)
 }
 
-/// List and search users (moderators and admins), newest first.
+/// List and search users (moderators and admins), newest first. Phone numbers are masked
+/// (`138****1234`) for moderators and shown whole to admins.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), params(AdminUserQuery),
     responses(
         (status = 200, description = "A page of users", body = Envelope<Page<AdminUserView>>),
@@ -160,10 +161,12 @@ pub async fn verify_signature(
     ))]
 pub async fn admin_list_users(
     State(state): State<AppState>,
-    _staff: RequireRole<Moderator>,
+    RequireRole(viewer, _): RequireRole<Moderator>,
     ValidQuery(query): ValidQuery<AdminUserQuery>,
 ) -> AppResult<ApiJson<Page<AdminUserView>>> {
-    service::admin_list(&state, &query).await.map(ApiJson::ok)
+    service::admin_list(&state, &viewer, &query)
+        .await
+        .map(ApiJson::ok)
 }
 
 /// One user (moderators and admins).
@@ -175,10 +178,12 @@ pub async fn admin_list_users(
     ))]
 pub async fn admin_get_user(
     State(state): State<AppState>,
-    _staff: RequireRole<Moderator>,
+    RequireRole(viewer, _): RequireRole<Moderator>,
     Path(id): Path<i64>,
 ) -> AppResult<ApiJson<AdminUserView>> {
-    service::admin_get(&state, id).await.map(ApiJson::ok)
+    service::admin_get(&state, &viewer, id)
+        .await
+        .map(ApiJson::ok)
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -262,11 +267,11 @@ pub struct RoleRequest {
     ))]
 pub async fn admin_set_role(
     State(state): State<AppState>,
-    _admin: RequireRole<Admin>,
+    RequireRole(actor, _): RequireRole<Admin>,
     Path(id): Path<i64>,
     ValidJson(body): ValidJson<RoleRequest>,
 ) -> AppResult<ApiJson<AdminUserView>> {
-    service::set_role(&state, id, body.role)
+    service::set_role(&state, &actor, id, body.role)
         .await
         .map(ApiJson::ok)
 }

@@ -14,6 +14,7 @@ use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
+use crate::privacy::cipher::{mask_phone, DataCipher, Field};
 use crate::store::cache::CacheSpec;
 use crate::wechat::map_error;
 
@@ -47,16 +48,16 @@ pub struct Me {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<users::Model> for Me {
-    fn from(user: users::Model) -> Self {
-        Self {
+impl Me {
+    fn new(user: users::Model, cipher: &DataCipher) -> AppResult<Self> {
+        Ok(Self {
+            phone: reveal_phone(cipher, &user)?,
             id: user.id,
             nickname: user.nickname,
             avatar_url: user.avatar_url,
             role: Role::parse(&user.role).unwrap_or(Role::User),
-            phone: user.phone,
             created_at: user.created_at,
-        }
+        })
     }
 }
 
@@ -68,28 +69,54 @@ pub struct AdminUserView {
     pub unionid: Option<String>,
     pub nickname: String,
     pub avatar_url: String,
+    /// Masked (`138****1234`) unless the caller has the admin role (docs/privacy.md).
     pub phone: Option<String>,
     pub role: Role,
     pub banned: bool,
+    /// When the user asked for the account to be deleted; it is erased a grace period later.
+    pub deletion_requested_at: Option<DateTime<Utc>>,
+    /// When the account's personal data was erased (the row stays, anonymised).
+    pub deleted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<users::Model> for AdminUserView {
-    fn from(user: users::Model) -> Self {
-        Self {
+impl AdminUserView {
+    /// Who may see a user's full phone number in admin views: admins. Moderators see it masked.
+    pub fn sees_full_phone(viewer: Role) -> bool {
+        viewer >= Role::Admin
+    }
+
+    fn new(user: users::Model, cipher: &DataCipher, viewer: Role) -> AppResult<Self> {
+        let phone = reveal_phone(cipher, &user)?;
+        Ok(Self {
+            phone: if Self::sees_full_phone(viewer) {
+                phone
+            } else {
+                phone.as_deref().map(mask_phone)
+            },
             id: user.id,
             openid: user.openid,
             unionid: user.unionid,
             nickname: user.nickname,
             avatar_url: user.avatar_url,
-            phone: user.phone,
             role: Role::parse(&user.role).unwrap_or(Role::User),
             banned: user.banned,
             created_at: user.created_at,
             updated_at: user.updated_at,
-        }
+            deletion_requested_at: user.deletion_requested_at,
+            deleted_at: user.deleted_at,
+        })
     }
+}
+
+/// The user's phone number in clear (stored encrypted).
+fn reveal_phone(cipher: &DataCipher, user: &users::Model) -> AppResult<Option<String>> {
+    user.phone
+        .as_deref()
+        .map(|stored| cipher.decrypt(Field::Phone, stored))
+        .transpose()
+        .map_err(AppError::internal)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,7 +163,10 @@ pub async fn me(state: &AppState, principal: &Principal) -> AppResult<Me> {
     let profile: Arc<Option<Me>> = state
         .cache
         .get_or_load(&PROFILES, &principal.id.to_string(), || async {
-            Ok(repo::find(&state.db, principal.id).await?.map(Me::from))
+            repo::find(&state.db, principal.id)
+                .await?
+                .map(|user| Me::new(user, &state.config.privacy.cipher))
+                .transpose()
         })
         .await?;
     let mut me = Option::as_ref(&profile).cloned().ok_or_else(caller_gone)?;
@@ -146,7 +176,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> AppResult<Me> {
 }
 
 /// After any change to what [`Me`] shows.
-async fn forget_profile(state: &AppState, id: i64) {
+pub async fn forget_profile(state: &AppState, id: i64) {
     state.cache.invalidate(&PROFILES, &id.to_string()).await;
 }
 
@@ -187,7 +217,10 @@ pub async fn bind_phone(
         .phone_number(code)
         .await
         .map_err(map_error)?;
-    if !repo::set_phone(&state.db, principal.id, &info.phone_number, Utc::now()).await? {
+    let cipher = &state.config.privacy.cipher;
+    let stored = cipher.encrypt(Field::Phone, &info.phone_number);
+    let hash = cipher.phone_hash(&info.phone_number);
+    if !repo::set_phone(&state.db, principal.id, &stored, &hash, Utc::now()).await? {
         return Err(caller_gone());
     }
     forget_profile(state, principal.id).await;
@@ -198,13 +231,20 @@ pub async fn bind_phone(
     })
 }
 
-fn session_key(user: &users::Model) -> AppResult<&str> {
-    user.session_key.as_deref().ok_or_else(|| {
+/// The caller's WeChat session key in clear (stored encrypted).
+fn session_key(state: &AppState, user: &users::Model) -> AppResult<String> {
+    let stored = user.session_key.as_deref().ok_or_else(|| {
         AppError::new(
             ErrorCode::Conflict,
             "no WeChat session for this user; log in again",
         )
-    })
+    })?;
+    state
+        .config
+        .privacy
+        .cipher
+        .decrypt(Field::SessionKey, stored)
+        .map_err(AppError::internal)
 }
 
 /// Decrypt open data (wx.getWeRunData, share info) with the caller's stored session key,
@@ -217,7 +257,7 @@ pub async fn decrypt_open_data(
 ) -> AppResult<serde_json::Value> {
     let user = load_caller(state, principal).await?;
     minibase_wechat::decrypt_open_data(
-        session_key(&user)?,
+        &session_key(state, &user)?,
         encrypted_data,
         iv,
         state.wechat.appid(),
@@ -247,7 +287,8 @@ pub async fn verify_signature(
     payload: &SignedPayload,
 ) -> AppResult<SignatureCheck> {
     let user = load_caller(state, principal).await?;
-    let key = session_key(&user)?;
+    let key = session_key(state, &user)?;
+    let key = key.as_str();
     let valid = match (&payload.buffer, &payload.raw_data) {
         (Some(buffer), None) => minibase_wechat::verify_login_state_signature(
             key,
@@ -274,7 +315,7 @@ pub async fn verify_signature(
 #[derive(Debug, Deserialize, validator::Validate, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AdminUserQuery {
-    /// Nickname or phone substring, exact openid, or id.
+    /// Nickname substring, whole phone number, exact openid, or id.
     #[validate(length(max = 64))]
     #[param(max_length = 64)]
     pub q: Option<String>,
@@ -290,6 +331,7 @@ pub struct AdminUserQuery {
 
 pub async fn admin_list(
     state: &AppState,
+    viewer: &Principal,
     query: &AdminUserQuery,
 ) -> AppResult<Page<AdminUserView>> {
     let page = PageQuery {
@@ -298,19 +340,43 @@ pub async fn admin_list(
     };
     let limit = page.limit();
     let before: Option<i64> = page.decode()?;
+    let cipher = &state.config.privacy.cipher;
+    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    // Phone numbers are encrypted: only a whole number is found, by its keyed hash.
+    let phone_hash = q
+        .filter(|q| looks_like_phone(q))
+        .map(|q| cipher.phone_hash(q));
     let rows = repo::list(
         &state.db,
-        query.q.as_deref(),
+        q,
+        phone_hash.as_deref(),
         query.banned,
         before,
         u64::from(limit) + 1,
     )
     .await?;
-    Ok(Page::from_rows(rows, limit, |u| u.id).map(AdminUserView::from))
+    let page = Page::from_rows(rows, limit, |u| u.id);
+    let items = page
+        .items
+        .into_iter()
+        .map(|user| AdminUserView::new(user, cipher, viewer.role))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
 }
 
-pub async fn admin_get(state: &AppState, id: i64) -> AppResult<AdminUserView> {
-    load(state, id).await.map(AdminUserView::from)
+/// Seven or more digits, perhaps with `+`, spaces or dashes: worth a phone lookup.
+fn looks_like_phone(q: &str) -> bool {
+    q.chars().filter(char::is_ascii_digit).count() >= 7
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-'))
+}
+
+pub async fn admin_get(state: &AppState, viewer: &Principal, id: i64) -> AppResult<AdminUserView> {
+    let user = load(state, id).await?;
+    AdminUserView::new(user, &state.config.privacy.cipher, viewer.role)
 }
 
 /// Ban (ending every session) or unban.
@@ -345,7 +411,7 @@ pub async fn set_banned(
         actor = actor.id,
         "user ban changed"
     );
-    admin_get(state, id).await
+    admin_get(state, actor, id).await
 }
 
 /// End all of a user's sessions at once.
@@ -356,11 +422,16 @@ pub async fn revoke_sessions(state: &AppState, id: i64) -> AppResult<()> {
     crate::auth::service::end_user_sessions(state, id).await
 }
 
-pub async fn set_role(state: &AppState, id: i64, role: Role) -> AppResult<AdminUserView> {
+pub async fn set_role(
+    state: &AppState,
+    actor: &Principal,
+    id: i64,
+    role: Role,
+) -> AppResult<AdminUserView> {
     if !repo::set_role(&state.db, id, role, Utc::now()).await? {
         return Err(AppError::not_found("user"));
     }
     state.sessions.forget_subject(SubjectKind::User, id).await;
     forget_profile(state, id).await;
-    admin_get(state, id).await
+    admin_get(state, actor, id).await
 }

@@ -98,7 +98,6 @@ impl Jobs {
 pub async fn run_worker(state: AppState, concurrency: usize, mut stop: watch::Receiver<bool>) {
     let jobs = state.jobs.clone();
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut last_purge = tokio::time::Instant::now();
     loop {
         if *stop.borrow() {
             break;
@@ -132,10 +131,6 @@ pub async fn run_worker(state: AppState, concurrency: usize, mut stop: watch::Re
                 }
             }
             Err(err) => tracing::warn!(error = %err, "jobs: cannot read the queue"),
-        }
-        if last_purge.elapsed() > Duration::from_secs(3600) {
-            last_purge = tokio::time::Instant::now();
-            let _ = repo::purge_done(&state.db, Utc::now() - chrono::Duration::days(7)).await;
         }
         tokio::select! {
             () = tokio::time::sleep(POLL) => {}

@@ -19,6 +19,7 @@ mod m20261123_000400_session_refresh_key;
 mod m20261207_000500_admin_audit;
 mod m20261207_000500_collections;
 mod m20261207_000600_payments;
+mod m20261208_000400_personal_data;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000500_admin_audit::Migration),
             Box::new(m20261207_000500_collections::Migration),
             Box::new(m20261207_000600_payments::Migration),
+            Box::new(m20261208_000400_personal_data::Migration),
         ]
     }
 }
