@@ -942,6 +942,36 @@ mod tests {
     }
 
     #[test]
+    fn certificates_verify_only_within_their_validity() {
+        let key = crypto::tests::test_key();
+        let pem =
+            certificates::self_signed_pem(key, &[0x42], 1_700_000_000, 1_800_000_000, "t").unwrap();
+        let verifier = Verifier::default();
+        verifier.set_certificates(vec![PlatformCertificate::from_pem(&pem).unwrap()]);
+        let at = |now: i64| {
+            let ts = now.to_string();
+            let signature = key.sign(&crypto::response_message(&ts, "N", "{}"));
+            verifier.verify(
+                &Signed {
+                    serial: "42",
+                    timestamp: &ts,
+                    nonce: "N",
+                    signature: &signature,
+                    body: "{}",
+                },
+                now,
+            )
+        };
+        assert!(at(1_750_000_000).is_ok());
+        assert!(matches!(at(1_800_000_001), Err(PayError::UnknownSerial(_))));
+        assert!(matches!(at(1_699_999_999), Err(PayError::UnknownSerial(_))));
+        assert_eq!(verifier.earliest_expiry(), Some(1_800_000_000));
+        // A new download replaces the set.
+        verifier.set_certificates(Vec::new());
+        assert!(verifier.serials().is_empty());
+    }
+
+    #[test]
     fn request_payment_is_signed_for_the_app() {
         let (client, platform) = client();
         let params = client.request_payment("wx201410272009395522657a690389285100");
