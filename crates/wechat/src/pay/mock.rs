@@ -1971,6 +1971,18 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         task.abort();
+
+        // A switch to the public key: named in `Wechatpay-Serial`, it signs the answers, and no
+        // certificate is needed.
+        let mut switching = config(MOCK_API_V3_KEY);
+        switching.verifier = crate::pay::Verifier::new(mock.public_key_id(), mock.public_key());
+        let switching = PayClient::new(switching).unwrap();
+        let downloads = mock.certificate_downloads();
+        switching
+            .query_by_out_trade_no("ORDER-CERT-1")
+            .await
+            .unwrap();
+        assert_eq!(mock.certificate_downloads(), downloads);
         // Public-key mode has no such task.
         assert!(setup().1.spawn_certificate_refresh().is_none());
     }

@@ -265,6 +265,13 @@ impl Verifier {
         self.read().certificates.values().map(|c| c.not_after).min()
     }
 
+    /// The ids of the public keys trusted now.
+    pub fn public_key_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.read().keys.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
     /// The serials trusted now (public keys and certificates).
     pub fn serials(&self) -> Vec<String> {
         let trusted = self.read();
@@ -538,10 +545,12 @@ impl PayClient {
             .header(AUTHORIZATION, authorization)
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, "minibase-wechat-pay/0.1");
-        let serials = self.config.verifier.serials();
-        if !serials.is_empty() {
-            // Tells WeChat Pay which key we expect answers signed with (public-key mode).
-            request = request.header(headers::SERIAL, serials.join(","));
+        let public_key_ids = self.config.verifier.public_key_ids();
+        if !public_key_ids.is_empty() {
+            // Tells WeChat Pay to sign its answer with its public key (public-key mode, and a
+            // switch to it). Certificate serials are not sent: WeChat Pay reads this header as
+            // the certificate that encrypted sensitive fields, which these requests have none of.
+            request = request.header(headers::SERIAL, public_key_ids.join(","));
         }
         if method != Method::GET {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
