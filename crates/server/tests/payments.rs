@@ -1201,6 +1201,41 @@ async fn certificate_mode_verifies_with_downloaded_certificates_and_follows_a_ro
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_mode_refreshes_the_certificates_in_the_background() {
+    let platform = platform_in_mode(true).await;
+    let Some(app) = node(Backend::Sqlite, "certificate_refresh", &platform, |raw| {
+        raw.wechat_pay_key_mode = "platform_certificate".into();
+        raw.wechat_pay_public_key_id = None;
+        raw.wechat_pay_public_key = None;
+        raw.wechat_pay_certificate_refresh_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    // The first use downloads the certificates and starts the refresh.
+    let client = app.state.payments.client().await.unwrap();
+    assert_eq!(
+        client.verifier().serials(),
+        platform.mock.certificate_serials()
+    );
+    // WeChat Pay publishes a new certificate: the node knows it within a refresh period,
+    // before anything signed with it arrives.
+    let downloads = platform.mock.certificate_downloads();
+    let second = platform
+        .mock
+        .rotate_certificate(Some(keys().await.merchant.clone()))
+        .unwrap();
+    wait_until(
+        "the background refresh brings the new certificate",
+        Duration::from_secs(10),
+        || async { client.verifier().serials().contains(&second) },
+    )
+    .await;
+    assert!(platform.mock.certificate_downloads() > downloads);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificate_mode_without_reachable_certificates_answers_retry() {
     let platform = platform_in_mode(true).await;
     // The APIv3 key the node holds is not the one WeChat Pay encrypts with: nothing decrypts,
