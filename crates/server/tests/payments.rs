@@ -1201,6 +1201,41 @@ async fn certificate_mode_verifies_with_downloaded_certificates_and_follows_a_ro
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_mode_refreshes_the_certificates_in_the_background() {
+    let platform = platform_in_mode(true).await;
+    let Some(app) = node(Backend::Sqlite, "certificate_refresh", &platform, |raw| {
+        raw.wechat_pay_key_mode = "platform_certificate".into();
+        raw.wechat_pay_public_key_id = None;
+        raw.wechat_pay_public_key = None;
+        raw.wechat_pay_certificate_refresh_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    // The first use downloads the certificates and starts the refresh.
+    let client = app.state.payments.client().await.unwrap();
+    assert_eq!(
+        client.verifier().serials(),
+        platform.mock.certificate_serials()
+    );
+    // WeChat Pay publishes a new certificate: the node knows it within a refresh period,
+    // before anything signed with it arrives.
+    let downloads = platform.mock.certificate_downloads();
+    let second = platform
+        .mock
+        .rotate_certificate(Some(keys().await.merchant.clone()))
+        .unwrap();
+    wait_until(
+        "the background refresh brings the new certificate",
+        Duration::from_secs(10),
+        || async { client.verifier().serials().contains(&second) },
+    )
+    .await;
+    assert!(platform.mock.certificate_downloads() > downloads);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificate_mode_without_reachable_certificates_answers_retry() {
     let platform = platform_in_mode(true).await;
     // The APIv3 key the node holds is not the one WeChat Pay encrypts with: nothing decrypts,
@@ -1250,15 +1285,108 @@ async fn certificate_mode_without_reachable_certificates_answers_retry() {
 
 // ---- a node killed between "notification verified" and "order updated" ----
 
-/// A real `minibase serve` process on PostgreSQL gets the notification, verifies it, claims it
-/// and marks the payment, and is killed (SIGKILL) while its update of the order waits on a row
-/// lock the test holds. Nothing of it survives, no 204 went out; WeChat Pay's retry on another
-/// node pays the order exactly once, and the stock is sold once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_killed_between_verifying_and_committing_leaves_nothing_and_the_retry_pays_once() {
+/// A row of `flash_sale_orders` the test holds locked (`SELECT ... FOR UPDATE` in an open
+/// transaction), and a view of the sessions updating that table.
+enum RowLock {
+    Postgres(
+        sqlx::PgPool,
+        Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+    ),
+    MySql(
+        sqlx::MySqlPool,
+        Option<sqlx::Transaction<'static, sqlx::MySql>>,
+    ),
+}
+
+impl RowLock {
+    async fn take(backend: Backend, url: &str, order_id: i64) -> Self {
+        match backend {
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                let mut lock = pool.begin().await.unwrap();
+                sqlx::query("SELECT id FROM flash_sale_orders WHERE id = $1 FOR UPDATE")
+                    .bind(order_id)
+                    .execute(&mut *lock)
+                    .await
+                    .unwrap();
+                Self::Postgres(pool, Some(lock))
+            }
+            Backend::MySql => {
+                let pool = sqlx::MySqlPool::connect(url).await.unwrap();
+                let mut lock = pool.begin().await.unwrap();
+                sqlx::query("SELECT id FROM flash_sale_orders WHERE id = ? FOR UPDATE")
+                    .bind(order_id)
+                    .execute(&mut *lock)
+                    .await
+                    .unwrap();
+                Self::MySql(pool, Some(lock))
+            }
+            Backend::Sqlite => unreachable!("one writer at a time: nothing to wait on"),
+        }
+    }
+
+    /// Sessions waiting for the lock with an update of the orders.
+    async fn waiting(&self) -> i64 {
+        match self {
+            Self::Postgres(pool, _) => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE wait_event_type = 'Lock' AND query ILIKE 'UPDATE%flash_sale_orders%'",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+            Self::MySql(pool, _) => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX \
+                 WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE 'UPDATE%flash_sale_orders%'",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        }
+    }
+
+    /// Transactions (other than the test's) that wrote and have not ended.
+    async fn open_writers(&self) -> i64 {
+        match self {
+            Self::Postgres(pool, _) => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE query ILIKE 'UPDATE%flash_sale_orders%' AND state <> 'idle'",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+            Self::MySql(pool, _) => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_rows_modified > 0",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        }
+    }
+
+    async fn release(&mut self) {
+        match self {
+            Self::Postgres(_, lock) => lock.take().unwrap().rollback().await.unwrap(),
+            Self::MySql(_, lock) => lock.take().unwrap().rollback().await.unwrap(),
+        }
+    }
+
+    async fn close(self) {
+        match self {
+            Self::Postgres(pool, _) => pool.close().await,
+            Self::MySql(pool, _) => pool.close().await,
+        }
+    }
+}
+
+/// A real `minibase serve` process gets the notification, verifies it, claims it and marks the
+/// payment, and is killed (SIGKILL) while its update of the order waits on a row lock the test
+/// holds. Nothing of it survives, no 204 went out; WeChat Pay's retry on another node pays the
+/// order exactly once, and the stock is sold once.
+async fn a_node_killed_between_verifying_and_committing(backend: Backend, test: &str) {
     use common::process::Node;
     let platform = platform().await;
-    let Some(a) = node(Backend::Postgres, "pay_killed_node", &platform, |_| {}).await else {
+    let Some(a) = node(backend, test, &platform, |_| {}).await else {
         return;
     };
     let db = &a.state.db;
@@ -1311,13 +1439,7 @@ async fn a_node_killed_between_verifying_and_committing_leaves_nothing_and_the_r
     let mut b = tokio::task::block_in_place(|| Node::start(dir.path(), &env));
 
     // The order's row, locked by the test: B's update of it will wait.
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let mut lock = pool.begin().await.unwrap();
-    sqlx::query("SELECT id FROM flash_sale_orders WHERE id = $1 FOR UPDATE")
-        .bind(order_id)
-        .execute(&mut *lock)
-        .await
-        .unwrap();
+    let mut lock = RowLock::take(backend, &url, order_id).await;
     let delivery = {
         let mock = platform.mock.clone();
         let id = notification.clone();
@@ -1328,14 +1450,7 @@ async fn a_node_killed_between_verifying_and_committing_leaves_nothing_and_the_r
     // update the order.
     let started = Instant::now();
     loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity \
-             WHERE wait_event_type = 'Lock' AND query ILIKE 'UPDATE%flash_sale_orders%'",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        if waiting == 1 {
+        if lock.waiting().await == 1 {
             break;
         }
         assert!(
@@ -1347,18 +1462,11 @@ async fn a_node_killed_between_verifying_and_committing_leaves_nothing_and_the_r
     tokio::task::block_in_place(|| b.kill());
     let answer = delivery.await.unwrap();
     assert_eq!(answer.status, 0, "no answer from a killed node: {answer:?}");
-    lock.rollback().await.unwrap();
+    lock.release().await;
     // Its transaction died with it: nothing is claimed, nothing is paid, no stock moved.
     let started = Instant::now();
     loop {
-        let left: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE query ILIKE 'UPDATE%flash_sale_orders%' \
-             AND state <> 'idle'",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        if left == 0 {
+        if lock.open_writers().await == 0 {
             break;
         }
         assert!(
@@ -1394,7 +1502,18 @@ async fn a_node_killed_between_verifying_and_committing_leaves_nothing_and_the_r
         9,
         "sold once, nothing given back"
     );
-    pool.close().await;
+    lock.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_between_verifying_and_committing_postgres() {
+    a_node_killed_between_verifying_and_committing(Backend::Postgres, "pay_killed_node_postgres")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_between_verifying_and_committing_mysql() {
+    a_node_killed_between_verifying_and_committing(Backend::MySql, "pay_killed_node_mysql").await;
 }
 
 // ---- a payment after the order was closed ----

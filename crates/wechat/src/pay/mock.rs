@@ -242,6 +242,8 @@ struct Inner {
     sent: Mutex<HashMap<String, (String, HeaderMap, String)>>,
     faults: Mutex<Faults>,
     seq: AtomicU64,
+    /// `GET /v3/certificates` calls answered.
+    certificate_downloads: AtomicU64,
     http: reqwest::Client,
     /// None: refunds stay `PROCESSING` until [`PayMock::complete_refund`].
     refund_delay: Mutex<Option<Duration>>,
@@ -327,6 +329,7 @@ impl PayMock {
                 sent: Mutex::new(HashMap::new()),
                 faults: Mutex::new(Faults::default()),
                 seq: AtomicU64::new(1),
+                certificate_downloads: AtomicU64::new(0),
                 http: reqwest::Client::builder()
                     .timeout(Duration::from_secs(10))
                     .build()
@@ -406,6 +409,11 @@ impl PayMock {
             )?);
         }
         Ok(certificates.clone())
+    }
+
+    /// How many times `/v3/certificates` was downloaded.
+    pub fn certificate_downloads(&self) -> u64 {
+        self.inner.certificate_downloads.load(Ordering::SeqCst)
     }
 
     /// The serials of the platform certificates `/v3/certificates` lists, oldest first; the last
@@ -1412,6 +1420,9 @@ async fn list_certificates(
             "bad APIv3 key",
         );
     };
+    mock.inner
+        .certificate_downloads
+        .fetch_add(1, Ordering::SeqCst);
     let now = unix_now();
     let mut data = Vec::new();
     for certificate in certificates.iter().filter(|c| c.not_after > now) {
@@ -1900,6 +1911,30 @@ mod tests {
             .verify(&signed_before, unix_now())
             .unwrap();
 
+        // A notification under a serial WeChat Pay never used: one download, still unknown,
+        // refused; a second one within the cooldown is refused without another download.
+        let forged = |serial: &'static str| {
+            let ts = unix_now().to_string();
+            let body = "{}".to_string();
+            let signature = merchant_key.sign(&crypto::response_message(&ts, "N", &body));
+            (serial, ts, body, signature)
+        };
+        let downloads = mock.certificate_downloads();
+        for (serial, ts, body, signature) in [forged("FORGED-1"), forged("FORGED-2")] {
+            let signed = Signed {
+                serial,
+                timestamp: &ts,
+                nonce: "N",
+                signature: &signature,
+                body: &body,
+            };
+            assert!(matches!(
+                client.parse_notification(&signed).await,
+                Err(PayError::UnknownSerial(_))
+            ));
+        }
+        assert_eq!(mock.certificate_downloads(), downloads + 1);
+
         // The end of the overlap: the next download drops the withdrawn certificate.
         assert!(
             mock.withdraw_certificate(&second).is_err(),
@@ -1936,6 +1971,18 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         task.abort();
+
+        // A switch to the public key: named in `Wechatpay-Serial`, it signs the answers, and no
+        // certificate is needed.
+        let mut switching = config(MOCK_API_V3_KEY);
+        switching.verifier = crate::pay::Verifier::new(mock.public_key_id(), mock.public_key());
+        let switching = PayClient::new(switching).unwrap();
+        let downloads = mock.certificate_downloads();
+        switching
+            .query_by_out_trade_no("ORDER-CERT-1")
+            .await
+            .unwrap();
+        assert_eq!(mock.certificate_downloads(), downloads);
         // Public-key mode has no such task.
         assert!(setup().1.spawn_certificate_refresh().is_none());
     }

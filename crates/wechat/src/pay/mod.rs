@@ -265,6 +265,13 @@ impl Verifier {
         self.read().certificates.values().map(|c| c.not_after).min()
     }
 
+    /// The ids of the public keys trusted now.
+    pub fn public_key_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.read().keys.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
     /// The serials trusted now (public keys and certificates).
     pub fn serials(&self) -> Vec<String> {
         let trusted = self.read();
@@ -538,10 +545,12 @@ impl PayClient {
             .header(AUTHORIZATION, authorization)
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, "minibase-wechat-pay/0.1");
-        let serials = self.config.verifier.serials();
-        if !serials.is_empty() {
-            // Tells WeChat Pay which key we expect answers signed with (public-key mode).
-            request = request.header(headers::SERIAL, serials.join(","));
+        let public_key_ids = self.config.verifier.public_key_ids();
+        if !public_key_ids.is_empty() {
+            // Tells WeChat Pay to sign its answer with its public key (public-key mode, and a
+            // switch to it). Certificate serials are not sent: WeChat Pay reads this header as
+            // the certificate that encrypted sensitive fields, which these requests have none of.
+            request = request.header(headers::SERIAL, public_key_ids.join(","));
         }
         if method != Method::GET {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
@@ -939,6 +948,36 @@ mod tests {
             client.parse_notification_at(&signed2, now),
             Err(PayError::Decrypt(_))
         ));
+    }
+
+    #[test]
+    fn certificates_verify_only_within_their_validity() {
+        let key = crypto::tests::test_key();
+        let pem =
+            certificates::self_signed_pem(key, &[0x42], 1_700_000_000, 1_800_000_000, "t").unwrap();
+        let verifier = Verifier::default();
+        verifier.set_certificates(vec![PlatformCertificate::from_pem(&pem).unwrap()]);
+        let at = |now: i64| {
+            let ts = now.to_string();
+            let signature = key.sign(&crypto::response_message(&ts, "N", "{}"));
+            verifier.verify(
+                &Signed {
+                    serial: "42",
+                    timestamp: &ts,
+                    nonce: "N",
+                    signature: &signature,
+                    body: "{}",
+                },
+                now,
+            )
+        };
+        assert!(at(1_750_000_000).is_ok());
+        assert!(matches!(at(1_800_000_001), Err(PayError::UnknownSerial(_))));
+        assert!(matches!(at(1_699_999_999), Err(PayError::UnknownSerial(_))));
+        assert_eq!(verifier.earliest_expiry(), Some(1_800_000_000));
+        // A new download replaces the set.
+        verifier.set_certificates(Vec::new());
+        assert!(verifier.serials().is_empty());
     }
 
     #[test]
