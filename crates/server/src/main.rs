@@ -242,9 +242,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              JWT secret; set MINIBASE_DATA_KEYS and MINIBASE_DATA_HASH_KEY (docs/privacy.md)"
         );
     }
+    // A cluster's seeds are several URLs, each with its own password to hide.
+    let redis = match &config.redis_url {
+        Some(urls) => urls
+            .split(',')
+            .map(redact_url)
+            .collect::<Vec<_>>()
+            .join(","),
+        None => "not configured".into(),
+    };
     tracing::info!(
         database = %redact_url(&config.database.url),
-        redis = config.redis_url.as_deref().map(redact_url).unwrap_or_else(|| "not configured".into()),
+        replica = config.replica.as_ref().map(|r| redact_url(&r.url)).unwrap_or_else(|| "not configured".into()),
+        redis,
+        redis_cluster = config.redis_cluster,
         mode = ?config.mode,
         "starting"
     );

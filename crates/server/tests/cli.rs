@@ -233,3 +233,29 @@ fn blocking_get(url: &str) -> String {
         .unwrap();
     rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
 }
+
+#[test]
+fn redis_cluster_seeds_are_logged_without_their_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on these ports: start-up logs its settings, then fails to connect.
+    let out = minibase(dir.path())
+        .env("MINIBASE_LISTEN", "127.0.0.1:0")
+        .env("MINIBASE_LOG_FORMAT", "json")
+        .env("MINIBASE_REDIS_CLUSTER", "true")
+        .env(
+            "MINIBASE_REDIS_URL",
+            "redis://:first-secret@127.0.0.1:1,redis://:second-secret@127.0.0.1:2",
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let logged = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(logged.contains("redis_cluster"), "{logged}");
+    assert!(logged.contains("127.0.0.1:2"), "{logged}");
+    assert!(!logged.contains("first-secret"), "{logged}");
+    assert!(!logged.contains("second-secret"), "{logged}");
+}

@@ -8,7 +8,7 @@
 //! followed by a load that sees the write) always use the primary.
 
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -40,7 +40,12 @@ pub struct Replica {
     epoch: Instant,
     /// Milliseconds after `epoch` until which the replica may serve; 0: not now.
     usable_until: AtomicU64,
+    /// The state last logged: [`USABLE`], [`SKIPPED`], or 0 before the first check.
+    reported: AtomicU8,
 }
+
+const USABLE: u8 = 1;
+const SKIPPED: u8 = 2;
 
 impl Replica {
     /// Open the replica's pool (lazily: a replica that is down at start does not stop the
@@ -61,6 +66,7 @@ impl Replica {
             max_lag: replica.max_lag,
             epoch: Instant::now(),
             usable_until: AtomicU64::new(0),
+            reported: AtomicU8::new(0),
         });
         tokio::spawn(monitor(Arc::downgrade(&replica)));
         Ok(replica)
@@ -76,38 +82,36 @@ impl Replica {
     async fn check(&self) {
         let sampled = self.epoch.elapsed();
         let lag = tokio::time::timeout(CHECK_INTERVAL * 4, measure(&self.db)).await;
-        let until = match lag {
-            Ok(Ok(Some(lag))) if lag < self.max_lag => {
-                metrics::gauge!("db_replica_lag_seconds").set(lag.as_secs_f64());
-                (sampled + self.max_lag - lag).as_millis() as u64
-            }
+        let (until, why_not) = match lag {
             Ok(Ok(Some(lag))) => {
                 metrics::gauge!("db_replica_lag_seconds").set(lag.as_secs_f64());
-                0
+                if lag < self.max_lag {
+                    (
+                        (sampled + self.max_lag - lag).as_millis() as u64,
+                        String::new(),
+                    )
+                } else {
+                    (0, format!("{} ms behind", lag.as_millis()))
+                }
             }
-            Ok(Ok(None)) => {
-                tracing::warn!(
-                    "the read replica is not in recovery (promoted?); reading from the primary"
-                );
-                0
-            }
-            Ok(Err(err)) => {
-                tracing::debug!(error = %err, "read replica unavailable; reading from the primary");
-                0
-            }
-            Err(_) => 0,
+            Ok(Ok(None)) => (0, "not in recovery (promoted?)".into()),
+            Ok(Err(err)) => (0, format!("unavailable: {err}")),
+            Err(_) => (0, "did not answer in time".into()),
         };
-        let was_usable = self.if_fresh().is_some();
         self.usable_until.store(until, Ordering::Relaxed);
         let usable = self.if_fresh().is_some();
         metrics::gauge!("db_replica_in_use").set(if usable { 1.0 } else { 0.0 });
-        if was_usable && !usable {
-            tracing::warn!(
-                max_lag_ms = self.max_lag.as_millis() as u64,
-                "read replica over its lag bound or unreachable; reads go to the primary"
-            );
-        } else if !was_usable && usable {
-            tracing::info!("read replica within its lag bound; lag-tolerant reads go to it");
+        // Logged when the state changes (and once at start), not on every check.
+        let state = if usable { USABLE } else { SKIPPED };
+        if self.reported.swap(state, Ordering::Relaxed) != state {
+            if usable {
+                tracing::info!("read replica within its lag bound; lag-tolerant reads go to it");
+            } else {
+                tracing::warn!(
+                    max_lag_ms = self.max_lag.as_millis() as u64,
+                    "read replica {why_not}; reads go to the primary"
+                );
+            }
         }
     }
 }
