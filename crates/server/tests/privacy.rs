@@ -332,6 +332,38 @@ async fn export_and_deletion(backend: Backend, test: &str) {
     .await
     .assert_ok(200);
 
+    // A record in a collection with an owner field, and one of someone else's.
+    let admin = common::staff_token(&app, Role::Admin).await;
+    send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/admin/collections",
+        &admin,
+        Some(json!({
+            "name": "diaries",
+            "fields": [
+                {"name": "text", "type": "text", "required": true, "max_length": 100},
+                {"name": "owner", "type": "relation", "target": "users"}
+            ],
+            "owner_field": "owner",
+            "rules": {"list": "record.owner == auth.id", "view": "record.owner == auth.id",
+                      "create": "auth.id != null"}
+        })),
+    )
+    .await
+    .assert_ok(201);
+    for (who, text) in [(&token, "dave's diary"), (&other_token, "friend's diary")] {
+        send(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/collections/diaries/records",
+            who,
+            Some(json!({ "text": text })),
+        )
+        .await
+        .assert_ok(201);
+    }
+
     // Export: everything of theirs, secrets excluded.
     let export = app.get_auth("/api/v1/users/me/export", &token).await;
     let export = export.assert_ok(200).clone();
@@ -344,6 +376,9 @@ async fn export_and_deletion(backend: Backend, test: &str) {
     assert_eq!(sections["likes"].as_array().unwrap().len(), 1);
     assert_eq!(sections["following"][0]["followee_id"], other);
     assert!(!sections["sessions"].as_array().unwrap().is_empty());
+    let diaries = export["collections"]["diaries"].as_array().unwrap();
+    assert_eq!(diaries.len(), 1, "only their own records: {diaries:?}");
+    assert_eq!(diaries[0]["text"], "dave's diary");
     let text = export.to_string();
     assert!(!text.contains("refresh_token_hash") && !text.contains("session_key"));
 
@@ -407,6 +442,22 @@ async fn export_and_deletion(backend: Backend, test: &str) {
         .await
         .unwrap()
         .is_empty());
+    // Their collection records are gone; the friend's stay.
+    let friend_diaries = app
+        .get_auth("/api/v1/collections/diaries/records", &other_token)
+        .await;
+    assert_eq!(
+        friend_diaries.assert_ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let left =
+        minibase::privacy::repo::rows_of(&app.state.db, "c_diaries", None, "owner", "id", id)
+            .await
+            .unwrap();
+    assert!(left.is_empty(), "{left:?}");
     // The same WeChat user logging in again is a new account.
     let (fresh, _) = login(&app, &code).await;
     assert_ne!(fresh, id);
