@@ -364,6 +364,36 @@ async fn export_and_deletion(backend: Backend, test: &str) {
         .assert_ok(201);
     }
 
+    // A paid payment: bookkeeping that must outlive the account.
+    use minibase::payments::model::payment;
+    use sea_orm::ActiveValue::Set;
+    let now = chrono::Utc::now();
+    let payment_id = payment::Entity::insert(payment::ActiveModel {
+        subject: Set("flash_sale_order".into()),
+        subject_id: Set(1),
+        user_id: Set(id),
+        out_trade_no: Set(uuid::Uuid::new_v4().simple().to_string()),
+        appid: Set("wx-mock-appid".into()),
+        mchid: Set("1900000001".into()),
+        openid: Set(raw_user(&app, id).await.openid),
+        amount_cents: Set(990),
+        refunded_cents: Set(0),
+        description: Set("a paid order".into()),
+        status: Set("paid".into()),
+        prepay_id: Set(None),
+        prepay_at: Set(None),
+        transaction_id: Set(Some("4200000000000000001".into())),
+        paid_at: Set(Some(now)),
+        closed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&app.state.db)
+    .await
+    .unwrap()
+    .last_insert_id;
+
     // Export: everything of theirs, secrets excluded.
     let export = app.get_auth("/api/v1/users/me/export", &token).await;
     let export = export.assert_ok(200).clone();
@@ -376,6 +406,7 @@ async fn export_and_deletion(backend: Backend, test: &str) {
     assert_eq!(sections["likes"].as_array().unwrap().len(), 1);
     assert_eq!(sections["following"][0]["followee_id"], other);
     assert!(!sections["sessions"].as_array().unwrap().is_empty());
+    assert_eq!(sections["payments"][0]["amount_cents"], 990);
     let diaries = export["collections"]["diaries"].as_array().unwrap();
     assert_eq!(diaries.len(), 1, "only their own records: {diaries:?}");
     assert_eq!(diaries[0]["text"], "dave's diary");
@@ -458,6 +489,14 @@ async fn export_and_deletion(backend: Backend, test: &str) {
             .await
             .unwrap();
     assert!(left.is_empty(), "{left:?}");
+    // The payment is kept for the books, without the payer's WeChat identity.
+    let kept = payment::Entity::find_by_id(payment_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the payment is kept");
+    assert_eq!((kept.user_id, kept.amount_cents), (id, 990));
+    assert_eq!(kept.openid, "");
     // The same WeChat user logging in again is a new account.
     let (fresh, _) = login(&app, &code).await;
     assert_ne!(fresh, id);
