@@ -618,3 +618,104 @@ async fn purges_run_on_a_schedule() {
         .await
         .assert_ok(200);
 }
+
+#[tokio::test]
+async fn reencrypt_command_finishes_a_rotation() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, "reencrypt_command", |raw| {
+        keys(raw, &[("k1", 1)])
+    })
+    .await
+    else {
+        return;
+    };
+    let (id, token) = login(&app, "pipl-frank").await;
+    bind_phone(&app, &token, "pipl-frank-phone").await;
+    let db = app.database().unwrap();
+    app.stop().await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::process::minibase(dir.path())
+        .arg("reencrypt")
+        .env("MINIBASE_DATABASE_URL", &db.url)
+        .env("MINIBASE_DATA_KEYS", format!("k2:{},k1:{}", key(2), key(1)))
+        .env("MINIBASE_DATA_HASH_KEY", key(99))
+        .env("MINIBASE_LOG_LEVEL", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("re-encrypted 2 value(s) under data key 'k2'"),
+        "{stdout}"
+    );
+
+    let mut raw = common::test_config(&db.url);
+    keys(&mut raw, &[("k2", 2)]);
+    raw.jobs_concurrency = 0; // no sweep: the command alone did the work
+    let node = TestApp::start(raw, Backend::Sqlite, Some(db), |r| r).await;
+    let row = raw_user(&node, id).await;
+    assert!(row.session_key.unwrap().starts_with("enc:v1:k2:"));
+    assert!(row.phone.unwrap().starts_with("enc:v1:k2:"));
+}
+
+/// Two nodes sweep the same database: the erasure is enqueued and carried out once.
+async fn erasure_once_on_two_nodes(backend: Backend, test: &str) {
+    let configure = |raw: &mut RawConfig| {
+        raw.account_deletion_grace_secs = 1;
+        raw.privacy_sweep_interval_secs = 1;
+    };
+    let Some(first) = TestApp::spawn_with(backend, test, configure).await else {
+        return;
+    };
+    let db = first.database().unwrap();
+    let mut raw = common::test_config(&db.url);
+    configure(&mut raw);
+    let second = TestApp::start(raw, backend, Some(db), |r| r).await;
+    let mut users = Vec::new();
+    for i in 0..3 {
+        let (id, token) = login(&first, &format!("pipl-two-nodes-{i}")).await;
+        let node = if i % 2 == 0 { &first } else { &second };
+        send(
+            node,
+            reqwest::Method::POST,
+            "/api/v1/users/me/deletion",
+            &token,
+            None,
+        )
+        .await
+        .assert_ok(202);
+        users.push(id);
+    }
+    until("every erasure", || async {
+        let mut done = true;
+        for id in &users {
+            done &= raw_user(&first, *id).await.deleted_at.is_some();
+        }
+        done
+    })
+    .await;
+    // Let both nodes sweep a few more times: nothing more is enqueued.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let jobs = minibase::store::jobs::repo::by_kind(
+        &first.state.db,
+        minibase::privacy::service::ERASE_JOB,
+    )
+    .await
+    .unwrap();
+    assert_eq!(jobs.len(), users.len(), "{jobs:?}");
+    assert!(jobs.iter().all(|j| j.status == "done" && j.attempts == 1));
+}
+
+#[tokio::test]
+async fn erasure_once_on_two_nodes_postgres() {
+    erasure_once_on_two_nodes(Backend::Postgres, "erasure_once_on_two_nodes_postgres").await;
+}
+
+#[tokio::test]
+async fn erasure_once_on_two_nodes_mysql() {
+    erasure_once_on_two_nodes(Backend::MySql, "erasure_once_on_two_nodes_mysql").await;
+}
