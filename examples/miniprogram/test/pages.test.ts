@@ -120,9 +120,14 @@ describe('the demo against a real server', () => {
     expect(home.data).toMatchObject({ me: null, error: '' });
     expect(Date.parse(home.data.eraseAfter)).toBeGreaterThan(Date.now());
     expect(dave.session.isLoggedIn).toBe(false);
-    // Coming back within the grace period cancels: the same account.
+    // The page showing again does not log in (that would cancel)...
     await model.load();
-    expect(home.data.me?.id).toBe(id);
+    expect(home.data.me).toBeNull();
+    expect(dave.session.isLoggedIn).toBe(false);
+    // ...coming back later within the grace period does, and cancels: the same account.
+    const again = page(initialHome());
+    await new HomeModel(dave, again).load();
+    expect(again.data.me?.id).toBe(id);
   });
 
   it('community: the feed with its flag-gated tab, likes, a post with an image, comments, a follow', async () => {

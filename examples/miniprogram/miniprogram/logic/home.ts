@@ -33,6 +33,8 @@ export class HomeModel {
   ) {}
 
   async load(): Promise<void> {
+    // Loading logs in, which would cancel a deletion just asked for: only a new visit does.
+    if (this.view.data.eraseAfter) return;
     this.view.setData({ loading: true, error: '' });
     try {
       const [me, unread] = await Promise.all([
