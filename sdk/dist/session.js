@@ -114,11 +114,7 @@ class Session {
      */
     async logout() {
         const stored = this.load();
-        this.generation += 1;
-        this.inflight = null;
-        this.lastFailure = null;
-        this.save(null);
-        this.emit({ type: 'logout' });
+        this.forget();
         if (!stored)
             return;
         try {
@@ -133,6 +129,17 @@ class Session {
         catch (err) {
             this.options.logger.warn('minibase: logout did not reach the server', err);
         }
+    }
+    /**
+     * Forget the session here only, for when the server already ended it (an account deletion
+     * request). The next call that needs a user logs in again.
+     */
+    forget() {
+        this.generation += 1;
+        this.inflight = null;
+        this.lastFailure = null;
+        this.save(null);
+        this.emit({ type: 'logout' });
     }
     postLogout(token) {
         return this.http.send({

@@ -146,11 +146,7 @@ export class Session {
    */
   async logout(): Promise<void> {
     const stored = this.load();
-    this.generation += 1;
-    this.inflight = null;
-    this.lastFailure = null;
-    this.save(null);
-    this.emit({ type: 'logout' });
+    this.forget();
     if (!stored) return;
     try {
       let res = await this.postLogout(stored.token);
@@ -163,6 +159,18 @@ export class Session {
     } catch (err) {
       this.options.logger.warn('minibase: logout did not reach the server', err);
     }
+  }
+
+  /**
+   * Forget the session here only, for when the server already ended it (an account deletion
+   * request). The next call that needs a user logs in again.
+   */
+  forget(): void {
+    this.generation += 1;
+    this.inflight = null;
+    this.lastFailure = null;
+    this.save(null);
+    this.emit({ type: 'logout' });
   }
 
   private postLogout(token: string) {

@@ -57,6 +57,11 @@ export declare class Session {
      * that needs a user logs in again.
      */
     logout(): Promise<void>;
+    /**
+     * Forget the session here only, for when the server already ended it (an account deletion
+     * request). The next call that needs a user logs in again.
+     */
+    forget(): void;
     private postLogout;
     /** Join the renewal in progress, or start `run` as the one everybody waits for. */
     private flight;

@@ -112,6 +112,8 @@ const en: Messages = {
     banReason: 'Why ban',
     unbanReason: 'Why unban',
     revoked: 'Every session of the user ended',
+    deletionRequested: 'Deletion requested',
+    erased: 'Erased (account deleted)',
   },
   moderation: {
     title: 'Moderation',

@@ -109,6 +109,8 @@ export default {
     banReason: '封禁原因',
     unbanReason: '解封原因',
     revoked: '该用户的所有会话已结束',
+    deletionRequested: '申请注销时间',
+    erased: '已注销（数据已清除）',
   },
   moderation: {
     title: '内容审核',

@@ -380,10 +380,13 @@ pub async fn serve(
         state.clone(),
         stopping_rx.clone(),
     ));
-    let sweeper = tokio::spawn(crate::privacy::run_sweeper(
-        state.clone(),
-        stopping_rx.clone(),
-    ));
+    // Background work, like jobs: a node with `jobs_concurrency = 0` serves HTTP only.
+    let sweeper = (state.config.jobs_concurrency > 0).then(|| {
+        tokio::spawn(crate::privacy::run_sweeper(
+            state.clone(),
+            stopping_rx.clone(),
+        ))
+    });
     let realtime_state = state.clone();
     let server = crate::http::server::serve_http1(listener, app, async move {
         shutdown.await;
@@ -407,7 +410,9 @@ pub async fn serve(
     // WebSockets left the HTTP server at their upgrade: give their close frames time to go.
     state.realtime.wait_closed(grace).await;
     reconciler.abort();
-    sweeper.abort();
+    if let Some(sweeper) = sweeper {
+        sweeper.abort();
+    }
     if let Some(worker) = worker {
         // Running jobs get a grace period; unfinished ones run again later (at least once).
         let _ = tokio::time::timeout(grace, worker).await;

@@ -332,6 +332,68 @@ async fn export_and_deletion(backend: Backend, test: &str) {
     .await
     .assert_ok(200);
 
+    // A record in a collection with an owner field, and one of someone else's.
+    let admin = common::staff_token(&app, Role::Admin).await;
+    send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/admin/collections",
+        &admin,
+        Some(json!({
+            "name": "diaries",
+            "fields": [
+                {"name": "text", "type": "text", "required": true, "max_length": 100},
+                {"name": "owner", "type": "relation", "target": "users"}
+            ],
+            "owner_field": "owner",
+            "rules": {"list": "record.owner == auth.id", "view": "record.owner == auth.id",
+                      "create": "auth.id != null"}
+        })),
+    )
+    .await
+    .assert_ok(201);
+    for (who, text) in [(&token, "dave's diary"), (&other_token, "friend's diary")] {
+        send(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/collections/diaries/records",
+            who,
+            Some(json!({ "text": text })),
+        )
+        .await
+        .assert_ok(201);
+    }
+
+    // A paid payment: bookkeeping that must outlive the account.
+    use minibase::payments::model::payment;
+    use sea_orm::ActiveValue::Set;
+    let now = chrono::Utc::now();
+    let payment_id = payment::Entity::insert(payment::ActiveModel {
+        subject: Set("flash_sale_order".into()),
+        subject_id: Set(1),
+        user_id: Set(id),
+        out_trade_no: Set(uuid::Uuid::new_v4().simple().to_string()),
+        appid: Set("wx-mock-appid".into()),
+        mchid: Set("1900000001".into()),
+        openid: Set(raw_user(&app, id).await.openid),
+        amount_cents: Set(990),
+        refunded_cents: Set(0),
+        description: Set("a paid order".into()),
+        status: Set("paid".into()),
+        prepay_id: Set(None),
+        prepay_at: Set(None),
+        transaction_id: Set(Some("4200000000000000001".into())),
+        paid_at: Set(Some(now)),
+        closed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&app.state.db)
+    .await
+    .unwrap()
+    .last_insert_id;
+
     // Export: everything of theirs, secrets excluded.
     let export = app.get_auth("/api/v1/users/me/export", &token).await;
     let export = export.assert_ok(200).clone();
@@ -344,6 +406,10 @@ async fn export_and_deletion(backend: Backend, test: &str) {
     assert_eq!(sections["likes"].as_array().unwrap().len(), 1);
     assert_eq!(sections["following"][0]["followee_id"], other);
     assert!(!sections["sessions"].as_array().unwrap().is_empty());
+    assert_eq!(sections["payments"][0]["amount_cents"], 990);
+    let diaries = export["collections"]["diaries"].as_array().unwrap();
+    assert_eq!(diaries.len(), 1, "only their own records: {diaries:?}");
+    assert_eq!(diaries[0]["text"], "dave's diary");
     let text = export.to_string();
     assert!(!text.contains("refresh_token_hash") && !text.contains("session_key"));
 
@@ -407,6 +473,30 @@ async fn export_and_deletion(backend: Backend, test: &str) {
         .await
         .unwrap()
         .is_empty());
+    // Their collection records are gone; the friend's stay.
+    let friend_diaries = app
+        .get_auth("/api/v1/collections/diaries/records", &other_token)
+        .await;
+    assert_eq!(
+        friend_diaries.assert_ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let left =
+        minibase::privacy::repo::rows_of(&app.state.db, "c_diaries", None, "owner", "id", id)
+            .await
+            .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    // The payment is kept for the books, without the payer's WeChat identity.
+    let kept = payment::Entity::find_by_id(payment_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the payment is kept");
+    assert_eq!((kept.user_id, kept.amount_cents), (id, 990));
+    assert_eq!(kept.openid, "");
     // The same WeChat user logging in again is a new account.
     let (fresh, _) = login(&app, &code).await;
     assert_ne!(fresh, id);
@@ -527,4 +617,105 @@ async fn purges_run_on_a_schedule() {
     app.get_auth("/api/v1/users/me", &token)
         .await
         .assert_ok(200);
+}
+
+#[tokio::test]
+async fn reencrypt_command_finishes_a_rotation() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, "reencrypt_command", |raw| {
+        keys(raw, &[("k1", 1)])
+    })
+    .await
+    else {
+        return;
+    };
+    let (id, token) = login(&app, "pipl-frank").await;
+    bind_phone(&app, &token, "pipl-frank-phone").await;
+    let db = app.database().unwrap();
+    app.stop().await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::process::minibase(dir.path())
+        .arg("reencrypt")
+        .env("MINIBASE_DATABASE_URL", &db.url)
+        .env("MINIBASE_DATA_KEYS", format!("k2:{},k1:{}", key(2), key(1)))
+        .env("MINIBASE_DATA_HASH_KEY", key(99))
+        .env("MINIBASE_LOG_LEVEL", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("re-encrypted 2 value(s) under data key 'k2'"),
+        "{stdout}"
+    );
+
+    let mut raw = common::test_config(&db.url);
+    keys(&mut raw, &[("k2", 2)]);
+    raw.jobs_concurrency = 0; // no sweep: the command alone did the work
+    let node = TestApp::start(raw, Backend::Sqlite, Some(db), |r| r).await;
+    let row = raw_user(&node, id).await;
+    assert!(row.session_key.unwrap().starts_with("enc:v1:k2:"));
+    assert!(row.phone.unwrap().starts_with("enc:v1:k2:"));
+}
+
+/// Two nodes sweep the same database: the erasure is enqueued and carried out once.
+async fn erasure_once_on_two_nodes(backend: Backend, test: &str) {
+    let configure = |raw: &mut RawConfig| {
+        raw.account_deletion_grace_secs = 1;
+        raw.privacy_sweep_interval_secs = 1;
+    };
+    let Some(first) = TestApp::spawn_with(backend, test, configure).await else {
+        return;
+    };
+    let db = first.database().unwrap();
+    let mut raw = common::test_config(&db.url);
+    configure(&mut raw);
+    let second = TestApp::start(raw, backend, Some(db), |r| r).await;
+    let mut users = Vec::new();
+    for i in 0..3 {
+        let (id, token) = login(&first, &format!("pipl-two-nodes-{i}")).await;
+        let node = if i % 2 == 0 { &first } else { &second };
+        send(
+            node,
+            reqwest::Method::POST,
+            "/api/v1/users/me/deletion",
+            &token,
+            None,
+        )
+        .await
+        .assert_ok(202);
+        users.push(id);
+    }
+    until("every erasure", || async {
+        let mut done = true;
+        for id in &users {
+            done &= raw_user(&first, *id).await.deleted_at.is_some();
+        }
+        done
+    })
+    .await;
+    // Let both nodes sweep a few more times: nothing more is enqueued.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let jobs = minibase::store::jobs::repo::by_kind(
+        &first.state.db,
+        minibase::privacy::service::ERASE_JOB,
+    )
+    .await
+    .unwrap();
+    assert_eq!(jobs.len(), users.len(), "{jobs:?}");
+    assert!(jobs.iter().all(|j| j.status == "done" && j.attempts == 1));
+}
+
+#[tokio::test]
+async fn erasure_once_on_two_nodes_postgres() {
+    erasure_once_on_two_nodes(Backend::Postgres, "erasure_once_on_two_nodes_postgres").await;
+}
+
+#[tokio::test]
+async fn erasure_once_on_two_nodes_mysql() {
+    erasure_once_on_two_nodes(Backend::MySql, "erasure_once_on_two_nodes_mysql").await;
 }

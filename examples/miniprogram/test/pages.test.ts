@@ -111,6 +111,30 @@ describe('the demo against a real server', () => {
     expect(home.data.error).toBe('操作已取消');
   });
 
+  it('home: the user exports their data and deletes the account', async () => {
+    const dave = createClient({ baseUrl: server.url, wx: new NodeWx('dave-pipl').wx });
+    const home = page(initialHome());
+    const model = new HomeModel(dave, home);
+    await model.load();
+    const id = home.data.me?.id;
+    await model.exportData();
+    expect(home.data.error).toBe('');
+    expect(home.data.exported?.find((s) => s.section === 'sessions')?.count).toBeGreaterThan(0);
+
+    await model.deleteAccount();
+    expect(home.data).toMatchObject({ me: null, error: '' });
+    expect(Date.parse(home.data.eraseAfter)).toBeGreaterThan(Date.now());
+    expect(dave.session.isLoggedIn).toBe(false);
+    // The page showing again does not log in (that would cancel)...
+    await model.load();
+    expect(home.data.me).toBeNull();
+    expect(dave.session.isLoggedIn).toBe(false);
+    // ...coming back later within the grace period does, and cancels: the same account.
+    const again = page(initialHome());
+    await new HomeModel(dave, again).load();
+    expect(again.data.me?.id).toBe(id);
+  });
+
   it('community: the feed with its flag-gated tab, likes, a post with an image, comments, a follow', async () => {
     const feed = page(initialFeed());
     const feedModel = new FeedModel(bob, feed, 2);

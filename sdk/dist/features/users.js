@@ -50,6 +50,25 @@ class Users {
             body: data,
         });
     }
+    /**
+     * Everything the server holds about the user, as one JSON document (profile, uploads, posts,
+     * comments, orders, payments, approvals, owned collection records, ...), for a PIPL data
+     * request.
+     */
+    exportData() {
+        return this.core.call('get', '/api/v1/users/me/export');
+    }
+    /**
+     * Ask for the account to be deleted (注销). The server ends every session at once, and the
+     * session is forgotten here. Logging in again within the grace period (15 days by default)
+     * cancels the request, so call this when the user has confirmed, and do not log in again
+     * unless they want the account back; after it, their data is erased.
+     */
+    async requestDeletion() {
+        const scheduled = await this.core.call('post', '/api/v1/users/me/deletion');
+        this.core.session.forget();
+        return scheduled;
+    }
     /** Check a login-state signature (or the legacy raw-data one) against the session key. */
     async verifySignature(payload) {
         await this.core.session.ensureLiveSessionKey();

@@ -9,6 +9,8 @@ export type PhoneNumber = ResponseData<'/api/v1/users/me/phone', 'post'>;
 export type EncryptedData = RequestBody<'/api/v1/users/me/open-data', 'post'>;
 export type SignedPayload = RequestBody<'/api/v1/users/me/verify-signature', 'post'>;
 export type SignatureCheck = ResponseData<'/api/v1/users/me/verify-signature', 'post'>;
+export type DataExport = ResponseData<'/api/v1/users/me/export', 'get'>;
+export type DeletionScheduled = ResponseData<'/api/v1/users/me/deletion', 'post'>;
 
 /** What `<button open-type="getPhoneNumber" bindgetphonenumber="...">` hands its handler. */
 export interface PhoneNumberEvent {
@@ -66,6 +68,27 @@ export class Users {
       path: '/api/v1/users/me/open-data',
       body: data,
     });
+  }
+
+  /**
+   * Everything the server holds about the user, as one JSON document (profile, uploads, posts,
+   * comments, orders, payments, approvals, owned collection records, ...), for a PIPL data
+   * request.
+   */
+  exportData(): Promise<DataExport> {
+    return this.core.call('get', '/api/v1/users/me/export');
+  }
+
+  /**
+   * Ask for the account to be deleted (注销). The server ends every session at once, and the
+   * session is forgotten here. Logging in again within the grace period (15 days by default)
+   * cancels the request, so call this when the user has confirmed, and do not log in again
+   * unless they want the account back; after it, their data is erased.
+   */
+  async requestDeletion(): Promise<DeletionScheduled> {
+    const scheduled = await this.core.call('post', '/api/v1/users/me/deletion');
+    this.core.session.forget();
+    return scheduled;
   }
 
   /** Check a login-state signature (or the legacy raw-data one) against the session key. */

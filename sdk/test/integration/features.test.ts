@@ -308,3 +308,19 @@ describe('subscribe messages', () => {
     expect(await alice.client.notifications.subscriptions()).toEqual(result.quotas);
   });
 });
+
+describe('personal data', () => {
+  it('exports the data; a deletion request ends the session, and logging in again cancels it', async () => {
+    const carol = server.client('carol-pipl');
+    const me = await carol.client.users.me();
+    const data = await carol.client.users.exportData();
+    expect(data.profile.id).toBe(me.id);
+    expect(JSON.stringify(data)).not.toContain('session_key');
+
+    const scheduled = await carol.client.users.requestDeletion();
+    expect(Date.parse(scheduled.erase_after)).toBeGreaterThan(Date.parse(scheduled.requested_at));
+    expect(carol.client.session.isLoggedIn).toBe(false);
+    // The next call logs in again, which cancels the request: the same account goes on.
+    expect((await carol.client.users.me()).id).toBe(me.id);
+  });
+});

@@ -213,6 +213,30 @@ describe('session', () => {
     expect(events).toEqual(['logout', 'login']);
   });
 
+  it('an account deletion request forgets the session without logging in again', async () => {
+    const inner = server({ valid: () => 'from-login' });
+    const wx = fakeWx((request) =>
+      request.path === '/api/v1/users/me/deletion'
+        ? ok({ requested_at: '2026-12-07T10:00:00Z', erase_after: '2026-12-22T10:00:00Z' }, 202)
+        : inner(request),
+    );
+    wx.storage.set('minibase:session', stored('t1'));
+    const client = createClient({ baseUrl: BASE, wx });
+    const events: string[] = [];
+    client.session.onChange((event) => events.push(event.type));
+
+    const scheduled = await client.users.requestDeletion();
+
+    expect(scheduled.erase_after).toBe('2026-12-22T10:00:00Z');
+    const request = wx.requests.find((r) => r.path === '/api/v1/users/me/deletion');
+    expect(request && bearer(request)).toBe('t1');
+    expect(wx.storage.has('minibase:session')).toBe(false);
+    expect(events).toEqual(['logout']);
+    // Nothing else was sent: no logout with the dead token, no login that would cancel.
+    expect(wx.requests.map((r) => r.path)).toEqual(['/api/v1/users/me/deletion']);
+    expect(wx.logins).toBe(0);
+  });
+
   it('logout with an expired access token refreshes to end the session', async () => {
     const wx = fakeWx((request) => {
       if (request.path === '/api/v1/auth/refresh') {

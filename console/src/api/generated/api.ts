@@ -939,7 +939,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List and search users (moderators and admins), newest first. */
+        /**
+         * List and search users (moderators and admins), newest first. Phone numbers are masked
+         *     (`138****1234`) for moderators and shown whole to admins.
+         */
         get: operations["admin_list_users"];
         put?: never;
         post?: never;
@@ -1915,6 +1918,49 @@ export interface paths {
         patch: operations["update_me"];
         trace?: never;
     };
+    "/api/v1/users/me/deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the caller's account (注销). Every session ends at once. Logging in again within the
+         *     grace period (`account_deletion_grace_secs`, 15 days by default) cancels the request; after
+         *     it, personal data is erased and what must be kept (orders, payments, approvals, audit) stays
+         *     under the anonymised user id. Asking again keeps the first request's time.
+         */
+        post: operations["request_account_deletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything Minibase holds about the caller, as one JSON document: profile (phone in full),
+         *     uploads, posts, comments, likes, follows, notifications, orders, payments, approvals,
+         *     reports, sessions, and the records they own in collections.
+         */
+        get: operations["export_my_data"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/open-data": {
         parameters: {
             query?: never;
@@ -2238,10 +2284,21 @@ export interface components {
             banned: boolean;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description When the account's personal data was erased (the row stays, anonymised).
+             */
+            deleted_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the user asked for the account to be deleted; it is erased a grace period later.
+             */
+            deletion_requested_at?: string | null;
             /** Format: int64 */
             id: number;
             nickname: string;
             openid: string;
+            /** @description Masked (`138****1234`) unless the caller has the admin role (docs/privacy.md). */
             phone?: string | null;
             role: components["schemas"]["Role"];
             unionid?: string | null;
@@ -2465,6 +2522,24 @@ export interface components {
             /** Format: int64 */
             users: number;
         };
+        /**
+         * @description Everything Minibase holds about a user, as JSON. Sections are rows as stored (times as the
+         *     database gives them), secrets excluded: refresh-token hashes and keys, the WeChat session key.
+         */
+        DataExport: {
+            /** @description Records of collections with an owner field that the user owns, by collection. */
+            collections: Record<string, unknown>;
+            /** Format: date-time */
+            exported_at: string;
+            /** @description Uploads, with their URLs. */
+            files: components["schemas"]["FileView"][];
+            profile: components["schemas"]["ExportProfile"];
+            /**
+             * @description Table rows by section: posts, comments, likes, following, followers, notifications,
+             *     flash_sale_orders, payments, approval_requests, approval_tasks, reports, sessions.
+             */
+            sections: Record<string, unknown>;
+        };
         DecisionRequest: {
             /** @description true publishes; false removes. */
             approve: boolean;
@@ -2472,6 +2547,18 @@ export interface components {
             ban_author?: boolean;
             /** @description Required to remove; kept in the audit log. */
             reason?: string;
+        };
+        DeletionScheduled: {
+            /**
+             * Format: date-time
+             * @description From then on the account is erased; logging in before cancels the request.
+             */
+            erase_after: string;
+            /**
+             * Format: date-time
+             * @description When the request was first made (asking again does not move it).
+             */
+            requested_at: string;
         };
         DepartmentBody: {
             /**
@@ -2587,10 +2674,21 @@ export interface components {
                 banned: boolean;
                 /** Format: date-time */
                 created_at: string;
+                /**
+                 * Format: date-time
+                 * @description When the account's personal data was erased (the row stays, anonymised).
+                 */
+                deleted_at?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the user asked for the account to be deleted; it is erased a grace period later.
+                 */
+                deletion_requested_at?: string | null;
                 /** Format: int64 */
                 id: number;
                 nickname: string;
                 openid: string;
+                /** @description Masked (`138****1234`) unless the caller has the admin role (docs/privacy.md). */
                 phone?: string | null;
                 role: components["schemas"]["Role"];
                 unionid?: string | null;
@@ -2725,6 +2823,56 @@ export interface components {
                 traffic: components["schemas"]["TrafficSample"][];
                 /** Format: int64 */
                 users: number;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_DataExport: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            /**
+             * @description Everything Minibase holds about a user, as JSON. Sections are rows as stored (times as the
+             *     database gives them), secrets excluded: refresh-token hashes and keys, the WeChat session key.
+             */
+            data: {
+                /** @description Records of collections with an owner field that the user owns, by collection. */
+                collections: Record<string, unknown>;
+                /** Format: date-time */
+                exported_at: string;
+                /** @description Uploads, with their URLs. */
+                files: components["schemas"]["FileView"][];
+                profile: components["schemas"]["ExportProfile"];
+                /**
+                 * @description Table rows by section: posts, comments, likes, following, followers, notifications,
+                 *     flash_sale_orders, payments, approval_requests, approval_tasks, reports, sessions.
+                 */
+                sections: Record<string, unknown>;
+            };
+            /** @description Always "ok" on success. */
+            message: string;
+        };
+        /** @description Documents the success envelope in the OpenAPI spec (`Envelope<UserView>` and so on). */
+        Envelope_DeletionScheduled: {
+            /**
+             * Format: int32
+             * @description Always 0 on success.
+             */
+            code: number;
+            data: {
+                /**
+                 * Format: date-time
+                 * @description From then on the account is erased; logging in before cancels the request.
+                 */
+                erase_after: string;
+                /**
+                 * Format: date-time
+                 * @description When the request was first made (asking again does not move it).
+                 */
+                requested_at: string;
             };
             /** @description Always "ok" on success. */
             message: string;
@@ -3061,10 +3209,21 @@ export interface components {
                     banned: boolean;
                     /** Format: date-time */
                     created_at: string;
+                    /**
+                     * Format: date-time
+                     * @description When the account's personal data was erased (the row stays, anonymised).
+                     */
+                    deleted_at?: string | null;
+                    /**
+                     * Format: date-time
+                     * @description When the user asked for the account to be deleted; it is erased a grace period later.
+                     */
+                    deletion_requested_at?: string | null;
                     /** Format: int64 */
                     id: number;
                     nickname: string;
                     openid: string;
+                    /** @description Masked (`138****1234`) unless the caller has the admin role (docs/privacy.md). */
                     phone?: string | null;
                     role: components["schemas"]["Role"];
                     unionid?: string | null;
@@ -4267,6 +4426,21 @@ export interface components {
             seq: number;
             /** Format: int32 */
             step_index?: number | null;
+        };
+        ExportProfile: {
+            avatar_url: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            nickname: string;
+            openid: string;
+            /** @description In full: it is the user's own. */
+            phone?: string | null;
+            role: components["schemas"]["Role"];
+            unionid?: string | null;
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description One field of a template's form. */
         FieldDef: {
@@ -8268,7 +8442,7 @@ export interface operations {
     admin_list_users: {
         parameters: {
             query?: {
-                /** @description Nickname or phone substring, exact openid, or id. */
+                /** @description Nickname substring, whole phone number, exact openid, or id. */
                 q?: string;
                 /** @description Only banned (true) or only active (false) users. */
                 banned?: boolean;
@@ -11157,6 +11331,68 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    request_account_deletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Scheduled */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_DeletionScheduled"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    export_my_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_DataExport"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["Unavailable"];
         };
     };

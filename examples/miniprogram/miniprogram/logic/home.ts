@@ -8,6 +8,10 @@ export interface HomeData {
   unread: number;
   /** The `home.banner` config value: `{title, subtitle}`. */
   banner: { title: string; subtitle?: string } | null;
+  /** After "export my data": how much the server holds, by section. */
+  exported: { section: string; count: number }[] | null;
+  /** After "delete my account": when it will be erased (logging in again before cancels). */
+  eraseAfter: string;
   error: string;
 }
 
@@ -16,6 +20,8 @@ export const initialHome = (): HomeData => ({
   me: null,
   unread: 0,
   banner: null,
+  exported: null,
+  eraseAfter: '',
   error: '',
 });
 
@@ -27,6 +33,8 @@ export class HomeModel {
   ) {}
 
   async load(): Promise<void> {
+    // Loading logs in, which would cancel a deletion just asked for: only a new visit does.
+    if (this.view.data.eraseAfter) return;
     this.view.setData({ loading: true, error: '' });
     try {
       const [me, unread] = await Promise.all([
@@ -80,6 +88,32 @@ export class HomeModel {
     await this.run(async () => {
       await this.mb.users.bindPhone(event);
       this.view.setData({ me: await this.mb.users.me() });
+    });
+  }
+
+  /** Everything the server holds about the user (PIPL), summed up by section. */
+  async exportData(): Promise<void> {
+    await this.run(async () => {
+      const data = await this.mb.users.exportData();
+      const exported = [
+        { section: 'files', count: data.files.length },
+        ...Object.entries(data.sections).map(([section, rows]) => ({
+          section,
+          count: Array.isArray(rows) ? rows.length : 0,
+        })),
+      ].filter((s) => s.count > 0);
+      this.view.setData({ exported });
+    });
+  }
+
+  /**
+   * Delete the account (注销), once the user confirmed. The session ends; the page does not log
+   * in again, since that would cancel the request.
+   */
+  async deleteAccount(): Promise<void> {
+    await this.run(async () => {
+      const scheduled = await this.mb.users.requestDeletion();
+      this.view.setData({ me: null, exported: null, eraseAfter: scheduled.erase_after });
     });
   }
 

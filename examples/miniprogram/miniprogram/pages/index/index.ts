@@ -62,6 +62,23 @@ Page({
     await this.model?.switchUser();
   },
 
+  async onExport() {
+    await this.model?.exportData();
+    toast(this.data.error);
+  },
+
+  async onDeleteAccount() {
+    const { confirm } = await wx.showModal({
+      title: '注销账号',
+      content: '注销后帖子、评论、文件和手机号将被清除；15 天内重新登录即撤销注销。',
+      confirmText: '注销',
+      confirmColor: '#e64340',
+    });
+    if (!confirm) return;
+    await this.model?.deleteAccount();
+    toast(this.data.error);
+  },
+
   async onLogout() {
     await this.model?.switchUser();
   },
