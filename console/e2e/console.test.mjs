@@ -604,6 +604,8 @@ describe('the admin console', () => {
     await go('/audit');
     await page.locator('[data-test=audit]', { hasText: 'spam links' }).waitFor();
     assert.match((await page.locator('[data-test=audit]').textContent()) ?? '', /ops/);
+    // A refund's reason (the flash-sales payment test's) is kept beside the admin's action.
+    await page.locator('[data-test=audit] .el-table__row', { hasText: '商品破损' }).waitFor();
     await screenshot(page, 'audit');
   });
 
