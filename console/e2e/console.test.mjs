@@ -554,10 +554,58 @@ describe('the admin console', () => {
     await closeTopDrawer();
   });
 
+  test("flash sales: a sale's older orders load on demand and stay through the live refresh", async () => {
+    const admin = await server.adminToken();
+    const asAdmin = async (method, path, body) => {
+      const res = await server.api(method, path, { token: admin, body });
+      assert.ok(res.status < 300, `${method} ${path}: ${JSON.stringify(res.body)}`);
+      return res.body.data;
+    };
+    const product = await asAdmin('POST', '/api/v1/admin/products', {
+      name: 'Cup',
+      price_cents: 900,
+    });
+    const sale = await asAdmin('POST', '/api/v1/admin/flash-sales', {
+      product_id: product.id,
+      title: '杯子秒杀',
+      sale_price_cents: 100,
+      stock: 60,
+      per_user_limit: 1,
+      starts_at: new Date(Date.now() - 60_000).toISOString(),
+      ends_at: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    // One order more than a page (50).
+    const ids = [];
+    for (let i = 0; i < 51; i++) {
+      const buyer = await server.user(`cup-buyer-${i}`);
+      const order = await server.api('POST', `/api/v1/flash-sales/${sale.id}/orders`, {
+        token: buyer.token,
+        body: {},
+      });
+      assert.ok(order.status < 300, JSON.stringify(order.body));
+      ids.push(order.body.data.order_id);
+    }
+    await go('/flash-sales');
+    await page.locator(`[data-test=sale-detail-${sale.id}]`).click();
+    const rows = page.locator('[data-test=sale-orders] .el-table__body-wrapper tbody tr');
+    await until(async () => (await rows.count()) === 50, 'the first page of orders');
+    await page.locator(`[data-test=order-payment-${ids[0]}]`).waitFor({ state: 'detached' });
+    await page.locator('[data-test=sale-orders-more]').click();
+    await page.locator(`[data-test=order-payment-${ids[0]}]`).waitFor();
+    assert.equal(await rows.count(), 51);
+    await page.locator('[data-test=sale-orders-more]').waitFor({ state: 'detached' });
+    // The drawer refreshes every 3 s: the older order is still there after it.
+    await page.waitForTimeout(3500);
+    assert.equal(await rows.count(), 51);
+    await closeTopDrawer();
+  });
+
   test('the audit log names who did what, with the reason', async () => {
     await go('/audit');
     await page.locator('[data-test=audit]', { hasText: 'spam links' }).waitFor();
     assert.match((await page.locator('[data-test=audit]').textContent()) ?? '', /ops/);
+    // A refund's reason (the flash-sales payment test's) is kept beside the admin's action.
+    await page.locator('[data-test=audit] .el-table__row', { hasText: '商品破损' }).waitFor();
     await screenshot(page, 'audit');
   });
 

@@ -134,6 +134,8 @@ class FlashSale {
         const deadline = now() + ((_a = options.confirmTimeoutMs) !== null && _a !== void 0 ? _a : 15000);
         let interval = (_b = options.pollIntervalMs) !== null && _b !== void 0 ? _b : 1000;
         let wake;
+        // An event that came while the order was being read: read it again at once.
+        let woken = false;
         let unsubscribe = () => { };
         const realtime = this.realtime;
         const userId = (_c = this.core.session.user) === null || _c === void 0 ? void 0 : _c.id;
@@ -141,8 +143,12 @@ class FlashSale {
         if (listen && realtime && userId !== undefined) {
             unsubscribe = realtime.subscribe(`user:${userId}`, (event) => {
                 const data = event.data;
-                if (event.event === 'order.status' && (data === null || data === void 0 ? void 0 : data.order_id) === orderId)
-                    wake === null || wake === void 0 ? void 0 : wake();
+                if (event.event !== 'order.status' || (data === null || data === void 0 ? void 0 : data.order_id) !== orderId)
+                    return;
+                if (wake)
+                    wake();
+                else
+                    woken = true;
             });
         }
         try {
@@ -151,6 +157,10 @@ class FlashSale {
                 const left = deadline - now();
                 if (order.status !== 'created' || left <= 0)
                     return order;
+                if (woken) {
+                    woken = false;
+                    continue;
+                }
                 await new Promise((resolve) => {
                     const timer = setTimeout(resolve, Math.min(interval, left));
                     wake = () => {

@@ -194,6 +194,8 @@ export class FlashSale {
     const deadline = now() + (options.confirmTimeoutMs ?? 15_000);
     let interval = options.pollIntervalMs ?? 1_000;
     let wake: (() => void) | undefined;
+    // An event that came while the order was being read: read it again at once.
+    let woken = false;
     let unsubscribe = () => {};
     const realtime = this.realtime;
     const userId = this.core.session.user?.id;
@@ -203,7 +205,9 @@ export class FlashSale {
     if (listen && realtime && userId !== undefined) {
       unsubscribe = realtime.subscribe(`user:${userId}`, (event) => {
         const data = event.data as { order_id?: unknown } | null;
-        if (event.event === 'order.status' && data?.order_id === orderId) wake?.();
+        if (event.event !== 'order.status' || data?.order_id !== orderId) return;
+        if (wake) wake();
+        else woken = true;
       });
     }
     try {
@@ -211,6 +215,10 @@ export class FlashSale {
         const order = await this.myOrder(orderId);
         const left = deadline - now();
         if (order.status !== 'created' || left <= 0) return order;
+        if (woken) {
+          woken = false;
+          continue;
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.min(interval, left));
           wake = () => {

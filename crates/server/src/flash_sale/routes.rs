@@ -12,6 +12,7 @@ use super::service::{
 };
 use crate::app::AppState;
 use crate::auth::extract::{Admin, CurrentUser, RequireRole};
+use crate::console::audit::AuditNote;
 use crate::error::{AppError, AppResult};
 use crate::http::client_ip::ClientIp;
 use crate::http::extract::{parse_json, validate};
@@ -434,8 +435,11 @@ pub async fn admin_refund_order(
     State(state): State<AppState>,
     RequireRole(admin, _): RequireRole<Admin>,
     Id(id): Id,
+    audit: AuditNote,
     ValidJson(input): ValidJson<RefundInput>,
 ) -> AppResult<ApiJson<RefundView>> {
+    // The reason is the payer's explanation too: the audit log shows it beside the admin.
+    audit.set(Some(&input.reason));
     service::refund_order(&state, admin.id, id, &input)
         .await
         .map(ApiJson::ok)
