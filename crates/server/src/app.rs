@@ -358,6 +358,7 @@ pub async fn serve(
         state.clone(),
         stopping_rx.clone(),
     ));
+    let gate = crate::realtime::gate::start(state.clone());
     let realtime_state = state.clone();
     let server = crate::http::server::serve_http1(listener, app, async move {
         shutdown.await;
@@ -381,6 +382,7 @@ pub async fn serve(
     // WebSockets left the HTTP server at their upgrade: give their close frames time to go.
     state.realtime.wait_closed(grace).await;
     reconciler.abort();
+    gate.abort();
     if let Some(worker) = worker {
         // Running jobs get a grace period; unfinished ones run again later (at least once).
         let _ = tokio::time::timeout(grace, worker).await;
