@@ -19,6 +19,11 @@ const pages: RouteRecordRaw[] = [
     component: () => import('./pages/FlashSalesPage.vue'),
   },
   { path: 'approvals', name: 'approvals', component: () => import('./pages/ApprovalsPage.vue') },
+  {
+    path: 'collections',
+    name: 'collections',
+    component: () => import('./pages/CollectionsPage.vue'),
+  },
   { path: 'jobs', name: 'jobs', component: () => import('./pages/JobsPage.vue') },
   { path: 'files', name: 'files', component: () => import('./pages/FilesPage.vue') },
   { path: 'admins', name: 'admins', component: () => import('./pages/AdminsPage.vue') },

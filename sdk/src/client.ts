@@ -43,7 +43,7 @@ export class MinibaseClient {
     this.flashSale = new FlashSale(this.core, this.realtime);
     this.approvals = new Approvals(this.core);
     this.notifications = new Notifications(this.core);
-    this.db = new Database(this.core);
+    this.db = new Database(this.core, this.realtime);
   }
 
   /** Log in now (otherwise the first call that needs a user does it). */

@@ -74,6 +74,9 @@ export {
   Query,
   QueryCommand,
   type QueryResult,
+  type RecordChange,
+  type Watcher,
+  type WatchOptions,
   type WhereCondition,
 } from './features/database';
 export { Files, type UploadedFile } from './features/files';

@@ -12,7 +12,7 @@ export { Approvals } from './features/approvals';
 export type { Comment, FeedQuery, FollowState, LikeState, NewPost, Post, PostChanges, Report, ReportInput, UserProfile, UserSummary, } from './features/community';
 export { Community } from './features/community';
 export { type PublicConfig, RemoteConfig } from './features/config';
-export { type BatchOperation, CollectionReference, command, Database, type DbRecord, type DbValue, DocumentReference, encodeWhere, LogicCommand, Query, QueryCommand, type QueryResult, type WhereCondition, } from './features/database';
+export { type BatchOperation, CollectionReference, command, Database, type DbRecord, type DbValue, DocumentReference, encodeWhere, LogicCommand, Query, QueryCommand, type QueryResult, type RecordChange, type Watcher, type WatchOptions, type WhereCondition, } from './features/database';
 export { Files, type UploadedFile } from './features/files';
 export { type Countdown, FlashSale, newIdempotencyKey, type Order, type PaymentResult, type PayOptions, type PayParams, type Sale, type SaleDetail, type SaleList, } from './features/flash-sale';
 export { type Notification, Notifications, type NotificationsQuery, type SubscribeResult, type SubscriptionQuota, } from './features/notifications';

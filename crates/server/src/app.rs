@@ -387,6 +387,7 @@ pub async fn serve(
             stopping_rx.clone(),
         ))
     });
+    let gate = crate::realtime::gate::start(state.clone());
     let realtime_state = state.clone();
     let server = crate::http::server::serve_http1(listener, app, async move {
         shutdown.await;
@@ -413,6 +414,7 @@ pub async fn serve(
     if let Some(sweeper) = sweeper {
         sweeper.abort();
     }
+    gate.abort();
     if let Some(worker) = worker {
         // Running jobs get a grace period; unfinished ones run again later (at least once).
         let _ = tokio::time::timeout(grace, worker).await;

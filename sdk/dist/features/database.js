@@ -180,10 +180,41 @@ class Query {
     }
 }
 exports.Query = Query;
+const CHANGE_TYPES = {
+    'record.created': 'created',
+    'record.updated': 'updated',
+    'record.deleted': 'deleted',
+};
 /** A collection: a query over all its records, plus writes. */
 class CollectionReference extends Query {
-    constructor(core, name) {
+    constructor(core, name, realtime) {
         super(core, name);
+        this.realtime = realtime;
+    }
+    /**
+     * Live changes to the collection's records over realtime (the `collection:<name>` channel),
+     * each only if the collection's `view` rule lets you see the record, as CloudBase's
+     * `watch()`. Conditions of the query do not apply: filter in `onChange`.
+     *
+     * ```ts
+     * const watcher = client.db.collection('todos').watch({
+     *   onChange: ({ type, record }) => console.log(type, record.id),
+     *   onReload: () => reloadList(),
+     * });
+     * ```
+     */
+    watch(options) {
+        const realtime = this.realtime;
+        if (!realtime)
+            throw new Error('minibase: watch() needs the client (client.db.collection)');
+        const off = realtime.subscribe(`collection:${this.name}`, (event) => {
+            const type = CHANGE_TYPES[event.event];
+            if (!type)
+                return;
+            const typed = event;
+            options.onChange({ type, record: typed.data, event: typed });
+        }, { onReload: options.onReload, onRefused: options.onError });
+        return { close: off };
     }
     /** One record by id. */
     doc(id) {
@@ -259,13 +290,14 @@ exports.DocumentReference = DocumentReference;
  * `client.db.collection('todos').where({ done: false }).orderBy('created_at', 'desc').get()`.
  */
 class Database {
-    constructor(core) {
+    constructor(core, realtime) {
         this.core = core;
+        this.realtime = realtime;
         /** Query commands: `const _ = client.db.command; where({ price: _.lt(10) })`. */
         this.command = exports.command;
     }
     collection(name) {
-        return new CollectionReference(this.core, name);
+        return new CollectionReference(this.core, name, this.realtime);
     }
 }
 exports.Database = Database;

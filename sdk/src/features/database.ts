@@ -1,4 +1,5 @@
 import type { Core } from '../core';
+import type { Realtime, RealtimeEvent, RealtimeRefusal } from './realtime';
 
 /** A record as the server answers it: its id, timestamps and fields. */
 export interface DbRecord {
@@ -219,10 +220,74 @@ export class Query {
   }
 }
 
+/** A change to a record of a watched collection. */
+export interface RecordChange {
+  /** `created`, `updated` or `deleted` (`deleted` carries the record as it was). */
+  type: 'created' | 'updated' | 'deleted';
+  record: DbRecord;
+  /** The realtime event it came in. */
+  event: RealtimeEvent<DbRecord>;
+}
+
+export interface WatchOptions {
+  /** Called with every change to a record the collection's view rule lets you see. */
+  onChange: (change: RecordChange) => void;
+  /**
+   * Changes were missed (a reconnect, or the server fell behind): read the records again.
+   * Record events are never replayed, so this comes after every reconnect.
+   */
+  onReload?: () => void;
+  /** The subscription was refused: no such collection, or its view rule is for admins only. */
+  onError?: (refusal: RealtimeRefusal) => void;
+}
+
+/** A running watch; `close()` stops it. */
+export interface Watcher {
+  close(): void;
+}
+
+const CHANGE_TYPES: Record<string, RecordChange['type']> = {
+  'record.created': 'created',
+  'record.updated': 'updated',
+  'record.deleted': 'deleted',
+};
+
 /** A collection: a query over all its records, plus writes. */
 export class CollectionReference extends Query {
-  constructor(core: Core, name: string) {
+  constructor(
+    core: Core,
+    name: string,
+    private readonly realtime?: Realtime,
+  ) {
     super(core, name);
+  }
+
+  /**
+   * Live changes to the collection's records over realtime (the `collection:<name>` channel),
+   * each only if the collection's `view` rule lets you see the record, as CloudBase's
+   * `watch()`. Conditions of the query do not apply: filter in `onChange`.
+   *
+   * ```ts
+   * const watcher = client.db.collection('todos').watch({
+   *   onChange: ({ type, record }) => console.log(type, record.id),
+   *   onReload: () => reloadList(),
+   * });
+   * ```
+   */
+  watch(options: WatchOptions): Watcher {
+    const realtime = this.realtime;
+    if (!realtime) throw new Error('minibase: watch() needs the client (client.db.collection)');
+    const off = realtime.subscribe(
+      `collection:${this.name}`,
+      (event) => {
+        const type = CHANGE_TYPES[event.event];
+        if (!type) return;
+        const typed = event as RealtimeEvent<DbRecord>;
+        options.onChange({ type, record: typed.data, event: typed });
+      },
+      { onReload: options.onReload, onRefused: options.onError },
+    );
+    return { close: off };
   }
 
   /** One record by id. */
@@ -307,9 +372,12 @@ export class Database {
   /** Query commands: `const _ = client.db.command; where({ price: _.lt(10) })`. */
   readonly command = command;
 
-  constructor(private readonly core: Core) {}
+  constructor(
+    private readonly core: Core,
+    private readonly realtime?: Realtime,
+  ) {}
 
   collection(name: string): CollectionReference {
-    return new CollectionReference(this.core, name);
+    return new CollectionReference(this.core, name, this.realtime);
   }
 }

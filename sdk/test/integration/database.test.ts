@@ -1,7 +1,7 @@
 // db.collection against a real server: an admin defines a collection with rules; users add,
 // query (where with commands, filter, orderBy, keyset pages, field, expand), update and remove
 // records; the rules keep each user to their own; errors arrive typed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiError, ErrorCodes, type MinibaseClient } from '../../src';
 import { type Minibase, startMinibase } from '../support/minibase';
 
@@ -127,5 +127,42 @@ describe('db.collection', () => {
     expect(wrongType.message).toMatch(/^title/);
     const missing = await error(alice.db.collection('nope').get());
     expect(missing.code).toBe(ErrorCodes.NotFound);
+  });
+});
+
+describe('db.collection().watch()', () => {
+  it('pushes the changes each user may see, and only those', async () => {
+    const aliceChanges: string[] = [];
+    const bobChanges: string[] = [];
+    const refusals: number[] = [];
+    const aliceWatch = alice.db.collection('todos').watch({
+      onChange: ({ type, record }) => aliceChanges.push(`${type}:${record.title}`),
+    });
+    const bobWatch = bob.db.collection('todos').watch({
+      onChange: ({ type, record }) => bobChanges.push(`${type}:${record.title}`),
+    });
+    bob.db.collection('nope').watch({ onChange: () => {}, onError: (r) => refusals.push(r.code) });
+    await vi.waitFor(() => {
+      expect(alice.realtime.lastEventId('collection:todos')).toBeDefined();
+      expect(bob.realtime.lastEventId('collection:todos')).toBeDefined();
+      expect(refusals).toEqual([40401]);
+    });
+
+    const { id } = await alice.db.collection('todos').add({ title: 'watched secret' });
+    await alice.db.collection('todos').doc(id).update({ done: true });
+    await alice.db.collection('todos').doc(id).remove();
+    await bob.db.collection('todos').add({ title: "bob's own" });
+    await vi.waitFor(() => {
+      expect(aliceChanges).toEqual([
+        'created:watched secret',
+        'updated:watched secret',
+        'deleted:watched secret',
+      ]);
+      expect(bobChanges).toEqual(["created:bob's own"]);
+    });
+    aliceWatch.close();
+    bobWatch.close();
+    alice.realtime.close();
+    bob.realtime.close();
   });
 });

@@ -1,4 +1,5 @@
 import type { Core } from '../core';
+import type { Realtime, RealtimeEvent, RealtimeRefusal } from './realtime';
 /** A record as the server answers it: its id, timestamps and fields. */
 export interface DbRecord {
     id: number;
@@ -109,9 +110,46 @@ export declare class Query {
     /** One page of matching records the caller may see (the collection's list rule applies). */
     get(): Promise<QueryResult>;
 }
+/** A change to a record of a watched collection. */
+export interface RecordChange {
+    /** `created`, `updated` or `deleted` (`deleted` carries the record as it was). */
+    type: 'created' | 'updated' | 'deleted';
+    record: DbRecord;
+    /** The realtime event it came in. */
+    event: RealtimeEvent<DbRecord>;
+}
+export interface WatchOptions {
+    /** Called with every change to a record the collection's view rule lets you see. */
+    onChange: (change: RecordChange) => void;
+    /**
+     * Changes were missed (a reconnect, or the server fell behind): read the records again.
+     * Record events are never replayed, so this comes after every reconnect.
+     */
+    onReload?: () => void;
+    /** The subscription was refused: no such collection, or its view rule is for admins only. */
+    onError?: (refusal: RealtimeRefusal) => void;
+}
+/** A running watch; `close()` stops it. */
+export interface Watcher {
+    close(): void;
+}
 /** A collection: a query over all its records, plus writes. */
 export declare class CollectionReference extends Query {
-    constructor(core: Core, name: string);
+    private readonly realtime?;
+    constructor(core: Core, name: string, realtime?: Realtime | undefined);
+    /**
+     * Live changes to the collection's records over realtime (the `collection:<name>` channel),
+     * each only if the collection's `view` rule lets you see the record, as CloudBase's
+     * `watch()`. Conditions of the query do not apply: filter in `onChange`.
+     *
+     * ```ts
+     * const watcher = client.db.collection('todos').watch({
+     *   onChange: ({ type, record }) => console.log(type, record.id),
+     *   onReload: () => reloadList(),
+     * });
+     * ```
+     */
+    watch(options: WatchOptions): Watcher;
     /** One record by id. */
     doc(id: number | string): DocumentReference;
     /**
@@ -153,6 +191,7 @@ export declare class DocumentReference {
  */
 export declare class Database {
     private readonly core;
+    private readonly realtime?;
     /** Query commands: `const _ = client.db.command; where({ price: _.lt(10) })`. */
     readonly command: {
         eq: (value: DbValue) => QueryCommand;
@@ -170,7 +209,7 @@ export declare class Database {
         or: (conditions: (WhereCondition | LogicCommand)[]) => LogicCommand;
         and: (conditions: (WhereCondition | LogicCommand)[]) => LogicCommand;
     };
-    constructor(core: Core);
+    constructor(core: Core, realtime?: Realtime | undefined);
     collection(name: string): CollectionReference;
 }
 export {};

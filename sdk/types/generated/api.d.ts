@@ -319,6 +319,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/collections/{name}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browse a collection's records as an admin (no rule applies); same query as the records API. */
+        get: operations["admin_list_records"];
+        put?: never;
+        /** Create a record as an admin (the owner field may be set). */
+        post: operations["admin_create_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/collections/{name}/records/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a record, as an admin. */
+        delete: operations["admin_delete_record"];
+        options?: never;
+        head?: never;
+        /** Change the fields sent of a record, as an admin. */
+        patch: operations["admin_update_record"];
+        trace?: never;
+    };
     "/api/v1/admin/config": {
         parameters: {
             query?: never;
@@ -2379,10 +2415,57 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /**
+         * @description A field of a collection (named apart from the approval templates' fields in the OpenAPI
+         *     document).
+         */
+        CollectionField: {
+            /**
+             * @description Value given to records created without one (and to existing records when the field is
+             *     added).
+             */
+            default?: unknown;
+            /**
+             * Format: int32
+             * @description Text only: the longest value in characters (default 255, at most 65535).
+             */
+            max_length?: number | null;
+            /** @description `^[a-z][a-z0-9_]{0,39}$`, not a reserved word (id, created_at, updated_at, ...). */
+            name: string;
+            /** @description A record must have a value (null is refused); a missing value takes the default. */
+            required?: boolean;
+            /** @description Relation only: `users` or the name of a collection. */
+            target?: string | null;
+            type: components["schemas"]["CollectionFieldType"];
+            /** @description No two records may hold the same value (nulls excepted). */
+            unique?: boolean;
+        };
+        /**
+         * @description The type of a field, which fixes its column type and the JSON values it takes.
+         * @enum {string}
+         */
+        CollectionFieldType: "text" | "number" | "bool" | "date" | "json" | "file" | "relation";
+        CollectionIndex: {
+            /** @description Fields in order (at most 4). */
+            fields: string[];
+            unique?: boolean;
+        };
+        /**
+         * @description One rule per action. `null` (or absent): nobody but admins. `""`: everyone, signed in or not.
+         *     Otherwise an expression over `record.<field>`, `auth.id`, `auth.role` and
+         *     `@request.body.<field>`, such as `record.owner == auth.id || auth.role == "admin"`.
+         */
+        CollectionRules: {
+            create?: string | null;
+            delete?: string | null;
+            list?: string | null;
+            update?: string | null;
+            view?: string | null;
+        };
         /** @description A collection as an admin writes it (create and change take the same document). */
         CollectionSpec: {
-            fields: components["schemas"]["FieldDef"][];
-            indexes?: components["schemas"]["IndexDef"][];
+            fields: components["schemas"]["CollectionField"][];
+            indexes?: components["schemas"]["CollectionIndex"][];
             /**
              * @description `^[a-z][a-z0-9_]{0,39}$`, not a reserved name (users, files, ...). On a change, absent or
              *     the same name.
@@ -2393,7 +2476,7 @@ export interface components {
              *     can change).
              */
             owner_field?: string | null;
-            rules?: components["schemas"]["Rules"];
+            rules?: components["schemas"]["CollectionRules"];
             /**
              * Format: int32
              * @description Largest collection (in records) that may be filtered or sorted on an unindexed field
@@ -4496,11 +4579,6 @@ export interface components {
              */
             version: number;
         };
-        IndexDef: {
-            /** @description Fields in order (at most 4). */
-            fields: string[];
-            unique?: boolean;
-        };
         /** @description A background job as the console shows it. */
         JobView: {
             /** Format: int32 */
@@ -4926,18 +5004,6 @@ export interface components {
              * @description The version to restore, from the history.
              */
             version: number;
-        };
-        /**
-         * @description One rule per action. `null` (or absent): nobody but admins. `""`: everyone, signed in or not.
-         *     Otherwise an expression over `record.<field>`, `auth.id`, `auth.role` and
-         *     `@request.body.<field>`, such as `record.owner == auth.id || auth.role == "admin"`.
-         */
-        Rules: {
-            create?: string | null;
-            delete?: string | null;
-            list?: string | null;
-            update?: string | null;
-            view?: string | null;
         };
         SaleDetail: components["schemas"]["SaleView"] & {
             /** Format: date-time */
@@ -6585,6 +6651,290 @@ export interface operations {
             };
             /** @description Not confirmed (40940), or another collection relates to it (40900) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    admin_list_records: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /**
+                 * @description An expression over the fields, e.g. `done == false && title ~ "milk"`
+                 *     (docs/collections.md).
+                 */
+                filter: string | null;
+                /** @description CloudBase-style JSON conditions, e.g. `{"price":{"$gt":3},"tag":{"$in":["a","b"]}}`. */
+                where: string | null;
+                /**
+                 * @description Fields to sort by, `-` for descending, e.g. `-price,title` (required fields only;
+                 *     default `-id`).
+                 */
+                sort: string | null;
+                /** @description Page size, 1..100 (default 20). */
+                limit: number | null;
+                /** @description `next_cursor` of the previous page (with the same sort). */
+                cursor: string | null;
+                /** @description Comma-separated fields to return (id and timestamps always come). */
+                fields: string | null;
+                /** @description Comma-separated relation fields whose records to include under `expand`. */
+                expand: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Page_Record"];
+                };
+            };
+            /** @description A filter, sort, fields or expand that is not valid (40040), a filter on an unindexed field of a large collection (40041), a bad cursor (40003) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    admin_create_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Field values by name */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Record"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection, or a relation names a missing record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A unique field's value is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A value is missing or of the wrong type; the message names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    admin_delete_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Option_String"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    admin_update_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Field values by name */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description The record after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Record"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Needs the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such collection or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A unique field's value is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A value of the wrong type; the message names the field */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

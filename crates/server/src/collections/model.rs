@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 /// The type of a field, which fixes its column type and the JSON values it takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = CollectionFieldType)]
 pub enum FieldType {
     /// A string of at most `max_length` characters.
     Text,
@@ -51,8 +52,11 @@ pub const DEFAULT_SCAN_LIMIT: u32 = 10_000;
 /// The target of a relation to users.
 pub const USERS_TARGET: &str = "users";
 
+/// A field of a collection (named apart from the approval templates' fields in the OpenAPI
+/// document).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CollectionField)]
 pub struct FieldDef {
     /// `^[a-z][a-z0-9_]{0,39}$`, not a reserved word (id, created_at, updated_at, ...).
     pub name: String,
@@ -67,7 +71,7 @@ pub struct FieldDef {
     /// Value given to records created without one (and to existing records when the field is
     /// added).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     pub default: Option<Value>,
     /// Text only: the longest value in characters (default 255, at most 65535).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,6 +94,7 @@ impl FieldDef {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CollectionIndex)]
 pub struct IndexDef {
     /// Fields in order (at most 4).
     pub fields: Vec<String>,
@@ -102,6 +107,7 @@ pub struct IndexDef {
 /// `@request.body.<field>`, such as `record.owner == auth.id || auth.role == "admin"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CollectionRules)]
 pub struct Rules {
     #[serde(default)]
     pub list: Option<String>,

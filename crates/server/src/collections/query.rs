@@ -15,7 +15,7 @@ use super::model::CollectionSpec;
 use super::sql::{Ident, Sql};
 
 /// Who is asking, as rules see it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Caller {
     /// The user's id; None when anonymous or an admin-console account (not a user).
     pub id: Option<i64>,

@@ -568,6 +568,57 @@ pub async fn select(db: &impl ConnectionTrait, q: Select<'_>) -> Result<Vec<Row>
         .collect::<Result<Vec<_>, _>>()?)
 }
 
+/// For each condition, whether it holds for one record given as bound values rather than as a
+/// row of its table (a record that may be gone, such as a deleted one). The values form a
+/// one-row derived table with the columns' names, so a condition compiles exactly as it does
+/// against the table. COUNT reads as a 64-bit integer on every backend.
+pub async fn evaluate(
+    db: &impl ConnectionTrait,
+    values: &[(Ident, SqlValue)],
+    conditions: &[Condition<'_>],
+) -> Result<Vec<bool>, SelectError> {
+    if conditions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT ");
+    for (i, condition) in conditions.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("COUNT(CASE WHEN (");
+        condition(&mut sql).map_err(SelectError::Expr)?;
+        sql.push(&format!(") THEN 1 END) AS c{i}"));
+    }
+    sql.push(" FROM (SELECT ");
+    for (i, (ident, value)) in values.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(value.clone()).push(" AS ").ident(ident);
+    }
+    sql.push(") r");
+    let Some(row) = first(db, sql).await? else {
+        return Ok(vec![false; conditions.len()]);
+    };
+    (0..conditions.len())
+        .map(|i| {
+            row.try_get::<i64>("", &format!("c{i}"))
+                .map(|n| n > 0)
+                .map_err(SelectError::Db)
+        })
+        .collect()
+}
+
+/// Take the table's write lock (SQLite: the database's) without changing anything.
+pub async fn lock_for_write(db: &impl ConnectionTrait, table: &Ident) -> Result<(), DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("UPDATE ")
+        .ident(table)
+        .push(" SET id = id WHERE 1 = 0");
+    run(db, sql).await
+}
+
 /// Insert a record; its id.
 pub async fn insert(
     db: &impl ConnectionTrait,

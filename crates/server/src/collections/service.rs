@@ -883,6 +883,120 @@ fn denied(action: Action, name: &str) -> AppError {
 // ---------------------------------------------------------------------------------------------
 // Records
 
+/// Callers whose view rules are checked in one statement (realtime, per event and node).
+const RULES_PER_CHECK: usize = 32;
+
+/// Who may watch a collection's record events: the caller its view rule is checked for. No
+/// such collection is a 404; a view rule that allows nobody but admins, a 403.
+pub async fn watcher(state: &AppState, principal: &Principal, name: &str) -> AppResult<Caller> {
+    let coll = load(state, name).await?;
+    let caller = caller_of(Some(principal));
+    match access(&coll.spec, Action::View, &caller)? {
+        Access::Denied => Err(denied(Action::View, name)),
+        Access::All | Access::Rule(_) => Ok(caller),
+    }
+}
+
+/// For each caller, whether the collection's view rule lets it see `record` (as the API shows
+/// it, which is what realtime events carry). The rule is compiled as for `GET` of the record,
+/// and evaluated by the database on the record's values, for many callers in one statement.
+pub async fn visible_to(
+    state: &AppState,
+    name: &str,
+    record: &Map<String, Value>,
+    callers: &[&Caller],
+) -> AppResult<Vec<bool>> {
+    let coll = load(state, name).await?;
+    let spec = &coll.spec;
+    let mut visible = vec![false; callers.len()];
+    let mut pending: Vec<(usize, Expr)> = Vec::new();
+    for (i, caller) in callers.iter().enumerate() {
+        match access(spec, Action::View, caller)? {
+            Access::All => visible[i] = true,
+            Access::Denied => {}
+            Access::Rule(rule) => pending.push((i, rule)),
+        }
+    }
+    if pending.is_empty() {
+        return Ok(visible);
+    }
+    let values = record_values(&state.config, spec, record)?;
+    for chunk in pending.chunks(RULES_PER_CHECK) {
+        let ctxs: Vec<Ctx<'_>> = chunk
+            .iter()
+            .map(|(i, _)| Ctx {
+                spec,
+                caller: callers[*i],
+                body: None,
+            })
+            .collect();
+        let compiled: Vec<_> = chunk
+            .iter()
+            .zip(&ctxs)
+            .map(|((_, rule), ctx)| move |sql: &mut Sql| query::compile(rule, ctx, sql))
+            .collect();
+        let conditions: Vec<repo::Condition<'_>> =
+            compiled.iter().map(|c| c as repo::Condition<'_>).collect();
+        let held = repo::evaluate(&state.db, &values, &conditions)
+            .await
+            .map_err(select_error)?;
+        for ((i, _), yes) in chunk.iter().zip(held) {
+            visible[*i] = yes;
+        }
+    }
+    Ok(visible)
+}
+
+/// A record as the API shows it, back as the column values it was read from.
+fn record_values(
+    config: &Config,
+    spec: &CollectionSpec,
+    record: &Map<String, Value>,
+) -> AppResult<Vec<(Ident, SqlValue)>> {
+    let unreadable = |what: &str| {
+        AppError::internal(anyhow::anyhow!(
+            "a record event of '{}' has no valid {what}",
+            spec.name
+        ))
+    };
+    let id = record
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| unreadable("id"))?;
+    let mut values: Vec<(Ident, SqlValue)> = vec![(Ident::system("id"), id.into())];
+    for system in ["created_at", "updated_at"] {
+        let at = record
+            .get(system)
+            .and_then(Value::as_str)
+            .and_then(query::parse_date)
+            .ok_or_else(|| unreadable(system))?;
+        let ident = if system == "created_at" {
+            Ident::system("created_at")
+        } else {
+            Ident::system("updated_at")
+        };
+        values.push((ident, at.into()));
+    }
+    for field in &spec.fields {
+        let ident = Ident::column(&field.name).ok_or_else(|| unreadable("field name"))?;
+        let value = record.get(&field.name).unwrap_or(&Value::Null);
+        let bound = to_sql(field, value, Some(config)).map_err(|_| unreadable(&field.name))?;
+        values.push((ident, bound));
+    }
+    Ok(values)
+}
+
+/// Tell the collection's watchers, on every node, what happened to a record (realtime checks
+/// each watcher's view rule before it gets it).
+fn announce(state: &AppState, name: &str, event: &str, record: &Map<String, Value>) {
+    crate::realtime::publish(
+        state,
+        crate::realtime::Channel::Collection(name.to_string()),
+        event,
+        record,
+    );
+}
+
 /// What a list asks for (query-string parameters).
 #[derive(Debug, Default, Clone)]
 pub struct ListParams {
@@ -1411,16 +1525,19 @@ async fn update_in(
     Ok(())
 }
 
+/// Delete inside `txn`; the record as it was (for the realtime event).
 async fn delete_in(
     txn: &DatabaseTransaction,
     spec: &CollectionSpec,
     caller: &Caller,
     id: i64,
-) -> AppResult<()> {
+) -> AppResult<Option<Row>> {
     let access = access(spec, Action::Delete, caller)?;
     if matches!(access, Access::Denied) {
         return Err(denied(Action::Delete, &spec.name));
     }
+    let all: Vec<&FieldDef> = spec.fields.iter().collect();
+    let before = fetch_one(txn, spec, &all, id, None).await?;
     let table = repo::table_of(&spec.name)?;
     let ctx = Ctx {
         spec,
@@ -1440,7 +1557,7 @@ async fn delete_in(
     if deleted == 0 {
         return Err(missing_or_denied(txn, spec, caller, id, Action::Delete).await);
     }
-    Ok(())
+    Ok(before)
 }
 
 /// After a write matched nothing: 403 when the caller can see the record, 404 when not (so
@@ -1472,6 +1589,19 @@ async fn missing_or_denied(
     }
 }
 
+/// A transaction for writing records. On SQLite it takes the write lock first: a transaction
+/// that reads (a relation's target, a rule, the record before a delete) and then writes cannot
+/// upgrade its read snapshot once another connection has committed since (SQLITE_BUSY_SNAPSHOT,
+/// at once, without waiting), which failed requests now and then with a 500 while background
+/// work wrote. Taking the lock up front waits for the other writer instead (the busy timeout).
+async fn begin_write(state: &AppState, spec: &CollectionSpec) -> AppResult<DatabaseTransaction> {
+    let txn = state.db.begin().await?;
+    if txn.get_database_backend() == DatabaseBackend::Sqlite {
+        repo::lock_for_write(&txn, &repo::table_of(&spec.name)?).await?;
+    }
+    Ok(txn)
+}
+
 async fn read_back(
     state: &AppState,
     spec: &CollectionSpec,
@@ -1492,10 +1622,12 @@ pub async fn create_record(
 ) -> AppResult<Map<String, Value>> {
     let coll = load(state, name).await?;
     let caller = caller_of(principal);
-    let txn = state.db.begin().await?;
+    let txn = begin_write(state, &coll.spec).await?;
     let id = create_in(&txn, &state.config, &coll.spec, &caller, body, "").await?;
     txn.commit().await?;
-    read_back(state, &coll.spec, id).await
+    let record = read_back(state, &coll.spec, id).await?;
+    announce(state, name, "record.created", &record);
+    Ok(record)
 }
 
 pub async fn update_record(
@@ -1507,10 +1639,12 @@ pub async fn update_record(
 ) -> AppResult<Map<String, Value>> {
     let coll = load(state, name).await?;
     let caller = caller_of(principal);
-    let txn = state.db.begin().await?;
+    let txn = begin_write(state, &coll.spec).await?;
     update_in(&txn, &state.config, &coll.spec, &caller, id, body, "").await?;
     txn.commit().await?;
-    read_back(state, &coll.spec, id).await
+    let record = read_back(state, &coll.spec, id).await?;
+    announce(state, name, "record.updated", &record);
+    Ok(record)
 }
 
 pub async fn delete_record(
@@ -1521,9 +1655,17 @@ pub async fn delete_record(
 ) -> AppResult<()> {
     let coll = load(state, name).await?;
     let caller = caller_of(principal);
-    let txn = state.db.begin().await?;
-    delete_in(&txn, &coll.spec, &caller, id).await?;
+    let txn = begin_write(state, &coll.spec).await?;
+    let before = delete_in(&txn, &coll.spec, &caller, id).await?;
     txn.commit().await?;
+    if let Some(row) = before {
+        announce(
+            state,
+            name,
+            "record.deleted",
+            &record_json(&state.config, &coll.spec, &row),
+        );
+    }
     Ok(())
 }
 
@@ -1559,24 +1701,25 @@ pub async fn batch(
     let coll = load(state, name).await?;
     let spec = &coll.spec;
     let caller = caller_of(principal);
-    let txn = state.db.begin().await?;
-    let mut done: Vec<(i64, bool)> = Vec::new();
+    let txn = begin_write(state, spec).await?;
+    // (id, still there, event, the record before a delete)
+    let mut done: Vec<(i64, bool, &str, Option<Row>)> = Vec::new();
     for (i, op) in ops.iter().enumerate() {
         let prefix = format!("requests[{i}].data.");
         let result = match op {
             BatchOp::Create { data } => {
                 create_in(&txn, &state.config, spec, &caller, data, &prefix)
                     .await
-                    .map(|id| (id, true))
+                    .map(|id| (id, true, "record.created", None))
             }
             BatchOp::Update { id, data } => {
                 update_in(&txn, &state.config, spec, &caller, *id, data, &prefix)
                     .await
-                    .map(|()| (*id, true))
+                    .map(|()| (*id, true, "record.updated", None))
             }
             BatchOp::Delete { id } => delete_in(&txn, spec, &caller, *id)
                 .await
-                .map(|()| (*id, false)),
+                .map(|before| (*id, false, "record.deleted", before)),
         };
         match result {
             Ok(entry) => done.push(entry),
@@ -1591,12 +1734,17 @@ pub async fn batch(
     }
     txn.commit().await?;
     let mut out = Vec::with_capacity(done.len());
-    for (id, exists) in done {
-        out.push(if exists {
-            Value::Object(read_back(state, spec, id).await?)
+    for (id, exists, event, before) in done {
+        if exists {
+            let record = read_back(state, spec, id).await?;
+            announce(state, name, event, &record);
+            out.push(Value::Object(record));
         } else {
-            serde_json::json!({"id": id, "deleted": true})
-        });
+            if let Some(row) = before {
+                announce(state, name, event, &record_json(&state.config, spec, &row));
+            }
+            out.push(serde_json::json!({"id": id, "deleted": true}));
+        }
     }
     Ok(out)
 }

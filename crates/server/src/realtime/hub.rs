@@ -9,8 +9,9 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, Notify};
 
 use super::metrics;
-use super::model::EventId;
+use super::model::{collection_of, EventId, ServerFrame};
 use crate::auth::jwt::SubjectKind;
+use crate::collections::query::Caller;
 
 /// One event on its way to connections: one allocation shared by every recipient, so a queue
 /// slot is a pointer (tokio allocates a channel's first block of slots up front, for every
@@ -109,6 +110,9 @@ struct Recipient {
     conn: u64,
     tx: mpsc::Sender<Delivery>,
     kick: Arc<Kick>,
+    /// Who is watching, on collection channels: their events pass the collection's view rule
+    /// for this caller first.
+    viewer: Option<Arc<Caller>>,
 }
 
 struct ConnEntry {
@@ -133,6 +137,9 @@ pub struct Hub {
     channels: RwLock<HashMap<Arc<str>, Vec<Recipient>>>,
     conns: Mutex<HashMap<u64, ConnEntry>>,
     per_subject: Mutex<HashMap<(SubjectKind, i64), usize>>,
+    /// Where collection events go to be checked against each viewer's rule (`realtime::gate`).
+    /// Until it is set, collection events reach nobody.
+    gate: OnceLock<mpsc::Sender<Delivery>>,
 }
 
 /// Why a connection was not admitted.
@@ -162,6 +169,7 @@ impl Hub {
             channels: RwLock::default(),
             conns: Mutex::default(),
             per_subject: Mutex::default(),
+            gate: OnceLock::new(),
         })
     }
 
@@ -219,14 +227,83 @@ impl Hub {
         })
     }
 
+    /// Send collection events through `gate` from now on.
+    pub fn set_gate(&self, gate: mpsc::Sender<Delivery>) {
+        let _ = self.gate.set(gate);
+    }
+
     /// Hand an event to every local subscriber of `channel`. A subscriber whose queue is full is
-    /// kicked as a slow consumer (its queue, and so the node's memory, stays bounded).
+    /// kicked as a slow consumer (its queue, and so the node's memory, stays bounded). Events of
+    /// collection channels go to the gate instead, which delivers each to the subscribers whose
+    /// view rule allows the record.
     pub fn dispatch(&self, delivery: &Delivery) {
+        if delivery.id != EventId::MAX && collection_of(&delivery.channel).is_some() {
+            self.to_gate(delivery);
+            return;
+        }
+        self.deliver_where(delivery, |_| true);
+    }
+
+    fn to_gate(&self, delivery: &Delivery) {
+        if !self
+            .channels
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(&delivery.channel)
+        {
+            return;
+        }
+        let Some(gate) = self.gate.get() else {
+            metrics::dropped("no_gate");
+            return;
+        };
+        if gate.try_send(delivery.clone()).is_err() {
+            // The rule checks fell behind: this event is skipped, so say so (a reload carries
+            // no record, so it needs no check).
+            metrics::dropped("gate_full");
+            let reload = ServerFrame::Reload {
+                channel: &delivery.channel,
+                reason: "record events came faster than they could be checked",
+            };
+            self.deliver_where(
+                &Delivery::new(
+                    delivery.channel.clone(),
+                    EventId::MAX,
+                    Utf8Bytes::from(reload.to_json()),
+                ),
+                |_| true,
+            );
+        }
+    }
+
+    /// The distinct viewers subscribed to `channel` on this node (None: a subscription without
+    /// one, which the gate never delivers to).
+    pub fn viewers(&self, channel: &str) -> Vec<Option<Arc<Caller>>> {
+        let channels = self.channels.read().unwrap_or_else(PoisonError::into_inner);
+        let mut out: Vec<Option<Arc<Caller>>> = Vec::new();
+        for recipient in channels.get(channel).into_iter().flatten() {
+            let seen = out.iter().any(|v| match (v, &recipient.viewer) {
+                (Some(a), Some(b)) => **a == **b,
+                (None, None) => true,
+                _ => false,
+            });
+            if !seen {
+                out.push(recipient.viewer.clone());
+            }
+        }
+        out
+    }
+
+    /// Hand an event to the local subscribers of its channel that `allowed` accepts.
+    pub fn deliver_where(&self, delivery: &Delivery, allowed: impl Fn(Option<&Caller>) -> bool) {
         let channels = self.channels.read().unwrap_or_else(PoisonError::into_inner);
         let Some(recipients) = channels.get(&delivery.channel) else {
             return;
         };
         for recipient in recipients {
+            if !allowed(recipient.viewer.as_deref()) {
+                continue;
+            }
             match recipient.tx.try_send(delivery.clone()) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
@@ -300,6 +377,16 @@ impl Slot {
 
     /// Start receiving `channel`'s events on `tx`. False when already subscribed.
     pub fn subscribe(&mut self, channel: &str, tx: &mpsc::Sender<Delivery>) -> bool {
+        self.subscribe_as(channel, tx, None)
+    }
+
+    /// Subscribe as `viewer`: on a collection channel, only records its view rule allows come.
+    pub fn subscribe_as(
+        &mut self,
+        channel: &str,
+        tx: &mpsc::Sender<Delivery>,
+        viewer: Option<Arc<Caller>>,
+    ) -> bool {
         if self.is_subscribed(channel) {
             return false;
         }
@@ -313,6 +400,7 @@ impl Slot {
             conn: self.id,
             tx: tx.clone(),
             kick: self.kick.clone(),
+            viewer,
         });
         drop(channels);
         self.subscriptions.push(name);

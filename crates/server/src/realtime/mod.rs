@@ -4,6 +4,7 @@
 //! the protocol.
 
 mod bus;
+pub mod gate;
 mod hub;
 mod metrics;
 pub mod model;

@@ -20,6 +20,17 @@ pub enum Channel {
     Config,
     /// Moderation queue and failed jobs; admins only.
     Admin,
+    /// A collection's created, updated and deleted records; each subscriber gets only the
+    /// records its `view` rule allows (`realtime::gate`).
+    Collection(String),
+}
+
+/// How collection channels are named: `collection:<name>`.
+pub const COLLECTION_PREFIX: &str = "collection:";
+
+/// The collection a channel name is about, if it is a collection channel.
+pub fn collection_of(channel: &str) -> Option<&str> {
+    channel.strip_prefix(COLLECTION_PREFIX)
 }
 
 impl fmt::Display for Channel {
@@ -30,6 +41,7 @@ impl fmt::Display for Channel {
             Self::FlashSale(id) => write!(f, "flash-sale:{id}"),
             Self::Config => f.write_str("config"),
             Self::Admin => f.write_str("admin"),
+            Self::Collection(name) => write!(f, "collection:{name}"),
         }
     }
 }
@@ -50,8 +62,11 @@ impl FromStr for Channel {
             Some(("user", rest)) => id(rest).map(Self::User),
             Some(("post", rest)) => id(rest).map(Self::Post),
             Some(("flash-sale", rest)) => id(rest).map(Self::FlashSale),
+            Some(("collection", name)) if crate::collections::sql::valid_name(name) => {
+                Ok(Self::Collection(name.to_string()))
+            }
             _ => Err(format!(
-                "'{text}' is not a channel (user:<id>, post:<id>, flash-sale:<id>, config, admin)"
+                "'{text}' is not a channel (user:<id>, post:<id>, flash-sale:<id>, config, admin, collection:<name>)"
             )),
         }
     }
@@ -209,12 +224,28 @@ mod tests {
 
     #[test]
     fn channels_round_trip_and_bad_ones_are_refused() {
-        for text in ["user:7", "post:12", "flash-sale:3", "config", "admin"] {
+        for text in [
+            "user:7",
+            "post:12",
+            "flash-sale:3",
+            "config",
+            "admin",
+            "collection:todos",
+        ] {
             let channel: Channel = text.parse().unwrap();
             assert_eq!(channel.to_string(), text);
         }
         for bad in [
-            "user:", "user:-1", "user:abc", "posts:1", "", "config:1", "admin:x",
+            "user:",
+            "user:-1",
+            "user:abc",
+            "posts:1",
+            "",
+            "config:1",
+            "admin:x",
+            "collection:",
+            "collection:Todos",
+            "collection:a;drop",
         ] {
             assert!(bad.parse::<Channel>().is_err(), "{bad}");
         }

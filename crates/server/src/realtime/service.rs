@@ -13,6 +13,7 @@ use super::ticket::Tickets;
 use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::{Claims, SubjectKind};
+use crate::collections::query::Caller;
 use crate::config::RealtimeConfig;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::redis::Redis;
@@ -78,6 +79,19 @@ impl Realtime {
     }
 
     pub(super) async fn replay(&self, channels: &[&str], since: EventId) -> AppResult<Replay> {
+        if channels
+            .iter()
+            .any(|c| super::model::collection_of(c).is_some())
+        {
+            // The log holds record events unchecked (each subscriber's view rule is applied as
+            // they are delivered), so they are never replayed: the client reads the records
+            // again instead.
+            return Ok(Replay {
+                complete: false,
+                position: self.position().await?,
+                events: Vec::new(),
+            });
+        }
         self.bus
             .replay(channels, since)
             .await
@@ -232,15 +246,24 @@ pub async fn open_sse(
         ));
     }
     let admitted = connect(state, bearer, ticket).await?;
+    let mut viewers = Vec::with_capacity(parsed.len());
     for channel in &parsed {
         authorize(&admitted.principal, channel)
             .map_err(|problem| AppError::forbidden(format!("{channel}: {problem}")))?;
+        viewers.push(
+            viewer_for(state, &admitted.principal, channel)
+                .await
+                .map_err(|err| {
+                    AppError::new(err.code(), format!("{channel}: {}", err.message()))
+                })?,
+        );
     }
     super::sse::open(super::sse::Opening {
         state: state.clone(),
         claims: admitted.claims,
         slot: admitted.slot,
         channels: names,
+        viewers,
         since,
     })
     .await
@@ -264,7 +287,23 @@ pub fn authorize(principal: &Principal, channel: &Channel) -> Result<(), &'stati
             }
         }
         Channel::Post(_) | Channel::FlashSale(_) | Channel::Config => Ok(()),
+        // Checked against the collection by `viewer_for`, and per record by the gate.
+        Channel::Collection(_) => Ok(()),
     }
+}
+
+/// On a collection channel, the caller whose view rule each record event is checked for;
+/// refused when the collection does not exist or its view rule allows nobody but admins.
+pub async fn viewer_for(
+    state: &AppState,
+    principal: &Principal,
+    channel: &Channel,
+) -> AppResult<Option<Arc<Caller>>> {
+    let Channel::Collection(name) = channel else {
+        return Ok(None);
+    };
+    let caller = crate::collections::service::watcher(state, principal, name).await?;
+    Ok(Some(Arc::new(caller)))
 }
 
 /// Whether the connection's session still stands (checked at every heartbeat, so a socket ends

@@ -161,6 +161,12 @@ async fn subscribe(
     if let Err(problem) = service::authorize(&session.principal, &channel) {
         return refuse(sink, ErrorCode::Forbidden, problem, Some(name), timeout).await;
     }
+    let viewer = match service::viewer_for(&session.state, &session.principal, &channel).await {
+        Ok(viewer) => viewer,
+        Err(err) => {
+            return refuse(sink, err.code(), err.message(), Some(name), timeout).await;
+        }
+    };
     let since = match since.map(str::parse::<EventId>).transpose() {
         Ok(since) => since,
         Err(problem) => {
@@ -176,7 +182,7 @@ async fn subscribe(
         return refuse(sink, ErrorCode::RateLimited, message, Some(name), timeout).await;
     }
     // Subscribe first, then read the log: every event after the position read arrives live.
-    session.slot.subscribe(name, tx);
+    session.slot.subscribe_as(name, tx, viewer);
     let position = match since {
         None => realtime.position().await,
         Some(since) => match realtime.replay(&[name], since).await {

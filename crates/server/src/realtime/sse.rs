@@ -25,6 +25,8 @@ pub struct Opening {
     pub slot: Slot,
     /// Already parsed and authorized.
     pub channels: Vec<String>,
+    /// Per channel, the caller a collection channel's view rule is checked for.
+    pub viewers: Vec<Option<Arc<crate::collections::query::Caller>>>,
     pub since: Option<EventId>,
 }
 
@@ -59,12 +61,13 @@ pub async fn open(
         claims,
         mut slot,
         channels,
+        viewers,
         since,
     } = opening;
     let settings = state.realtime.settings.clone();
     let (tx, rx) = mpsc::channel(settings.send_queue);
-    for channel in &channels {
-        slot.subscribe(channel, &tx);
+    for (channel, viewer) in channels.iter().zip(viewers) {
+        slot.subscribe_as(channel, &tx, viewer);
     }
     let mut pending = VecDeque::new();
     let names: Vec<&str> = channels.iter().map(String::as_str).collect();
