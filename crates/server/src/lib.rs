@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod payments;
 pub mod realtime;
 pub mod store;
+pub mod telemetry;
 pub mod text;
 pub mod users;
 pub mod wechat;

@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::error::{error_response, AppError, Enveloped, ErrorCode};
 use crate::http::request_id;
-use crate::observability;
+use crate::{observability, telemetry};
 
 #[derive(Clone)]
 pub struct RequestContext {
@@ -41,7 +41,16 @@ pub async fn request_context(
         method = %method,
         route = %route,
         user_id = tracing::field::Empty,
+        // Filled only while traces are exported (crate::telemetry).
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
     );
+    let tracing_on = telemetry::enabled();
+    if tracing_on {
+        telemetry::start_server_span(&span, &method, route, req.headers());
+    }
     let started = Instant::now();
     let timeout = ctx.request_timeout;
     // The rest of the stack runs in its own task: neither a client that hangs up nor the
@@ -80,6 +89,9 @@ pub async fn request_context(
             tracing::info!(status = status.as_u16(), latency_ms, "request")
         }
     });
+    if tracing_on {
+        telemetry::finish_server_span(&span, status);
+    }
     observability::record_request(&method, route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response

@@ -115,7 +115,11 @@ impl PaymentsState {
                         ))
                     }
                 };
-                PayClient::new(config).map_err(AppError::internal)
+                PayClient::new(PayConfig {
+                    observer: Some(crate::telemetry::wechat_observer()),
+                    ..config
+                })
+                .map_err(AppError::internal)
             })
             .await
     }

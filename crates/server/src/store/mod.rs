@@ -6,5 +6,6 @@ pub mod jobs;
 pub mod migrations;
 pub mod ratelimit;
 pub mod redis;
+pub mod redis_trace;
 
 pub use db::Db;

@@ -9,6 +9,8 @@ use std::time::Duration;
 use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use super::redis_trace::Traced;
+
 /// How often the watchdog checks Redis, and so how soon an outage or a recovery is noticed.
 pub const HEALTH_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -61,9 +63,10 @@ impl Redis {
         }
     }
 
-    /// A connection for one command (cheap: a handle to the shared multiplexed connection).
-    pub fn conn(&self) -> ConnectionManager {
-        self.conn.clone()
+    /// A connection for one command (cheap: a handle to the shared multiplexed connection),
+    /// whose commands are spans while traces are exported.
+    pub fn conn(&self) -> Traced<ConnectionManager> {
+        Traced::new(self.conn.clone())
     }
 }
 

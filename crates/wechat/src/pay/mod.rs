@@ -55,6 +55,7 @@ use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use tracing::Instrument;
 
 pub use crypto::{ApiV3Key, PrivateKey, PublicKey};
 pub use types::*;
@@ -175,6 +176,28 @@ impl PayError {
                 | Self::BadSignature(_)
                 | Self::UnknownSerial(_)
         )
+    }
+
+    /// How a call ended, as an [`Observer`](crate::observe::Observer) is told: WeChat Pay's
+    /// error code, or `timeout`, `network`, `signature`, `decode`.
+    pub fn outcome(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Self::Timeout => "timeout".into(),
+            Self::Http(_) => "network".into(),
+            Self::BadSignature(_) | Self::UnknownSerial(_) | Self::StaleTimestamp(_) => {
+                "signature".into()
+            }
+            Self::BadResponse(_) | Self::Decrypt(_) | Self::Key(_) => "decode".into(),
+            Self::NotFound { .. } => "ORDER_NOT_EXIST".into(),
+            Self::OrderPaid { .. } => "ORDERPAID".into(),
+            Self::OrderClosed { .. } => "ORDER_CLOSED".into(),
+            Self::SignError { .. } => "SIGN_ERROR".into(),
+            Self::NotEnough { .. } => "NOTENOUGH".into(),
+            Self::FrequencyLimited { .. } => "FREQUENCY_LIMITED".into(),
+            Self::SystemError { status, .. } => format!("SYSTEM_ERROR_{status}").into(),
+            Self::Api { code, .. } if !code.is_empty() && code.len() <= 40 => code.clone().into(),
+            Self::Api { status, .. } => format!("http_{status}").into(),
+        }
     }
 
     fn from_answer(status: u16, code: &str, message: String) -> Self {
@@ -326,6 +349,8 @@ pub struct PayConfig {
     pub api_base: String,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Told about every call (trace headers, outcomes); `None`: nobody.
+    pub observer: Option<crate::observe::Observer>,
 }
 
 impl PayConfig {
@@ -348,6 +373,7 @@ impl PayConfig {
             verifier: Verifier::new(public_key_id, public_key),
             api_base: DEFAULT_PAY_API_BASE.into(),
             timeout: Duration::from_secs(10),
+            observer: None,
         })
     }
 
@@ -408,12 +434,38 @@ impl PayClient {
         &self.config.verifier
     }
 
-    /// Send a signed request; verify and return the answer's body (empty for 204).
+    /// Send a signed request; verify and return the answer's body (empty for 204). `api` is the
+    /// path's template, for the call's span and the observer. Runs in a `wechat.call` span.
     async fn call(
+        &self,
+        method: Method,
+        api: &'static str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<String, PayError> {
+        let observer = self.config.observer.as_ref();
+        let method_name = if method == Method::GET { "GET" } else { "POST" };
+        let span = crate::observe::call_span(method_name, api);
+        let started = std::time::Instant::now();
+        let headers = crate::observe::injected(observer, &span);
+        let result = self
+            .call_once(method, path, body, headers)
+            .instrument(span.clone())
+            .await;
+        let outcome = match &result {
+            Ok(_) => "0".into(),
+            Err(err) => err.outcome(),
+        };
+        crate::observe::finish(observer, &span, api, &outcome, started.elapsed());
+        result
+    }
+
+    async fn call_once(
         &self,
         method: Method,
         path: &str,
         body: Option<String>,
+        extra_headers: HeaderMap,
     ) -> Result<String, PayError> {
         let body = body.unwrap_or_default();
         let timestamp = unix_now();
@@ -435,7 +487,8 @@ impl PayClient {
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, "minibase-wechat-pay/0.1")
             // Tells WeChat Pay which key we expect answers signed with (public-key mode).
-            .header(headers::SERIAL, self.config.verifier.serials().join(","));
+            .header(headers::SERIAL, self.config.verifier.serials().join(","))
+            .headers(extra_headers);
         if method != Method::GET {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
         }
@@ -471,10 +524,11 @@ impl PayClient {
     async fn call_json<T: DeserializeOwned>(
         &self,
         method: Method,
+        api: &'static str,
         path: &str,
         body: Option<String>,
     ) -> Result<T, PayError> {
-        let text = self.call(method, path, body).await?;
+        let text = self.call(method, api, path, body).await?;
         serde_json::from_str(&text).map_err(|err| PayError::BadResponse(err.to_string()))
     }
 
@@ -494,6 +548,7 @@ impl PayClient {
             .call_json(
                 Method::POST,
                 "/v3/pay/transactions/jsapi",
+                "/v3/pay/transactions/jsapi",
                 Some(Self::to_json(&body)?),
             )
             .await?;
@@ -507,7 +562,13 @@ impl PayClient {
             encode(out_trade_no),
             encode(&self.config.mchid)
         );
-        self.call_json(Method::GET, &path, None).await
+        self.call_json(
+            Method::GET,
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+            &path,
+            None,
+        )
+        .await
     }
 
     /// `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close`: after it, the order cannot
@@ -518,13 +579,21 @@ impl PayClient {
             encode(out_trade_no)
         );
         let body = serde_json::json!({ "mchid": self.config.mchid }).to_string();
-        self.call(Method::POST, &path, Some(body)).await.map(|_| ())
+        self.call(
+            Method::POST,
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+            &path,
+            Some(body),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// `POST /v3/refund/domestic/refunds` (partial refunds: `amount.refund < amount.total`).
     pub async fn refund(&self, refund: &RefundRequest) -> Result<Refund, PayError> {
         self.call_json(
             Method::POST,
+            "/v3/refund/domestic/refunds",
             "/v3/refund/domestic/refunds",
             Some(Self::to_json(refund)?),
         )
@@ -534,7 +603,13 @@ impl PayClient {
     /// `GET /v3/refund/domestic/refunds/{out_refund_no}`.
     pub async fn query_refund(&self, out_refund_no: &str) -> Result<Refund, PayError> {
         let path = format!("/v3/refund/domestic/refunds/{}", encode(out_refund_no));
-        self.call_json(Method::GET, &path, None).await
+        self.call_json(
+            Method::GET,
+            "/v3/refund/domestic/refunds/{out_refund_no}",
+            &path,
+            None,
+        )
+        .await
     }
 
     /// The parameters of `wx.requestPayment` for `prepay_id`, signed with the merchant key.
