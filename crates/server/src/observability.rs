@@ -17,7 +17,7 @@ use tracing_subscriber::{fmt, prelude::*, EnvFilter, Layer};
 use crate::config::{LogConfig, LogFormat};
 use crate::telemetry::{self, TraceSettings};
 
-/// Install the global tracing subscriber (once, from `main`): log lines to stderr at the
+/// Install the global tracing subscriber (once, from `main`): log lines to stdout at the
 /// configured level and, when `traces` is given, spans to OpenTelemetry. The tracer provider
 /// returned must be handed to [`telemetry::shutdown`] at exit, so the last spans are sent.
 pub fn init_logging(
@@ -25,7 +25,40 @@ pub fn init_logging(
     traces: Option<&TraceSettings>,
 ) -> anyhow::Result<Option<SdkTracerProvider>> {
     let filter = EnvFilter::try_new(&config.level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let log_layer = match config.format {
+    let provider = traces.map(telemetry::install).transpose()?;
+    let result = match telemetry::tracer().filter(|_| provider.is_some()) {
+        // As before tracing existed: one filter for the whole subscriber, so spans and events
+        // below the log level are never made.
+        None => tracing_subscriber::registry()
+            .with(filter)
+            .with(log_layer(config.format))
+            .try_init(),
+        // Spans go to OpenTelemetry whatever the log level: a quiet log still gets whole traces.
+        Some(tracer) => tracing_subscriber::registry()
+            .with(log_layer(config.format).with_filter(filter))
+            .with(
+                tracing_opentelemetry::layer()
+                    .with_tracer(tracer.clone())
+                    .with_filter(
+                        Targets::new()
+                            .with_target("minibase", Level::INFO)
+                            .with_target("minibase_wechat", Level::INFO),
+                    ),
+            )
+            .try_init(),
+    };
+    if let Err(err) = result {
+        eprintln!("logging was already initialised: {err}");
+    }
+    Ok(provider)
+}
+
+/// The log-line writer: JSON objects or readable lines, with the trace id when there is one.
+fn log_layer<S>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    match format {
         LogFormat::Json => fmt::layer()
             .json()
             .event_format(TraceIdFormat {
@@ -35,38 +68,14 @@ pub fn init_logging(
                     .with_span_list(false),
                 json: true,
             })
-            .with_filter(filter)
             .boxed(),
         LogFormat::Pretty => fmt::layer()
             .event_format(TraceIdFormat {
                 inner: fmt::format().compact(),
                 json: false,
             })
-            .with_filter(filter)
             .boxed(),
-    };
-    let provider = traces.map(telemetry::install).transpose()?;
-    // Spans go to OpenTelemetry whatever the log level: a quiet log still gets whole traces.
-    let trace_layer = match (&provider, telemetry::tracer()) {
-        (Some(_), Some(tracer)) => Some(
-            tracing_opentelemetry::layer()
-                .with_tracer(tracer.clone())
-                .with_filter(
-                    Targets::new()
-                        .with_target("minibase", Level::INFO)
-                        .with_target("minibase_wechat", Level::INFO),
-                ),
-        ),
-        _ => None,
-    };
-    let result = tracing_subscriber::registry()
-        .with(log_layer)
-        .with(trace_layer)
-        .try_init();
-    if let Err(err) = result {
-        eprintln!("logging was already initialised: {err}");
     }
-    Ok(provider)
 }
 
 /// Puts the trace id into every log line written inside a trace (`"trace_id"` first in JSON,

@@ -120,7 +120,9 @@ async fn spans_reach_the_collector_under_the_callers_trace() {
     let (mock_addr, _mock_server) = mock.spawn("127.0.0.1:0").await.unwrap();
     let wechat = TcpProxy::recording(mock_addr).await;
     let dir = tempfile::tempdir().unwrap();
-    let env = vec![
+    let redis =
+        common::redis_url("spans_reach_the_collector_under_the_callers_trace (redis spans)");
+    let mut env = vec![
         ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.base.clone()),
         ("OTEL_SERVICE_NAME", "minibase-under-test".to_string()),
         ("OTEL_TRACES_SAMPLER", "parentbased_always_on".to_string()),
@@ -133,6 +135,10 @@ async fn spans_reach_the_collector_under_the_callers_trace() {
         ("MINIBASE_LOG_FORMAT", "json".to_string()),
         ("MINIBASE_LOG_LEVEL", "info".to_string()),
     ];
+    if let Some(url) = &redis {
+        // The login's rate limits run in Redis then.
+        env.push(("MINIBASE_REDIS_URL", url.clone()));
+    }
     let path = dir.path().to_path_buf();
     let mut node = tokio::task::spawn_blocking(move || Node::start(&path, &env))
         .await
@@ -204,6 +210,14 @@ async fn spans_reach_the_collector_under_the_callers_trace() {
             .any(|s| s.name.starts_with("db ") && s.kind == SpanKind::Client as i32),
         "no database span in {names:?}"
     );
+    if redis.is_some() {
+        assert!(
+            traced
+                .iter()
+                .any(|s| s.name.starts_with("redis ") && s.kind == SpanKind::Client as i32),
+            "no Redis span in {names:?}"
+        );
+    }
 
     let request_log = log
         .lines()
