@@ -78,3 +78,145 @@ pub(crate) fn injected(observer: Option<&Observer>, span: &tracing::Span) -> Hea
     }
     headers
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use axum::extract::Request;
+    use axum::middleware::Next;
+    use reqwest::header::HeaderValue;
+
+    use super::*;
+    use crate::mock::{MockConfig, MockWechat};
+    use crate::pay::mock::{MockMerchant, PayMock, MOCK_API_V3_KEY, MOCK_MCHID};
+    use crate::pay::{Amount, JsapiPrepay, PayClient, PayConfig, Payer};
+    use crate::{WechatClient, WechatError};
+
+    /// Adds a header to every call and keeps every outcome.
+    #[derive(Default)]
+    struct Recorder {
+        finished: Mutex<Vec<(&'static str, String)>>,
+    }
+
+    impl CallObserver for Arc<Recorder> {
+        fn inject(&self, headers: &mut HeaderMap) {
+            headers.insert("traceparent", HeaderValue::from_static("00-test-01"));
+        }
+
+        fn finished(&self, api: &'static str, outcome: &str, _elapsed: Duration) {
+            self.finished
+                .lock()
+                .unwrap()
+                .push((api, outcome.to_string()));
+        }
+    }
+
+    /// Serve `router`, keeping the `traceparent` of every request it receives.
+    async fn serve(router: axum::Router) -> (std::net::SocketAddr, Arc<Mutex<Vec<String>>>) {
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let keep = seen.clone();
+        let router = router.layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| {
+                let keep = keep.clone();
+                async move {
+                    let header = request
+                        .headers()
+                        .get("traceparent")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("(none)")
+                        .to_string();
+                    keep.lock().unwrap().push(header);
+                    next.run(request).await
+                }
+            },
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (addr, seen)
+    }
+
+    #[tokio::test]
+    async fn wechat_calls_carry_the_observers_headers_and_report_their_errcode() {
+        let mock = MockWechat::new(MockConfig::default());
+        let (addr, seen) = serve(mock.router()).await;
+        let recorder = Arc::new(Recorder::default());
+        let client = WechatClient::new(crate::WechatConfig {
+            observer: Some(Observer::new(recorder.clone())),
+            ..mock.client_config(addr)
+        })
+        .unwrap();
+        client.code2session("alice:1").await.unwrap();
+        let refused = client.code2session("invalid").await.unwrap_err();
+        assert!(matches!(refused, WechatError::InvalidCode { .. }));
+        assert_eq!(
+            *recorder.finished.lock().unwrap(),
+            [
+                ("/sns/jscode2session", "0".to_string()),
+                ("/sns/jscode2session", "40029".to_string())
+            ]
+        );
+        assert_eq!(*seen.lock().unwrap(), ["00-test-01", "00-test-01"]);
+    }
+
+    #[tokio::test]
+    async fn pay_calls_carry_the_observers_headers_and_report_their_code() {
+        let merchant_key = crate::pay::crypto::tests::test_key().clone();
+        let pay = PayMock::new();
+        pay.register_merchant(MockMerchant {
+            mchid: MOCK_MCHID.into(),
+            appid: "wx-mock-appid".into(),
+            serial_no: "MERCHANT-SERIAL".into(),
+            public_key: merchant_key.public_key(),
+            api_v3_key: MOCK_API_V3_KEY.into(),
+        });
+        let (addr, seen) = serve(pay.router()).await;
+        let recorder = Arc::new(Recorder::default());
+        let config = PayConfig::new(
+            MOCK_MCHID,
+            "wx-mock-appid",
+            "MERCHANT-SERIAL",
+            merchant_key,
+            MOCK_API_V3_KEY,
+            pay.public_key_id(),
+            pay.public_key(),
+        )
+        .unwrap()
+        .with_api_base(format!("http://{addr}"));
+        let client = PayClient::new(PayConfig {
+            observer: Some(Observer::new(recorder.clone())),
+            ..config
+        })
+        .unwrap();
+        client
+            .jsapi_prepay(&JsapiPrepay {
+                description: "test".into(),
+                out_trade_no: "OBSERVED-1".into(),
+                time_expire: None,
+                attach: None,
+                notify_url: "http://127.0.0.1:9/notify".into(),
+                amount: Amount {
+                    total: 100,
+                    currency: "CNY".into(),
+                },
+                payer: Payer {
+                    openid: "o-1".into(),
+                },
+            })
+            .await
+            .unwrap();
+        assert!(client.query_by_out_trade_no("NO-SUCH-ORDER").await.is_err());
+        assert_eq!(
+            *recorder.finished.lock().unwrap(),
+            [
+                ("/v3/pay/transactions/jsapi", "0".to_string()),
+                (
+                    "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+                    "ORDER_NOT_EXIST".to_string()
+                )
+            ]
+        );
+        assert_eq!(*seen.lock().unwrap(), ["00-test-01", "00-test-01"]);
+    }
+}
