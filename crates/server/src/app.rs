@@ -24,7 +24,7 @@ use crate::config::{Config, CorsOrigins};
 use crate::error::{AppError, ErrorCode};
 use crate::files::store::FileStore;
 use crate::http::middleware::{
-    panic_response, refuse_nul_in_path, request_context, RequestContext,
+    guard_path, panic_response, request_context, OpsPolicy, RequestContext,
 };
 use crate::openapi::ApiDoc;
 use crate::store::cache::Cache;
@@ -211,14 +211,14 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     } else {
         routes
     };
-    let policy = OpsPolicy::public(&state);
+    let policy = public_ops_policy(&state);
     stack(routes, state, policy)
 }
 
 /// The router the console's own listener serves (`console_listen`): the console and the API
 /// it calls, behind the same middleware.
 pub fn console_router(state: AppState) -> Router {
-    let policy = OpsPolicy::public(&state);
+    let policy = public_ops_policy(&state);
     stack(
         routes().merge(crate::console::assets::routes()),
         state,
@@ -226,78 +226,14 @@ pub fn console_router(state: AppState) -> Router {
     )
 }
 
-/// Which of the operators' endpoints (`/metrics`, `/docs`, `/openapi.json`) and of the API a
-/// listener serves, and the token the former need.
-#[derive(Clone)]
-pub struct OpsPolicy {
-    serve_ops: bool,
-    /// Everything but the operators' endpoints and the health probes.
-    serve_api: bool,
-    token: Option<Arc<str>>,
-}
-
-impl OpsPolicy {
-    /// The public listeners' (`listen`, `console_listen`).
-    fn public(state: &AppState) -> Self {
-        let ops = &state.config.ops;
-        Self {
-            serve_ops: ops.public,
-            serve_api: true,
-            token: ops.token.clone().map(Arc::from),
-        }
+/// What the public listeners (`listen`, `console_listen`) serve of the operators' endpoints.
+fn public_ops_policy(state: &AppState) -> OpsPolicy {
+    let ops = &state.config.ops;
+    OpsPolicy {
+        serve_ops: ops.public,
+        serve_api: true,
+        token: ops.token.clone().map(Arc::from),
     }
-}
-
-fn is_ops_path(path: &str) -> bool {
-    matches!(path, "/metrics" | "/openapi.json" | "/docs") || path.starts_with("/docs/")
-}
-
-fn is_probe_path(path: &str) -> bool {
-    matches!(path, "/ping" | "/healthz" | "/readyz")
-}
-
-/// Keeps the operators' endpoints off listeners that must not serve them (a 404, as for any
-/// unknown path) and asks for the ops token where one is set. Costs a path comparison on other
-/// requests.
-async fn ops_gate(
-    axum::extract::State(policy): axum::extract::State<OpsPolicy>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let path = req.uri().path();
-    if !is_ops_path(path) {
-        if policy.serve_api || is_probe_path(path) {
-            return next.run(req).await;
-        }
-        return route_not_found().await.into_response();
-    }
-    if !policy.serve_ops {
-        return route_not_found().await.into_response();
-    }
-    if let Some(token) = &policy.token {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
-        match given {
-            None => {
-                return AppError::new(
-                    ErrorCode::Unauthenticated,
-                    "this endpoint needs the ops token (Authorization: Bearer ...)",
-                )
-                .into_response()
-            }
-            Some(given)
-                if !minibase_wechat::constant_time_eq(given.as_bytes(), token.as_bytes()) =>
-            {
-                return AppError::new(ErrorCode::TokenInvalid, "the ops token is not valid")
-                    .into_response()
-            }
-            Some(_) => {}
-        }
-    }
-    next.run(req).await
 }
 
 fn stack(routes: Router<AppState>, state: AppState, policy: OpsPolicy) -> Router {
@@ -318,8 +254,7 @@ fn stack(routes: Router<AppState>, state: AppState, policy: OpsPolicy) -> Router
             crate::console::audit::audit_admin_actions,
         ))
         .layer(DefaultBodyLimit::max(config.http.body_limit))
-        .layer(axum::middleware::from_fn(refuse_nul_in_path))
-        .layer(axum::middleware::from_fn_with_state(policy, ops_gate))
+        .layer(axum::middleware::from_fn_with_state(policy, guard_path))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors_layer(&config.http.cors_origins))
         .layer(axum::middleware::from_fn_with_state(
