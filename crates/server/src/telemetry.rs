@@ -17,7 +17,7 @@ use opentelemetry_sdk::trace::{SdkTracerProvider, Tracer};
 use opentelemetry_sdk::Resource;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-/// The variables read, in the order they are checked.
+/// The values of `OTEL_TRACES_SAMPLER` the SDK implements.
 const SAMPLERS: &[&str] = &[
     "always_on",
     "always_off",
@@ -44,7 +44,7 @@ pub fn enabled() -> bool {
 /// What the `OTEL_*` variables ask for, checked once at start.
 #[derive(Debug, Clone)]
 pub struct TraceSettings {
-    /// Where spans go (the variable that named it, for messages).
+    /// Where spans go (for the start-up log line).
     pub endpoint: String,
 }
 
@@ -162,7 +162,7 @@ impl TraceSettings {
 /// Build the exporter and the tracer provider, and make them the process's. The exporter reads
 /// the endpoint, headers, timeout and compression from the `OTEL_EXPORTER_OTLP_*` variables;
 /// the sampler comes from `OTEL_TRACES_SAMPLER`; the service name from `OTEL_SERVICE_NAME`
-/// (default `minibase`).
+/// (default `minibase`). `_settings` is the proof that they were checked.
 pub fn install(_settings: &TraceSettings) -> anyhow::Result<SdkTracerProvider> {
     use opentelemetry_otlp::{Protocol, WithExportConfig};
     let exporter = opentelemetry_otlp::SpanExporter::builder()
