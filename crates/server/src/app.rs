@@ -24,7 +24,7 @@ use crate::config::{Config, CorsOrigins};
 use crate::error::{AppError, ErrorCode};
 use crate::files::store::FileStore;
 use crate::http::middleware::{
-    panic_response, refuse_nul_in_path, request_context, RequestContext,
+    guard_path, panic_response, request_context, OpsPolicy, RequestContext,
 };
 use crate::openapi::ApiDoc;
 use crate::store::cache::Cache;
@@ -64,6 +64,25 @@ pub struct Shared {
     pub flash_sale: crate::flash_sale::FlashSaleState,
     pub realtime: crate::realtime::Realtime,
     pub payments: Arc<crate::payments::PaymentsState>,
+    /// True once a stop signal came: `/readyz` answers 503 from then on.
+    pub stopping: std::sync::atomic::AtomicBool,
+    /// Turns true when the listeners stop accepting (after `shutdown_delay`).
+    pub closing: tokio::sync::watch::Sender<bool>,
+}
+
+impl Shared {
+    /// Whether shutdown has begun (see [`Shared::stopping`]).
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Resolves when the listeners are to stop accepting.
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        }
+    }
 }
 
 impl AppState {
@@ -100,6 +119,8 @@ impl AppState {
             queries,
             files,
             payments,
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            closing: tokio::sync::watch::Sender::new(false),
         })))
     }
 }
@@ -155,6 +176,17 @@ pub fn router(state: AppState) -> Router {
     with_middleware(routes(), state)
 }
 
+/// The router of the operators' own listener (`ops_listen`): metrics, API docs and the health
+/// probes, nothing else.
+pub fn ops_router(state: AppState) -> Router {
+    let policy = OpsPolicy {
+        serve_ops: true,
+        serve_api: false,
+        token: state.config.ops.token.clone().map(Arc::from),
+    };
+    stack(routes(), state, policy)
+}
+
 /// Every route, plus the spec at `/openapi.json` and its UI at `/docs`, without middleware.
 pub fn routes() -> Router<AppState> {
     let (routes, mut api) = api_router().split_for_parts();
@@ -201,16 +233,32 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     } else {
         routes
     };
-    stack(routes, state)
+    let policy = public_ops_policy(&state);
+    stack(routes, state, policy)
 }
 
 /// The router the console's own listener serves (`console_listen`): the console and the API
 /// it calls, behind the same middleware.
 pub fn console_router(state: AppState) -> Router {
-    stack(routes().merge(crate::console::assets::routes()), state)
+    let policy = public_ops_policy(&state);
+    stack(
+        routes().merge(crate::console::assets::routes()),
+        state,
+        policy,
+    )
 }
 
-fn stack(routes: Router<AppState>, state: AppState) -> Router {
+/// What the public listeners (`listen`, `console_listen`) serve of the operators' endpoints.
+fn public_ops_policy(state: &AppState) -> OpsPolicy {
+    let ops = &state.config.ops;
+    OpsPolicy {
+        serve_ops: ops.public,
+        serve_api: true,
+        token: ops.token.clone().map(Arc::from),
+    }
+}
+
+fn stack(routes: Router<AppState>, state: AppState, policy: OpsPolicy) -> Router {
     let config = &state.config;
     // The recorder must exist before the first request is counted.
     crate::observability::metrics_handle();
@@ -228,7 +276,7 @@ fn stack(routes: Router<AppState>, state: AppState) -> Router {
             crate::console::audit::audit_admin_actions,
         ))
         .layer(DefaultBodyLimit::max(config.http.body_limit))
-        .layer(axum::middleware::from_fn(refuse_nul_in_path))
+        .layer(axum::middleware::from_fn_with_state(policy, guard_path))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors_layer(&config.http.cors_origins))
         .layer(axum::middleware::from_fn_with_state(
@@ -287,6 +335,8 @@ pub struct Application {
     listener: TcpListener,
     /// The console's own listener (`console_listen`), when it has one.
     console_listener: Option<TcpListener>,
+    /// The operators' own listener (`ops_listen`), when they have one.
+    ops_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -305,10 +355,19 @@ impl Application {
             ),
             None => None,
         };
+        let ops_listener = match config.ops.listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} (MINIBASE_OPS_LISTEN)"))?,
+            ),
+            None => None,
+        };
         let state = AppState::connect(config).await?;
         Ok(Self {
             listener,
             console_listener,
+            ops_listener,
             state,
         })
     }
@@ -316,6 +375,14 @@ impl Application {
     /// Where the console is served when it has a listener of its own.
     pub fn console_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
         Ok(match &self.console_listener {
+            Some(listener) => Some(listener.local_addr()?),
+            None => None,
+        })
+    }
+
+    /// Where metrics and API docs are served when they have a listener of their own.
+    pub fn ops_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        Ok(match &self.ops_listener {
             Some(listener) => Some(listener.local_addr()?),
             None => None,
         })
@@ -329,37 +396,39 @@ impl Application {
         &self.state
     }
 
-    /// Serve until `shutdown` resolves (see [`serve`]).
+    /// Serve until `shutdown` resolves (see [`serve`]). The console's and the operators' own
+    /// listeners stop accepting when the main one does.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = router(self.state.clone());
-        let Some(console_listener) = self.console_listener else {
-            return serve(self.listener, app, self.state, shutdown).await;
-        };
-        // One shutdown signal stops both listeners.
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let console = tokio::spawn(crate::http::server::serve_http1(
-            console_listener,
-            console_router(self.state.clone()),
-            async move {
-                let mut stop_rx = stop_rx;
-                let _ = stop_rx.wait_for(|stop| *stop).await;
-            },
-        ));
-        let result = serve(self.listener, app, self.state, async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await;
-        console.abort();
+        let mut side = Vec::new();
+        if let Some(listener) = self.console_listener {
+            side.push(tokio::spawn(crate::http::server::serve_http1(
+                listener,
+                console_router(self.state.clone()),
+                self.state.closed(),
+            )));
+        }
+        if let Some(listener) = self.ops_listener {
+            side.push(tokio::spawn(crate::http::server::serve_http1(
+                listener,
+                ops_router(self.state.clone()),
+                self.state.closed(),
+            )));
+        }
+        let result = serve(self.listener, app, self.state, shutdown).await;
+        for task in side {
+            task.abort();
+        }
         result
     }
 }
 
-/// Serve `app` until `shutdown` resolves; then stop accepting, give in-flight requests up to the
-/// configured shutdown timeout, and close the pools.
+/// Serve `app` until `shutdown` resolves; then answer `/readyz` with 503 for the configured
+/// shutdown delay while still serving (load balancers take the node out), stop accepting, give
+/// in-flight requests up to the configured shutdown timeout, and close the pools.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -367,6 +436,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let grace = state.config.http.shutdown_timeout;
+    let delay = state.config.http.shutdown_delay;
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
     let worker = match state.config.jobs_concurrency {
         0 => None,
@@ -388,14 +458,25 @@ pub async fn serve(
         ))
     });
     let gate = crate::realtime::gate::start(state.clone());
-    let realtime_state = state.clone();
+    let lifecycle = state.clone();
     let server = crate::http::server::serve_http1(listener, app, async move {
         shutdown.await;
+        lifecycle
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if !delay.is_zero() {
+            tracing::info!(
+                delay_secs = delay.as_secs(),
+                "stopping: /readyz answers 503; still serving until the delay ends"
+            );
+            tokio::time::sleep(delay).await;
+        }
         tracing::info!("shutting down: no new connections; finishing in-flight requests");
+        lifecycle.closing.send_replace(true);
         let _ = stopping_tx.send(true);
         // Realtime connections outlive any request: tell them to reconnect elsewhere now (SSE
         // streams end, so the HTTP server's own drain can finish).
-        realtime_state.realtime.begin_shutdown();
+        lifecycle.realtime.begin_shutdown();
     });
     let deadline = async move {
         let _ = stopping_rx.wait_for(|stopping| *stopping).await;

@@ -134,6 +134,10 @@ pub struct RawConfig {
     pub body_limit_bytes: u64,
     pub request_timeout_secs: u64,
     pub shutdown_timeout_secs: u64,
+    pub shutdown_delay_secs: Option<u64>,
+    pub ops_listen: Option<String>,
+    pub ops_token: Option<String>,
+    pub ops_public: Option<bool>,
     pub trusted_proxies: StringList,
     pub login_rate_per_ip: u32,
     pub login_rate_per_openid: u32,
@@ -234,6 +238,10 @@ impl Default for RawConfig {
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             shutdown_timeout_secs: 10,
+            shutdown_delay_secs: None,
+            ops_listen: None,
+            ops_token: None,
+            ops_public: None,
             trusted_proxies: StringList::default(),
             login_rate_per_ip: 60,
             login_rate_per_openid: 10,
@@ -366,6 +374,9 @@ pub struct HttpConfig {
     pub body_limit: usize,
     pub request_timeout: Duration,
     pub shutdown_timeout: Duration,
+    /// After a stop signal, how long the node keeps serving while `/readyz` answers 503, so
+    /// load balancers take it out of rotation before it stops accepting connections.
+    pub shutdown_delay: Duration,
     /// Peers whose X-Forwarded-For is believed when finding the client IP.
     pub trusted_proxies: Vec<IpNet>,
 }
@@ -442,6 +453,7 @@ pub struct Config {
     pub approvals: ApprovalsConfig,
     pub flash_sale: FlashSaleConfig,
     pub console: ConsoleConfig,
+    pub ops: OpsConfig,
     pub realtime: RealtimeConfig,
     pub pay: PaySettings,
     pub privacy: PrivacyConfig,
@@ -463,6 +475,28 @@ pub struct PrivacyConfig {
     pub purge_jobs_after: Duration,
     /// Uploads nothing refers to are deleted at this age; `None`: never.
     pub purge_orphan_files_after: Option<Duration>,
+}
+
+/// Where the operators' endpoints (`/metrics`, `/docs`, `/openapi.json`) are served, and
+/// whether they need a token.
+#[derive(Clone)]
+pub struct OpsConfig {
+    /// Serve them on this address of their own (with the health probes).
+    pub listen: Option<SocketAddr>,
+    /// Serve them on `listen` (the public port) too.
+    pub public: bool,
+    /// Bearer token they require, wherever they are served.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for OpsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpsConfig")
+            .field("listen", &self.listen)
+            .field("public", &self.public)
+            .field("token", &self.token.as_ref().map(|_| "(redacted)"))
+            .finish()
+    }
 }
 
 /// WeChat Pay settings (see docs/payments.md).
@@ -927,6 +961,7 @@ impl RawConfig {
         };
 
         let console = self.console_config(mode, listen)?;
+        let ops = self.ops_config(mode, listen, console.listen)?;
         let realtime = self.realtime_config()?;
         let pay = self.pay_settings(mode, credentials.as_ref().map(|c| c.0.as_str()))?;
         let public_url = self.public_url(listen)?;
@@ -937,6 +972,7 @@ impl RawConfig {
             privacy,
             flash_sale,
             console,
+            ops,
             realtime,
             pay,
             mode,
@@ -946,6 +982,18 @@ impl RawConfig {
                 body_limit,
                 request_timeout: Duration::from_secs(self.request_timeout_secs),
                 shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+                shutdown_delay: Duration::from_secs(match self.shutdown_delay_secs {
+                    Some(secs) if secs > 300 => {
+                        return Err(ConfigError::new(
+                            "shutdown_delay_secs",
+                            "must be at most 300",
+                        ))
+                    }
+                    Some(secs) => secs,
+                    // Long enough for a load balancer probing every 2 s to see two failures.
+                    None if mode == Mode::Prod => 5,
+                    None => 0,
+                }),
                 trusted_proxies,
             },
             database,
@@ -989,6 +1037,58 @@ impl RawConfig {
                     window,
                 },
             },
+        })
+    }
+
+    fn ops_config(
+        &self,
+        mode: Mode,
+        listen: SocketAddr,
+        console_listen: Option<SocketAddr>,
+    ) -> Result<OpsConfig, ConfigError> {
+        let ops_listen = match self
+            .ops_listen
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(text) => {
+                let addr: SocketAddr = text.parse().map_err(|_| {
+                    ConfigError::new(
+                        "ops_listen",
+                        format!("'{text}' is not a socket address like 127.0.0.1:9090"),
+                    )
+                })?;
+                if addr.port() != 0 && (addr == listen || Some(addr) == console_listen) {
+                    return Err(ConfigError::new(
+                        "ops_listen",
+                        "must differ from listen and console_listen",
+                    ));
+                }
+                Some(addr)
+            }
+        };
+        let token = match self.ops_token.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(token) if token.len() < 16 => {
+                return Err(ConfigError::new(
+                    "ops_token",
+                    "must be at least 16 characters (it guards the metrics and the API docs)",
+                ))
+            }
+            Some(token) => Some(token.to_string()),
+        };
+        // Dev: everything on the public port, as before. Prod: not there unless a token guards
+        // them (and no address of their own is given), or the operator says so.
+        let public = self.ops_public.unwrap_or(match mode {
+            Mode::Dev => ops_listen.is_none(),
+            Mode::Prod => ops_listen.is_none() && token.is_some(),
+        });
+        Ok(OpsConfig {
+            listen: ops_listen,
+            public,
+            token,
         })
     }
 
@@ -1357,6 +1457,7 @@ impl RawConfig {
             key_mode,
             api_base,
             timeout,
+            observer: None,
         };
         Ok(PaySettings {
             merchant: Some(merchant),
@@ -1733,6 +1834,53 @@ mod tests {
         assert_eq!(config.log.format, LogFormat::Json);
         assert!(!config.privacy.keys_derived);
         assert_eq!(config.privacy.cipher.current_key_id(), "k1");
+    }
+
+    /// Prod keeps `/metrics` and the API docs off the public port unless a token guards them or
+    /// the operator asks for them there; dev serves them as before.
+    #[test]
+    fn ops_endpoints_leave_the_public_port_in_prod() {
+        let mut prod = raw();
+        prod.mode = "prod".into();
+        prod.jwt_secret = Some("x".repeat(40));
+        prod.wechat_appid = Some("wx123".into());
+        prod.wechat_secret = Some("s".into());
+        let ops = |r: &RawConfig| r.clone().validate().unwrap().ops;
+        assert!(ops(&raw()).public, "dev: on the public port");
+        let closed = ops(&prod);
+        assert!(!closed.public && closed.listen.is_none() && closed.token.is_none());
+        assert_eq!(
+            prod.clone().validate().unwrap().http.shutdown_delay,
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            raw().validate().unwrap().http.shutdown_delay,
+            Duration::ZERO
+        );
+
+        let mut guarded = prod.clone();
+        guarded.ops_token = Some("t".repeat(20));
+        assert!(ops(&guarded).public, "a token guards them");
+        guarded.ops_listen = Some("127.0.0.1:9090".into());
+        let moved = ops(&guarded);
+        assert!(!moved.public, "an ops listener takes them");
+        assert_eq!(moved.listen, Some("127.0.0.1:9090".parse().unwrap()));
+        let mut open = prod.clone();
+        open.ops_public = Some(true);
+        assert!(ops(&open).public, "the operator's choice");
+
+        let mut short = prod;
+        short.ops_token = Some("short".into());
+        let err = short.validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_OPS_TOKEN"), "{err}");
+        let mut same = raw();
+        same.ops_listen = Some("127.0.0.1:8080".into());
+        let err = same.validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_OPS_LISTEN"), "{err}");
+        let mut long = raw();
+        long.shutdown_delay_secs = Some(301);
+        let err = long.validate().unwrap_err();
+        assert!(err.key.contains("MINIBASE_SHUTDOWN_DELAY_SECS"), "{err}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod payments;
 pub mod privacy;
 pub mod realtime;
 pub mod store;
+pub mod telemetry;
 pub mod text;
 pub mod users;
 pub mod wechat;

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use minibase::app::{shutdown_signal, Application};
 use minibase::config::{redact_url, Config, Mode};
 use minibase::users::model::Role;
-use minibase::{observability, store};
+use minibase::{observability, store, telemetry};
 use minibase_wechat::mock::{MockConfig, MockWechat};
 
 /// Minibase: the backend for WeChat mini-programs, in one binary.
@@ -153,7 +153,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    observability::init_logging(&config.log);
+    let traces = match telemetry::TraceSettings::from_env() {
+        Ok(traces) => traces,
+        Err(err) => {
+            eprintln!("minibase: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let tracer_provider = match observability::init_logging(&config.log, traces.as_ref()) {
+        Ok(provider) => provider,
+        Err(err) => {
+            eprintln!("minibase: cannot start the OpenTelemetry exporter: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(traces) = &traces {
+        tracing::info!(endpoint = %traces.endpoint, "exporting traces over OTLP");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -204,6 +220,11 @@ fn main() -> ExitCode {
             Command::Openapi { output } => write_openapi(output.as_deref()),
         }
     });
+    // The runtime first: its tasks may still be ending spans. Then the last spans are sent.
+    drop(runtime);
+    if let Some(provider) = tracer_provider {
+        telemetry::shutdown(provider);
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -262,7 +283,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     tracing::info!(%addr, "listening");
-    println!("Minibase is listening on http://{addr} (API docs: http://{addr}/docs)");
+    if app.state().config.ops.public {
+        println!("Minibase is listening on http://{addr} (API docs: http://{addr}/docs)");
+    } else {
+        println!("Minibase is listening on http://{addr}");
+    }
+    if let Some(ops) = app.ops_addr()? {
+        println!("Metrics and API docs: http://{ops}/metrics, http://{ops}/docs");
+    }
     match app.console_addr()? {
         Some(console) => println!("Admin console: http://{console}/console/"),
         None if app.state().config.console.enabled => {

@@ -1,4 +1,4 @@
-//! Logging and metrics set-up.
+//! Logging, traces and metrics set-up.
 
 use std::collections::HashSet;
 use std::sync::{OnceLock, PoisonError, RwLock};
@@ -6,27 +6,111 @@ use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::{fmt, prelude::*, EnvFilter, Layer};
 
 use crate::config::{LogConfig, LogFormat};
+use crate::telemetry::{self, TraceSettings};
 
-/// Install the global tracing subscriber (once, from `main`).
-pub fn init_logging(config: &LogConfig) {
+/// Install the global tracing subscriber (once, from `main`): log lines to stdout at the
+/// configured level and, when `traces` is given, spans to OpenTelemetry. The tracer provider
+/// returned must be handed to [`telemetry::shutdown`] at exit, so the last spans are sent.
+pub fn init_logging(
+    config: &LogConfig,
+    traces: Option<&TraceSettings>,
+) -> anyhow::Result<Option<SdkTracerProvider>> {
     let filter = EnvFilter::try_new(&config.level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
-    let result = match config.format {
-        LogFormat::Json => registry
+    let provider = traces.map(telemetry::install).transpose()?;
+    let result = match telemetry::tracer().filter(|_| provider.is_some()) {
+        // As before tracing existed: one filter for the whole subscriber, so spans and events
+        // below the log level are never made.
+        None => tracing_subscriber::registry()
+            .with(filter)
+            .with(log_layer(config.format))
+            .try_init(),
+        // Spans go to OpenTelemetry whatever the log level: a quiet log still gets whole traces.
+        Some(tracer) => tracing_subscriber::registry()
+            .with(log_layer(config.format).with_filter(filter))
             .with(
-                fmt::layer()
-                    .json()
-                    .with_current_span(true)
-                    .with_span_list(false),
+                tracing_opentelemetry::layer()
+                    .with_tracer(tracer.clone())
+                    .with_filter(
+                        Targets::new()
+                            .with_target("minibase", Level::INFO)
+                            .with_target("minibase_wechat", Level::INFO),
+                    ),
             )
             .try_init(),
-        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
     };
     if let Err(err) = result {
         eprintln!("logging was already initialised: {err}");
+    }
+    Ok(provider)
+}
+
+/// The log-line writer: JSON objects or readable lines, with the trace id when there is one.
+fn log_layer<S>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    match format {
+        LogFormat::Json => fmt::layer()
+            .json()
+            .event_format(TraceIdFormat {
+                inner: fmt::format()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false),
+                json: true,
+            })
+            .boxed(),
+        LogFormat::Pretty => fmt::layer()
+            .event_format(TraceIdFormat {
+                inner: fmt::format().compact(),
+                json: false,
+            })
+            .boxed(),
+    }
+}
+
+/// Puts the trace id into every log line written inside a trace (`"trace_id"` first in JSON,
+/// `trace_id=` last in the readable format), so a log search finds a trace and the reverse.
+/// Without tracing it adds nothing and costs one atomic load.
+struct TraceIdFormat<F> {
+    inner: F,
+    json: bool,
+}
+
+impl<S, N, F> FormatEvent<S, N> for TraceIdFormat<F>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+    F: FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let Some(trace_id) = telemetry::current_trace_id() else {
+            return self.inner.format_event(ctx, writer, event);
+        };
+        let mut line = String::new();
+        self.inner
+            .format_event(ctx, Writer::new(&mut line), event)?;
+        match (self.json, line.strip_prefix('{')) {
+            (true, Some(rest)) => write!(writer, "{{\"trace_id\":\"{trace_id}\",{rest}"),
+            _ => {
+                let body = line.strip_suffix('\n').unwrap_or(&line);
+                writeln!(writer, "{body} trace_id={trace_id}")
+            }
+        }
     }
 }
 
@@ -43,12 +127,16 @@ const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 pub fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
-        let builder = PrometheusBuilder::new()
-            .set_buckets_for_metric(
-                Matcher::Full("http_request_duration_seconds".to_string()),
-                LATENCY_BUCKETS,
-            )
-            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let builder = [
+            "http_request_duration_seconds",
+            "wechat_call_duration_seconds",
+            "job_duration_seconds",
+        ]
+        .into_iter()
+        .try_fold(PrometheusBuilder::new(), |builder, name| {
+            builder.set_buckets_for_metric(Matcher::Full(name.to_string()), LATENCY_BUCKETS)
+        })
+        .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
@@ -81,6 +169,14 @@ pub fn record_request(method: &Method, route: &str, status: StatusCode, elapsed:
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(elapsed.as_secs_f64());
     traffic::record(status_is_error(status), elapsed);
+}
+
+/// Count one HTTP call to WeChat or WeChat Pay (each attempt) by API and errcode (`0`: success;
+/// `timeout`, `network`, `http_<status>` for failures without one), and its latency by API.
+pub fn record_wechat_call(api: &'static str, errcode: &str, elapsed: Duration) {
+    let errcode = intern(errcode);
+    metrics::counter!("wechat_calls_total", "api" => api, "errcode" => errcode).increment(1);
+    metrics::histogram!("wechat_call_duration_seconds", "api" => api).record(elapsed.as_secs_f64());
 }
 
 fn status_is_error(status: &str) -> bool {

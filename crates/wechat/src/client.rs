@@ -9,7 +9,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use tracing::Instrument;
+
 use crate::error::WechatError;
+use crate::observe::{self, Observer};
 use crate::token::{redact, unix_now, CachedToken, MemoryTokenStore, TokenStore};
 
 /// WeChat's production API origin.
@@ -36,6 +39,8 @@ pub struct WechatConfig {
     /// connection per concurrent call; steady traffic keeps reusing them, and a short timeout
     /// stops a past burst's connections (about 25 KiB each) from staying resident.
     pub pool_idle_timeout: Duration,
+    /// Told about every call (trace headers, outcomes); `None`: nobody.
+    pub observer: Option<Observer>,
 }
 
 impl WechatConfig {
@@ -64,6 +69,7 @@ impl Default for WechatConfig {
             timeout: Duration::from_secs(10),
             max_retries: 2,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
+            observer: None,
         }
     }
 }
@@ -77,6 +83,7 @@ impl fmt::Debug for WechatConfig {
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("observer", &self.observer)
             .finish()
     }
 }
@@ -304,6 +311,7 @@ impl WechatClient {
             ("grant_type", "authorization_code"),
         ];
         self.execute(
+            ("GET", "/sns/jscode2session"),
             || self.inner.http.get(&url).query(&query),
             |raw| parse_json::<Session>(&raw),
         )
@@ -451,7 +459,7 @@ impl WechatClient {
     /// refreshes once (see [`WechatClient::obtain_token`]) and retries once.
     async fn call_with_token<T>(
         &self,
-        path: &str,
+        path: &'static str,
         body: &Value,
         parse: impl Fn(Raw) -> Result<T, WechatError>,
     ) -> Result<T, WechatError> {
@@ -461,6 +469,7 @@ impl WechatClient {
         loop {
             let result = self
                 .execute(
+                    ("POST", path),
                     || {
                         self.inner
                             .http
@@ -485,17 +494,29 @@ impl WechatClient {
 
     /// Sends the request built by `build`, retrying retryable failures with
     /// exponential backoff up to `max_retries` times.
+    /// Each attempt runs in a span of its own (`wechat.call`), and the observer hears how it
+    /// ended.
     async fn execute<T>(
         &self,
+        (method, api): (&'static str, &'static str),
         build: impl Fn() -> reqwest::RequestBuilder,
         parse: impl Fn(Raw) -> Result<T, WechatError>,
     ) -> Result<T, WechatError> {
+        let observer = self.inner.config.observer.as_ref();
         let mut attempt = 0u32;
         loop {
-            let result = match send(build()).await {
+            let span = observe::call_span(method, api);
+            let started = std::time::Instant::now();
+            let request = build().headers(observe::injected(observer, &span));
+            let result = match send(request).instrument(span.clone()).await {
                 Ok(raw) => parse(raw),
                 Err(err) => Err(err),
             };
+            let outcome = match &result {
+                Ok(_) => "0".into(),
+                Err(err) => err.outcome(),
+            };
+            observe::finish(observer, &span, api, &outcome, started.elapsed());
             match result {
                 Err(err) if err.is_retryable() && attempt < self.inner.config.max_retries => {
                     let delay = backoff(attempt);
@@ -717,6 +738,7 @@ impl WechatClient {
         });
         let response: Response = self
             .execute(
+                ("POST", "/cgi-bin/stable_token"),
                 || self.inner.http.post(&url).json(&body),
                 |raw| parse_json(&raw),
             )

@@ -180,6 +180,23 @@ impl WechatError {
         )
     }
 
+    /// How a call ended, as an [`Observer`](crate::observe::Observer) is told: the errcode, or
+    /// `timeout`, `network`, `http_<status>`, `decode` (a few distinct values: a metrics label).
+    pub fn outcome(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Self::Timeout => "timeout".into(),
+            Self::Http(_) => "network".into(),
+            Self::HttpStatus(status) => format!("http_{status}").into(),
+            Self::Decode(_) | Self::InvalidResponse(_) => "decode".into(),
+            Self::Decrypt(_) => "decrypt".into(),
+            Self::WatermarkMismatch => "watermark".into(),
+            other => match other.errcode() {
+                Some(code) => code.to_string().into(),
+                None => "error".into(),
+            },
+        }
+    }
+
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
         if err.is_timeout() {
             return Self::Timeout;

@@ -18,6 +18,8 @@
 //! - [`error`]: [`WechatError`], one variant per documented errcode.
 //! - [`pay`]: WeChat Pay API v3 for mini-programs ([`pay::PayClient`]) and its mock
 //!   ([`pay::mock::PayMock`], served by the mock WeChat under `/v3/...`).
+//! - [`observe`]: every HTTP call runs in a `tracing` span (`wechat.call`); an
+//!   [`Observer`] in the settings adds headers (trace context) and counts outcomes.
 //! - [`mock`]: [`mock::MockWechat`], an axum server answering like WeChat,
 //!   with deterministic users, error-triggering codes and call counters.
 //!
@@ -67,6 +69,7 @@ pub mod client;
 pub mod crypto;
 pub mod error;
 pub mod mock;
+pub mod observe;
 pub mod pay;
 pub mod token;
 
@@ -79,6 +82,7 @@ pub use crypto::{
     verify_login_state_signature, verify_push_signature, verify_signature,
 };
 pub use error::WechatError;
+pub use observe::{CallObserver, Observer};
 pub use token::{
     BoxFuture, CachedToken, MemoryTokenStore, RedisTokenStore, StoreError, TokenStore,
 };

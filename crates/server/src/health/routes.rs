@@ -65,6 +65,6 @@ pub async fn readyz(State(state): State<AppState>) -> AppResult<ApiJson<Readines
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4")],
-        service::render_metrics(&state),
+        service::render_metrics(&state).await,
     )
 }

@@ -22,9 +22,17 @@ pub struct Readiness {
 /// timeout (seconds), so the probe timed out instead of hearing which dependency is down.
 pub const CHECK_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// Ready when the database answers, and Redis too when one is configured, each within
+/// Not ready once shutdown has begun. Otherwise ready when the database answers, and Redis too when one is configured, each within
 /// [`CHECK_TIMEOUT`].
 pub async fn readiness(state: &AppState) -> Result<Readiness, AppError> {
+    // A stopping node says so at once, while it still serves, so load balancers take it out
+    // before it stops accepting connections.
+    if state.is_stopping() {
+        return Err(AppError::new(
+            ErrorCode::Unavailable,
+            "not ready: shutting down",
+        ));
+    }
     let db = state.db.clone();
     let database = bounded(async move { db::ping(&db).await.map_err(anyhow::Error::from) });
     let redis = state
@@ -67,6 +75,51 @@ pub async fn readiness(state: &AppState) -> Result<Readiness, AppError> {
 async fn bounded(
     check: impl Future<Output = anyhow::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
+    bounded_value(check).await
+}
+
+/// The Prometheus exposition, with pool and job-queue gauges read at scrape time.
+pub async fn render_metrics(state: &AppState) -> String {
+    let (size, idle) = db::pool_stats(&state.db);
+    metrics::gauge!("db_pool_connections").set(f64::from(size));
+    metrics::gauge!("db_pool_idle_connections").set(f64::from(idle));
+    metrics::gauge!("db_pool_max_connections")
+        .set(f64::from(state.config.database.max_connections));
+    record_job_queue(state).await;
+    crate::observability::metrics_handle().render()
+}
+
+/// `jobs_due`, `jobs_oldest_due_age_seconds` and `jobs_failed`: the queue is shared by every
+/// node, so each node reports the same figures (dashboards take the max, not the sum). A
+/// database that does not answer in time leaves the last figures.
+async fn record_job_queue(state: &AppState) {
+    let now = chrono::Utc::now();
+    let db = state.db.clone();
+    let stats = bounded_value(async move {
+        crate::store::jobs::repo::queue_stats(&db, now)
+            .await
+            .map_err(anyhow::Error::from)
+    })
+    .await;
+    match stats {
+        Ok(stats) => {
+            let age = stats.oldest_due.map_or(0.0, |due| {
+                (now - due).num_milliseconds().max(0) as f64 / 1000.0
+            });
+            metrics::gauge!("jobs_due").set(stats.due as f64);
+            metrics::gauge!("jobs_oldest_due_age_seconds").set(age);
+            metrics::gauge!("jobs_failed").set(stats.failed as f64);
+        }
+        Err(err) => {
+            tracing::warn!(error = %format!("{err:#}"), "metrics: cannot read the job queue")
+        }
+    }
+}
+
+/// Like [`bounded`], for a check that answers a value.
+async fn bounded_value<T: Send + 'static>(
+    check: impl Future<Output = anyhow::Result<T>> + Send + 'static,
+) -> anyhow::Result<T> {
     match tokio::time::timeout(CHECK_TIMEOUT, tokio::spawn(check)).await {
         Ok(Ok(result)) => result,
         Ok(Err(err)) => Err(anyhow::anyhow!("the check failed: {err}")),
@@ -75,14 +128,4 @@ async fn bounded(
             CHECK_TIMEOUT.as_millis()
         )),
     }
-}
-
-/// The Prometheus exposition, with pool gauges read at scrape time.
-pub fn render_metrics(state: &AppState) -> String {
-    let (size, idle) = db::pool_stats(&state.db);
-    metrics::gauge!("db_pool_connections").set(f64::from(size));
-    metrics::gauge!("db_pool_idle_connections").set(f64::from(idle));
-    metrics::gauge!("db_pool_max_connections")
-        .set(f64::from(state.config.database.max_connections));
-    crate::observability::metrics_handle().render()
 }

@@ -1,5 +1,6 @@
 //! The request-context middleware: request id, tracing span, access log, metrics, timeout, and
-//! the guarantee that every error response is an envelope.
+//! the guarantee that every error response is an envelope; and the checks of the path that run
+//! before routing (NUL characters, where the operators' endpoints are served).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use tracing::Instrument;
 
 use crate::error::{error_response, AppError, Enveloped, ErrorCode};
 use crate::http::request_id;
-use crate::observability;
+use crate::{observability, telemetry};
 
 #[derive(Clone)]
 pub struct RequestContext {
@@ -41,7 +42,16 @@ pub async fn request_context(
         method = %method,
         route = %route,
         user_id = tracing::field::Empty,
+        // Filled only while traces are exported (crate::telemetry).
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
     );
+    let tracing_on = telemetry::enabled();
+    if tracing_on {
+        telemetry::start_server_span(&span, &method, route, req.headers());
+    }
     let started = Instant::now();
     let timeout = ctx.request_timeout;
     // The rest of the stack runs in its own task: neither a client that hangs up nor the
@@ -80,6 +90,9 @@ pub async fn request_context(
             tracing::info!(status = status.as_u16(), latency_ms, "request")
         }
     });
+    if tracing_on {
+        telemetry::finish_server_span(&span, status);
+    }
     observability::record_request(&method, route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
@@ -89,13 +102,68 @@ pub async fn request_context(
     response
 }
 
-/// A NUL character in the path (`%00`, the only way one can be there) is refused with a 400
-/// before any handler sees it: PostgreSQL cannot store or compare text holding one, and no key,
-/// name or id the server makes contains it.
-pub async fn refuse_nul_in_path(req: Request, next: Next) -> Response {
-    if req.uri().path().contains("%00") {
+/// Which of the operators' endpoints (`/metrics`, `/docs`, `/openapi.json`) and of the API a
+/// listener serves, and the token the former need (`ops_*` settings).
+#[derive(Clone)]
+pub struct OpsPolicy {
+    pub serve_ops: bool,
+    /// Everything but the operators' endpoints and the health probes.
+    pub serve_api: bool,
+    pub token: Option<Arc<str>>,
+}
+
+fn is_ops_path(path: &str) -> bool {
+    matches!(path, "/metrics" | "/openapi.json" | "/docs") || path.starts_with("/docs/")
+}
+
+fn is_probe_path(path: &str) -> bool {
+    matches!(path, "/ping" | "/healthz" | "/readyz")
+}
+
+/// Checks of the path before any handler sees it, in one layer (each layer boxes a future per
+/// request):
+/// - A NUL character (`%00`, the only way one can be there) is refused with a 400: PostgreSQL
+///   cannot store or compare text holding one, and no key, name or id the server makes
+///   contains it.
+/// - The operators' endpoints are unknown paths (404) on listeners that must not serve them,
+///   and need the ops token where one is set (401).
+pub async fn guard_path(State(policy): State<OpsPolicy>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.contains("%00") {
         return AppError::bad_request("path: must not contain NUL (%00) characters")
             .into_response();
+    }
+    if !is_ops_path(path) {
+        if policy.serve_api || is_probe_path(path) {
+            return next.run(req).await;
+        }
+        return AppError::new(ErrorCode::RouteNotFound, "no route for this path").into_response();
+    }
+    if !policy.serve_ops {
+        return AppError::new(ErrorCode::RouteNotFound, "no route for this path").into_response();
+    }
+    if let Some(token) = &policy.token {
+        let given = req
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        match given {
+            None => {
+                return AppError::new(
+                    ErrorCode::Unauthenticated,
+                    "this endpoint needs the ops token (Authorization: Bearer ...)",
+                )
+                .into_response()
+            }
+            Some(given)
+                if !minibase_wechat::constant_time_eq(given.as_bytes(), token.as_bytes()) =>
+            {
+                return AppError::new(ErrorCode::TokenInvalid, "the ops token is not valid")
+                    .into_response()
+            }
+            Some(_) => {}
+        }
     }
     next.run(req).await
 }

@@ -134,7 +134,11 @@ impl PaymentsState {
                         ))
                     }
                 };
-                let client = PayClient::new(config).map_err(AppError::internal)?;
+                let client = PayClient::new(PayConfig {
+                    observer: Some(crate::telemetry::wechat_observer()),
+                    ..config
+                })
+                .map_err(AppError::internal)?;
                 if let KeyMode::PlatformCertificates { .. } = client.config().key_mode {
                     let serials = client
                         .download_certificates()

@@ -36,9 +36,15 @@ pub async fn connect_counted(config: &DatabaseConfig) -> anyhow::Result<(Db, Que
     let mut db = connect(config).await?;
     let counter = QueryCounter::default();
     let inner = counter.0.clone();
-    db.set_metric_callback(move |_info| {
+    let system = match config.backend {
+        DatabaseBackend::Sqlite => "sqlite",
+        DatabaseBackend::Postgres => "postgresql",
+        DatabaseBackend::MySql => "mysql",
+    };
+    db.set_metric_callback(move |info| {
         inner.fetch_add(1, Ordering::Relaxed);
         metrics::counter!("db_queries_total").increment(1);
+        crate::telemetry::record_statement(system, &info.statement.sql, info.elapsed, info.failed);
     });
     Ok((db, counter))
 }

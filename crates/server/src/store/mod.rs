@@ -7,6 +7,7 @@ pub mod json;
 pub mod migrations;
 pub mod ratelimit;
 pub mod redis;
+pub mod redis_trace;
 pub mod replica;
 
 pub use db::Db;

@@ -16,6 +16,8 @@ use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 
+use super::redis_trace::Traced;
+
 /// How often the watchdog checks Redis, and so how soon an outage or a recovery is noticed.
 pub const HEALTH_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -148,9 +150,10 @@ impl Redis {
         }
     }
 
-    /// A connection for one command (cheap: a handle to the shared multiplexed connection).
-    pub fn conn(&self) -> RedisConn {
-        self.conn.clone()
+    /// A connection for one command (cheap: a handle to the shared multiplexed connection),
+    /// whose commands are spans while traces are exported.
+    pub fn conn(&self) -> Traced<RedisConn> {
+        Traced::new(self.conn.clone())
     }
 }
 

@@ -64,11 +64,12 @@ impl Wechat {
         let client_config = WechatConfig {
             timeout: settings.timeout,
             pool_idle_timeout: settings.pool_idle_timeout,
+            observer: Some(crate::telemetry::wechat_observer()),
             ..client_config
         };
         let appid: Arc<str> = Arc::from(client_config.appid.as_str());
         let store: Arc<dyn TokenStore> = match redis {
-            Some(redis) => Arc::new(RedisTokenStore::new(redis.conn(), "mb:wx")),
+            Some(redis) => Arc::new(RedisTokenStore::new(redis.conn().into_inner(), "mb:wx")),
             None => Arc::new(MemoryTokenStore::new()),
         };
         let client = WechatClient::with_token_store(client_config, store)

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a node may take to start (migrations included) on a loaded machine.
@@ -28,6 +28,8 @@ pub struct Node {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     stderr: mpsc::Receiver<String>,
+    /// Everything written to stdout so far (the banner, and the log: it goes to stdout).
+    output: Arc<Mutex<String>>,
 }
 
 /// A node that was started but is not serving: it exited, or never said where it listens.
@@ -55,9 +57,20 @@ impl Node {
         let stderr = child.stderr.take().expect("stderr");
         // Readers on threads of their own: the pipes must be drained for the node to run on.
         let (url_tx, url_rx) = mpsc::channel();
+        let output = Arc::new(Mutex::new(String::new()));
+        let kept = output.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("http://").nth(1) {
+                {
+                    let mut kept = kept.lock().expect("stdout");
+                    kept.push_str(&line);
+                    kept.push('\n');
+                }
+                // The start banner, not a log line that happens to hold a URL.
+                if let Some(rest) = line
+                    .split_once("listening on http://")
+                    .map(|(_, rest)| rest)
+                {
                     let addr = rest.split_whitespace().next().unwrap_or_default();
                     let _ = url_tx.send(format!("http://{addr}"));
                 }
@@ -71,6 +84,7 @@ impl Node {
         });
         Starting {
             child: Some(child),
+            output,
             url: url_rx,
             stderr: Some(err_rx),
         }
@@ -93,6 +107,31 @@ impl Node {
         let _ = self.child.wait();
     }
 
+    /// SIGTERM, as an orchestrator stops a node, and wait (up to 30 s) for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the node did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// What the node wrote to stdout so far: its banner and its log lines.
+    pub fn stdout(&self) -> String {
+        self.output.lock().expect("stdout").clone()
+    }
+
     /// What the node wrote to stderr (after it exited).
     pub fn stderr(&self) -> String {
         self.stderr
@@ -110,6 +149,7 @@ impl Drop for Node {
 /// A node on its way up.
 pub struct Starting {
     child: Option<Child>,
+    output: Arc<Mutex<String>>,
     url: mpsc::Receiver<String>,
     stderr: Option<mpsc::Receiver<String>>,
 }
@@ -125,6 +165,7 @@ impl Starting {
                 Ok(base) => {
                     return Ok(Node {
                         child,
+                        output: self.output.clone(),
                         base,
                         stderr,
                     })

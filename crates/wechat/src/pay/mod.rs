@@ -57,6 +57,7 @@ use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use tracing::Instrument;
 
 pub use certificates::PlatformCertificate;
 pub use crypto::{ApiV3Key, PrivateKey, PublicKey};
@@ -178,6 +179,28 @@ impl PayError {
                 | Self::BadSignature(_)
                 | Self::UnknownSerial(_)
         )
+    }
+
+    /// How a call ended, as an [`Observer`](crate::observe::Observer) is told: WeChat Pay's
+    /// error code, or `timeout`, `network`, `signature`, `decode`.
+    pub fn outcome(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Self::Timeout => "timeout".into(),
+            Self::Http(_) => "network".into(),
+            Self::BadSignature(_) | Self::UnknownSerial(_) | Self::StaleTimestamp(_) => {
+                "signature".into()
+            }
+            Self::BadResponse(_) | Self::Decrypt(_) | Self::Key(_) => "decode".into(),
+            Self::NotFound { .. } => "ORDER_NOT_EXIST".into(),
+            Self::OrderPaid { .. } => "ORDERPAID".into(),
+            Self::OrderClosed { .. } => "ORDER_CLOSED".into(),
+            Self::SignError { .. } => "SIGN_ERROR".into(),
+            Self::NotEnough { .. } => "NOTENOUGH".into(),
+            Self::FrequencyLimited { .. } => "FREQUENCY_LIMITED".into(),
+            Self::SystemError { status, .. } => format!("SYSTEM_ERROR_{status}").into(),
+            Self::Api { code, .. } if !code.is_empty() && code.len() <= 40 => code.clone().into(),
+            Self::Api { status, .. } => format!("http_{status}").into(),
+        }
     }
 
     fn from_answer(status: u16, code: &str, message: String) -> Self {
@@ -407,6 +430,8 @@ pub struct PayConfig {
     pub api_base: String,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Told about every call (trace headers, outcomes); `None`: nobody.
+    pub observer: Option<crate::observe::Observer>,
 }
 
 impl PayConfig {
@@ -430,6 +455,7 @@ impl PayConfig {
             key_mode: KeyMode::PublicKey,
             api_base: DEFAULT_PAY_API_BASE.into(),
             timeout: Duration::from_secs(10),
+            observer: None,
         })
     }
 
@@ -454,6 +480,7 @@ impl PayConfig {
             },
             api_base: DEFAULT_PAY_API_BASE.into(),
             timeout: Duration::from_secs(10),
+            observer: None,
         })
     }
 
@@ -518,6 +545,36 @@ impl PayClient {
         &self.config.verifier
     }
 
+    /// Send a signed request; verify and return the answer's body (empty for 204). `api` is the
+    /// path's template, for the call's span and the observer. Runs in a `wechat.call` span.
+    async fn call(
+        &self,
+        method: Method,
+        api: &'static str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<String, PayError> {
+        let observer = self.config.observer.as_ref();
+        let method_name = if method == Method::GET { "GET" } else { "POST" };
+        let span = crate::observe::call_span(method_name, api);
+        let started = std::time::Instant::now();
+        let headers = crate::observe::injected(observer, &span);
+        let result: Result<String, PayError> = async {
+            let (answer_headers, text) = self.send(method, path, body, headers).await?;
+            let signed = Signed::from_headers(&answer_headers, &text)?;
+            self.verify_signed(&signed).await?;
+            Ok(text)
+        }
+        .instrument(span.clone())
+        .await;
+        let outcome = match &result {
+            Ok(_) => "0".into(),
+            Err(err) => err.outcome(),
+        };
+        crate::observe::finish(observer, &span, api, &outcome, started.elapsed());
+        result
+    }
+
     /// Send a signed request; the headers and body of a 2xx answer (not verified yet), or the
     /// error answer as a [`PayError`].
     async fn send(
@@ -525,6 +582,7 @@ impl PayClient {
         method: Method,
         path: &str,
         body: Option<String>,
+        extra_headers: HeaderMap,
     ) -> Result<(HeaderMap, String), PayError> {
         let body = body.unwrap_or_default();
         let timestamp = unix_now();
@@ -544,7 +602,8 @@ impl PayClient {
             .request(method.clone(), format!("{}{}", self.config.api_base, path))
             .header(AUTHORIZATION, authorization)
             .header(ACCEPT, "application/json")
-            .header(USER_AGENT, "minibase-wechat-pay/0.1");
+            .header(USER_AGENT, "minibase-wechat-pay/0.1")
+            .headers(extra_headers);
         let public_key_ids = self.config.verifier.public_key_ids();
         if !public_key_ids.is_empty() {
             // Tells WeChat Pay to sign its answer with its public key (public-key mode, and a
@@ -580,19 +639,6 @@ impl PayClient {
             return Err(PayError::from_answer(status, &answer.code, answer.message));
         }
         Ok((answer_headers, text))
-    }
-
-    /// Send a signed request; verify and return the answer's body (empty for 204).
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<String>,
-    ) -> Result<String, PayError> {
-        let (answer_headers, text) = self.send(method, path, body).await?;
-        let signed = Signed::from_headers(&answer_headers, &text)?;
-        self.verify_signed(&signed).await?;
-        Ok(text)
     }
 
     /// Verify an answer or a notification; in certificate mode a serial not known yet is given
@@ -634,7 +680,9 @@ impl PayClient {
     /// APIv3 key, check the answer's signature with them (or with a key already trusted), and
     /// trust exactly the valid ones from now on. Their serials.
     pub async fn download_certificates(&self) -> Result<Vec<String>, PayError> {
-        let (answer_headers, text) = self.send(Method::GET, "/v3/certificates", None).await?;
+        let (answer_headers, text) = self
+            .send(Method::GET, "/v3/certificates", None, HeaderMap::new())
+            .await?;
         let list: certificates::CertificateList = serde_json::from_str(&text)
             .map_err(|err| PayError::BadResponse(format!("certificates: {err}")))?;
         let now = unix_now();
@@ -699,10 +747,11 @@ impl PayClient {
     async fn call_json<T: DeserializeOwned>(
         &self,
         method: Method,
+        api: &'static str,
         path: &str,
         body: Option<String>,
     ) -> Result<T, PayError> {
-        let text = self.call(method, path, body).await?;
+        let text = self.call(method, api, path, body).await?;
         serde_json::from_str(&text).map_err(|err| PayError::BadResponse(err.to_string()))
     }
 
@@ -722,6 +771,7 @@ impl PayClient {
             .call_json(
                 Method::POST,
                 "/v3/pay/transactions/jsapi",
+                "/v3/pay/transactions/jsapi",
                 Some(Self::to_json(&body)?),
             )
             .await?;
@@ -735,7 +785,13 @@ impl PayClient {
             encode(out_trade_no),
             encode(&self.config.mchid)
         );
-        self.call_json(Method::GET, &path, None).await
+        self.call_json(
+            Method::GET,
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+            &path,
+            None,
+        )
+        .await
     }
 
     /// `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close`: after it, the order cannot
@@ -746,13 +802,21 @@ impl PayClient {
             encode(out_trade_no)
         );
         let body = serde_json::json!({ "mchid": self.config.mchid }).to_string();
-        self.call(Method::POST, &path, Some(body)).await.map(|_| ())
+        self.call(
+            Method::POST,
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+            &path,
+            Some(body),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// `POST /v3/refund/domestic/refunds` (partial refunds: `amount.refund < amount.total`).
     pub async fn refund(&self, refund: &RefundRequest) -> Result<Refund, PayError> {
         self.call_json(
             Method::POST,
+            "/v3/refund/domestic/refunds",
             "/v3/refund/domestic/refunds",
             Some(Self::to_json(refund)?),
         )
@@ -762,7 +826,13 @@ impl PayClient {
     /// `GET /v3/refund/domestic/refunds/{out_refund_no}`.
     pub async fn query_refund(&self, out_refund_no: &str) -> Result<Refund, PayError> {
         let path = format!("/v3/refund/domestic/refunds/{}", encode(out_refund_no));
-        self.call_json(Method::GET, &path, None).await
+        self.call_json(
+            Method::GET,
+            "/v3/refund/domestic/refunds/{out_refund_no}",
+            &path,
+            None,
+        )
+        .await
     }
 
     /// The parameters of `wx.requestPayment` for `prepay_id`, signed with the merchant key.

@@ -18,6 +18,7 @@ use futures::future::BoxFuture;
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use tokio::sync::{watch, Notify, Semaphore};
+use tracing::Instrument;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -142,7 +143,29 @@ pub async fn run_worker(state: AppState, concurrency: usize, mut stop: watch::Re
     let _ = slots.acquire_many(concurrency.max(1) as u32).await;
 }
 
+/// Run one claimed job in a span of its own (`job <kind>`), timed by `job_duration_seconds`.
 async fn run_one(state: &AppState, handlers: &HashMap<&'static str, Handler>, job: model::Model) {
+    let span = tracing::info_span!(
+        "job",
+        otel.name = %format_args!("job {}", job.kind),
+        otel.kind = "consumer",
+        otel.status_code = tracing::field::Empty,
+        job.id = job.id,
+        job.kind = %job.kind,
+        job.attempt = job.attempts,
+    );
+    let kind = job.kind.clone();
+    let started = std::time::Instant::now();
+    run_in_span(state, handlers, job).instrument(span).await;
+    metrics::histogram!("job_duration_seconds", "kind" => kind)
+        .record(started.elapsed().as_secs_f64());
+}
+
+async fn run_in_span(
+    state: &AppState,
+    handlers: &HashMap<&'static str, Handler>,
+    job: model::Model,
+) {
     let outcome = match handlers.get(job.kind.as_str()) {
         None => Err(anyhow::anyhow!("no handler for job kind '{}'", job.kind)),
         Some(handler) => match serde_json::from_str(&job.payload) {
@@ -155,6 +178,9 @@ async fn run_one(state: &AppState, handlers: &HashMap<&'static str, Handler>, jo
         },
     };
     let now = Utc::now();
+    if outcome.is_err() {
+        tracing::Span::current().record("otel.status_code", "error");
+    }
     let (status, run_at, error) = match outcome {
         Ok(()) => (repo::DONE, now, None),
         Err(err) if job.attempts >= job.max_attempts => {

@@ -216,3 +216,39 @@ pub async fn count_by_status(db: &impl ConnectionTrait, status: &str) -> Result<
         .count(db)
         .await
 }
+
+/// The queue as monitoring sees it (read at each `/metrics` scrape).
+pub struct QueueStats {
+    /// Jobs due now and not taken by a worker (a lapsed lease counts: it waits for a taker).
+    pub due: u64,
+    /// When the longest-waiting of them fell due.
+    pub oldest_due: Option<DateTime<Utc>>,
+    /// Jobs that failed for good, waiting for an operator to retry or discard them.
+    pub failed: u64,
+}
+
+pub async fn queue_stats(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<QueueStats, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let due = jobs::Entity::find()
+        .filter(claimable(now))
+        .count(db)
+        .await?;
+    let oldest_due = jobs::Entity::find()
+        .select_only()
+        .column(Column::RunAt)
+        .filter(claimable(now))
+        .order_by_asc(Column::RunAt)
+        .limit(1)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await?;
+    let failed = count_by_status(db, FAILED).await?;
+    Ok(QueueStats {
+        due,
+        oldest_due,
+        failed,
+    })
+}
