@@ -1845,6 +1845,8 @@ mod tests {
         prod.jwt_secret = Some("x".repeat(40));
         prod.wechat_appid = Some("wx123".into());
         prod.wechat_secret = Some("s".into());
+        prod.data_keys = StringList::Csv(format!("k1:{}", "A".repeat(43)));
+        prod.data_hash_key = Some(format!("{}A=", "B".repeat(42)));
         let ops = |r: &RawConfig| r.clone().validate().unwrap().ops;
         assert!(ops(&raw()).public, "dev: on the public port");
         let closed = ops(&prod);

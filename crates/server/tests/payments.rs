@@ -1329,15 +1329,17 @@ impl RowLock {
     async fn waiting(&self) -> i64 {
         match self {
             Self::Postgres(pool, _) => sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_stat_activity \
-                 WHERE wait_event_type = 'Lock' AND query ILIKE 'UPDATE%flash_sale_orders%'",
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND wait_event_type = 'Lock' AND query ILIKE 'UPDATE%flash_sale_orders%'",
             )
             .fetch_one(pool)
             .await
             .unwrap(),
+            // The statement being run, from the process list of this test's database (the
+            // server is shared with tests running beside this one).
             Self::MySql(pool, _) => sqlx::query_scalar(
-                "SELECT COUNT(*) FROM information_schema.INNODB_TRX \
-                 WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE 'UPDATE%flash_sale_orders%'",
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+                 WHERE DB = DATABASE() AND INFO LIKE 'UPDATE%flash_sale_orders%'",
             )
             .fetch_one(pool)
             .await
@@ -1349,14 +1351,16 @@ impl RowLock {
     async fn open_writers(&self) -> i64 {
         match self {
             Self::Postgres(pool, _) => sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_stat_activity \
-                 WHERE query ILIKE 'UPDATE%flash_sale_orders%' AND state <> 'idle'",
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND query ILIKE 'UPDATE%flash_sale_orders%' AND state <> 'idle'",
             )
             .fetch_one(pool)
             .await
             .unwrap(),
             Self::MySql(pool, _) => sqlx::query_scalar(
-                "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_rows_modified > 0",
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX t \
+                 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+                 WHERE p.DB = DATABASE() AND t.trx_rows_modified > 0",
             )
             .fetch_one(pool)
             .await
@@ -1455,7 +1459,8 @@ async fn a_node_killed_between_verifying_and_committing(backend: Backend, test: 
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "node B never reached the order update"
+            "node B never reached the order update; its log:\n{}",
+            b.stdout()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
