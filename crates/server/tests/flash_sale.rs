@@ -1427,27 +1427,37 @@ async fn three_nodes_postgres_redis_race_with_a_node_killed() {
                     .map(|(m, _)| m)
                     .collect();
                 samples += 1;
+                // `short`: lapsed reservations without an order, which Redis holds back from
+                // its stock. A live reservation whose order is already written counts among the
+                // leased units as well, and gives the check that much slack (`masked`), so the
+                // stats must say inconsistent only when `short` exceeds it.
                 let mut short = 0;
+                let mut masked = 0;
                 for (member, lease_end) in before {
-                    if lease_end <= now && after.contains(&member) {
-                        let (reservation, _, quantity) = stock::parse_member(&member).unwrap();
-                        let ordered = order::Entity::find()
-                            .filter(order::Column::Reservation.eq(reservation))
-                            .one(conn)
-                            .await
-                            .unwrap()
-                            .is_some();
-                        if !ordered {
-                            short += i64::from(quantity);
-                        }
+                    if !after.contains(&member) {
+                        continue;
+                    }
+                    let (reservation, _, quantity) = stock::parse_member(&member).unwrap();
+                    let ordered = order::Entity::find()
+                        .filter(order::Column::Reservation.eq(reservation))
+                        .one(conn)
+                        .await
+                        .unwrap()
+                        .is_some();
+                    match (lease_end <= now, ordered) {
+                        (true, false) => short += i64::from(quantity),
+                        (false, true) => masked += i64::from(quantity),
+                        _ => {}
                     }
                 }
                 if short > 0 {
-                    inconsistent_seen += 1;
                     assert!(
                         stats["redis_lapsed_units"].as_i64().unwrap() >= short,
                         "{stats}"
                     );
+                }
+                if short > masked {
+                    inconsistent_seen += 1;
                     assert_eq!(stats["redis_consistent"], false, "{stats}");
                     assert_eq!(stats["consistent"], false, "{stats}");
                 }
