@@ -29,7 +29,7 @@ class MinibaseClient {
         this.flashSale = new flash_sale_1.FlashSale(this.core, this.realtime);
         this.approvals = new approvals_1.Approvals(this.core);
         this.notifications = new notifications_1.Notifications(this.core);
-        this.db = new database_1.Database(this.core);
+        this.db = new database_1.Database(this.core, this.realtime);
     }
     /** Log in now (otherwise the first call that needs a user does it). */
     login() {
