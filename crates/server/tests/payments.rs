@@ -18,7 +18,7 @@ use minibase::config::RawConfig;
 use minibase::flash_sale::model::{order, sale};
 use minibase::payments::model::{event, payment};
 use minibase::users::model::{self as users, Role};
-use minibase_wechat::pay::mock::{MockMerchant, NotifyOptions, PayMock, Tamper};
+use minibase_wechat::pay::mock::{Delivery, MockMerchant, NotifyOptions, PayMock, Tamper};
 use minibase_wechat::pay::{crypto, Amount, JsapiPrepay, PayClient, PayConfig, Payer, PrivateKey};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -96,6 +96,20 @@ fn merchant_settings(raw: &mut RawConfig, platform: &Platform, keys: &Keys) {
     raw.wechat_pay_query_after_secs = 3600;
     raw.flash_sale_order_rate_per_ip = 0;
     raw.flash_sale_order_rate_per_user = 0;
+}
+
+/// The mock's payer pays `out_trade_no` and WeChat Pay sends no notification yet: each test
+/// delivers (or tampers with) the prepared notifications itself.
+async fn pay_silently(platform: &Platform, out_trade_no: &str) -> Vec<Delivery> {
+    let options = NotifyOptions {
+        times: 0,
+        ..NotifyOptions::default()
+    };
+    platform
+        .mock
+        .pay(MCHID, out_trade_no, options)
+        .await
+        .unwrap()
 }
 
 async fn node(
@@ -546,18 +560,7 @@ async fn forged_stale_truncated_and_mismatched_notifications_never_pay() {
         .unwrap()
         .to_string();
     // The payer pays; the genuine notification is held back while the forgeries arrive.
-    let genuine = platform
-        .mock
-        .pay(
-            MCHID,
-            &out_trade_no,
-            NotifyOptions {
-                times: 0,
-                ..NotifyOptions::default()
-            },
-        )
-        .await
-        .unwrap();
+    let genuine = pay_silently(&platform, &out_trade_no).await;
 
     for tamper in [
         Tamper::BadSignature,
@@ -700,18 +703,7 @@ async fn duplicate_notifications_on_two_nodes(backend: Backend, test: &str) {
         orders.push((order_id, no));
     }
     for (order_id, no) in &orders {
-        let prepared = platform
-            .mock
-            .pay(
-                MCHID,
-                no,
-                NotifyOptions {
-                    times: 0,
-                    ..NotifyOptions::default()
-                },
-            )
-            .await
-            .unwrap();
+        let prepared = pay_silently(&platform, no).await;
         let id = prepared[0].id.clone();
         // The same notification, 8 copies at once on each node.
         let urls = [
@@ -800,18 +792,7 @@ async fn expiry_closes_at_wechat_pay_first_and_races_a_late_payment() {
         .as_str()
         .unwrap()
         .to_string();
-    let late = platform
-        .mock
-        .pay(
-            MCHID,
-            &a_no,
-            NotifyOptions {
-                times: 0,
-                ..NotifyOptions::default()
-            },
-        )
-        .await
-        .unwrap();
+    let late = pay_silently(&platform, &a_no).await;
     // WeChat Pay is down when the orders fall due: nothing is given back while it is.
     platform.mock.fail_next(3, 503);
     assert_eq!(stock_left(db, sale_id).await, 7);
@@ -872,18 +853,7 @@ async fn a_missed_notification_is_caught_by_the_query_job() {
     // The first query finds it unpaid; the payer pays after it, and no notification arrives.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(order_status(db, order_id).await, "created");
-    platform
-        .mock
-        .pay(
-            MCHID,
-            &no,
-            NotifyOptions {
-                times: 0,
-                ..NotifyOptions::default()
-            },
-        )
-        .await
-        .unwrap();
+    pay_silently(&platform, &no).await;
     wait_until(
         "the next query finds it paid",
         Duration::from_secs(15),
@@ -1121,18 +1091,7 @@ async fn certificate_mode_verifies_with_downloaded_certificates_and_follows_a_ro
         .as_str()
         .unwrap()
         .to_string();
-    let held = platform
-        .mock
-        .pay(
-            MCHID,
-            &b_no,
-            NotifyOptions {
-                times: 0,
-                ..NotifyOptions::default()
-            },
-        )
-        .await
-        .unwrap();
+    let held = pay_silently(&platform, &b_no).await;
 
     // C asks to pay before the rotation too.
     let c = place_order(&app, &token, sale_id, 1).await;
@@ -1171,18 +1130,7 @@ async fn certificate_mode_verifies_with_downloaded_certificates_and_follows_a_ro
         .as_str()
         .unwrap()
         .to_string();
-    platform
-        .mock
-        .pay(
-            MCHID,
-            &d_no,
-            NotifyOptions {
-                times: 0,
-                ..NotifyOptions::default()
-            },
-        )
-        .await
-        .unwrap();
+    pay_silently(&platform, &d_no).await;
     for tamper in [
         Tamper::UnknownKey,
         Tamper::BadSignature,
@@ -1403,18 +1351,7 @@ async fn a_node_killed_between_verifying_and_committing(backend: Backend, test: 
         .as_str()
         .unwrap()
         .to_string();
-    let prepared = platform
-        .mock
-        .pay(
-            MCHID,
-            &no,
-            NotifyOptions {
-                times: 0,
-                ..NotifyOptions::default()
-            },
-        )
-        .await
-        .unwrap();
+    let prepared = pay_silently(&platform, &no).await;
     let notification = prepared[0].id.clone();
 
     let keys = keys().await;
