@@ -1,7 +1,6 @@
-//! Application state, the router every feature adds its routes to, and the server's life cycle
-//! (bind, serve, graceful shutdown).
+//! The router every feature adds its routes to, and the server's life cycle (bind, serve,
+//! graceful shutdown).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,138 +18,13 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::guard::SessionGuard;
 use crate::config::{Config, CorsOrigins};
 use crate::error::{AppError, ErrorCode};
-use crate::files::store::FileStore;
 use crate::http::middleware::{
     guard_path, panic_response, request_context, OpsPolicy, RequestContext,
 };
 use crate::openapi::ApiDoc;
-use crate::store::cache::Cache;
-use crate::store::db::QueryCounter;
-use crate::store::jobs::{Handler, Jobs};
-use crate::store::ratelimit::RateLimiter;
-use crate::store::{self, redis::Redis, replica::Replica, Db};
-use crate::wechat::Wechat;
-
-/// What every handler can reach: one pointer, cloned for every request and extractor.
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-/// The node's shared resources, reached through [`AppState`].
-pub struct Shared {
-    pub config: Arc<Config>,
-    pub db: Db,
-    /// A streaming replica for reads that tolerate lag (`database_replica_url`).
-    pub replica: Option<Arc<Replica>>,
-    pub redis: Option<Redis>,
-    pub limiter: RateLimiter,
-    pub wechat: Wechat,
-    pub cache: Cache,
-    pub sessions: SessionGuard,
-    pub jobs: Jobs,
-    /// Statements run by `db`.
-    pub queries: QueryCounter,
-    pub files: FileStore,
-    pub flash_sale: crate::flash_sale::FlashSaleState,
-    pub realtime: crate::realtime::Realtime,
-    pub payments: Arc<crate::payments::PaymentsState>,
-    /// True once a stop signal came: `/readyz` answers 503 from then on.
-    pub stopping: std::sync::atomic::AtomicBool,
-    /// Turns true when the listeners stop accepting (after `shutdown_delay`).
-    pub closing: tokio::sync::watch::Sender<bool>,
-}
-
-impl Shared {
-    /// Whether shutdown has begun (see [`Shared::stopping`]).
-    pub fn is_stopping(&self) -> bool {
-        self.stopping.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Resolves when the listeners are to stop accepting.
-    pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
-        let mut closing = self.closing.subscribe();
-        async move {
-            let _ = closing.wait_for(|closing| *closing).await;
-        }
-    }
-}
-
-impl AppState {
-    /// Connect to the database (applying migrations) and to Redis when configured.
-    pub async fn connect(config: Config) -> anyhow::Result<Self> {
-        let (db, queries) = store::db::connect_counted(&config.database).await?;
-        store::db::migrate(&db).await?;
-        let replica = match &config.replica {
-            Some(replica) => Some(Replica::start(&config.database, replica)?),
-            None => None,
-        };
-        let redis = match &config.redis_url {
-            Some(url) if config.redis_cluster => Some(Redis::connect_cluster(url).await?),
-            Some(url) => Some(Redis::connect(url).await?),
-            None => None,
-        };
-        let wechat = Wechat::start(&config, redis.as_ref()).await?;
-        let files = FileStore::new(&config.files)?;
-        let payments = crate::payments::PaymentsState::new(&config, &wechat);
-        let cache = Cache::new(redis.clone());
-        let realtime = crate::realtime::Realtime::new(&config.realtime, redis.clone());
-        Ok(Self(Arc::new(Shared {
-            config: Arc::new(config),
-            db,
-            replica,
-            limiter: RateLimiter::new(redis.clone()),
-            flash_sale: crate::flash_sale::FlashSaleState::new(redis.clone()),
-            realtime,
-            redis,
-            wechat,
-            sessions: SessionGuard::new(cache.clone()),
-            cache,
-            jobs: Jobs::new(job_handlers()),
-            queries,
-            files,
-            payments,
-            stopping: std::sync::atomic::AtomicBool::new(false),
-            closing: tokio::sync::watch::Sender::new(false),
-        })))
-    }
-}
-
-impl Shared {
-    /// The database for reads that tolerate lag (feed pages, public lists): the replica while it
-    /// is within `database_replica_max_lag_ms` of the primary, else the primary. Never for a
-    /// read that must see a write just made, nor for a cache fill.
-    pub fn read_db(&self) -> &Db {
-        self.replica
-            .as_deref()
-            .and_then(Replica::if_fresh)
-            .unwrap_or(&self.db)
-    }
-}
-
-/// Every feature's background-job handlers, by kind.
-fn job_handlers() -> HashMap<&'static str, Handler> {
-    let mut handlers: HashMap<&'static str, Handler> = HashMap::new();
-    for (kind, handler) in crate::notifications::jobs()
-        .into_iter()
-        .chain(crate::community::jobs())
-        .chain(crate::flash_sale::jobs())
-        .chain(crate::payments::jobs())
-        .chain(crate::privacy::jobs())
-    {
-        handlers.insert(kind, handler);
-    }
-    handlers
-}
+use crate::state::AppState;
 
 /// Every feature's routes, with their OpenAPI description.
 pub fn api_router() -> OpenApiRouter<AppState> {

@@ -1,6 +1,6 @@
 //! Minibase: a self-hosted backend for WeChat mini-programs.
 //!
-//! Layout: `app` (state, router, life cycle), `config`, `error`, `http` (envelope, extractors,
+//! Layout: `state` (what handlers reach), `startup` (connecting it), `app` (router, life cycle), `config`, `error`, `http` (envelope, extractors,
 //! middleware), `store` (database, Redis), and one folder per feature, each with thin `routes`,
 //! rules in `service` and SQL in `repo`.
 
@@ -24,6 +24,8 @@ pub mod openapi;
 pub mod payments;
 pub mod privacy;
 pub mod realtime;
+pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod text;

@@ -682,7 +682,10 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend, test: &str) {
     app.get("/api/v1/posts/999999")
         .await
         .assert_error(404, 40401);
-    app.get("/api/v1/posts/abc").await.assert_error(400, 40000);
+    let not_an_id = app.get("/api/v1/posts/abc").await;
+    not_an_id.assert_error(400, 40000);
+    assert_eq!(not_an_id.json["message"], "id: 'abc' is not an integer");
+    app.get("/api/v1/posts/0").await.assert_error(404, 40401);
     app.get("/api/v1/feed/following")
         .await
         .assert_error(401, 40100);

@@ -13,8 +13,8 @@ use validator::Validate;
 use super::definition::{ApproverSpec, StepDef};
 use super::model::{department, member};
 use super::repo;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
 use crate::users::service::UserSummary;
 
 /// At most this many approvers in one step (a role held by more people is refused).

@@ -27,13 +27,13 @@ use super::model::{request, task};
 use super::org::{self, Resolved};
 use super::repo;
 use super::templates::parse_definition;
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
 use crate::notifications::service::{notify, Notice};
 use crate::notifications::subscribe::{self, SendRequest};
 use crate::realtime::{self, Channel};
+use crate::state::AppState;
 use crate::users::service::UserSummary;
 
 pub const PENDING: &str = "pending";

@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,12 +12,12 @@ use super::requests::{
     SubmitBody, TimelineView, TransferBody, WithdrawBody,
 };
 use super::templates::{self, TemplateBody, TemplateVersionView, TemplateView};
-use crate::app::AppState;
 use crate::auth::extract::{Admin, CurrentUser, RequireRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::{ApiJson, Envelope, ValidJson, ValidQuery};
+use crate::http::{ApiJson, Envelope, Id, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -90,7 +90,7 @@ pub async fn create_department(
 pub async fn get_department(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<DepartmentView>> {
     org::get_department(&state, id).await.map(ApiJson::ok)
 }
@@ -104,7 +104,7 @@ pub async fn get_department(
 pub async fn update_department(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<DepartmentBody>,
 ) -> AppResult<ApiJson<DepartmentView>> {
     org::update_department(&state, id, &body)
@@ -120,7 +120,7 @@ pub async fn update_department(
 pub async fn delete_department(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     org::delete_department(&state, id)
         .await
@@ -156,7 +156,7 @@ pub async fn list_members(
 pub async fn get_member(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(user_id): Path<i64>,
+    Id(user_id): Id,
 ) -> AppResult<ApiJson<MemberView>> {
     org::get_member(&state, user_id).await.map(ApiJson::ok)
 }
@@ -170,7 +170,7 @@ pub async fn get_member(
 pub async fn put_member(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(user_id): Path<i64>,
+    Id(user_id): Id,
     ValidJson(body): ValidJson<MemberBody>,
 ) -> AppResult<ApiJson<MemberView>> {
     org::put_member(&state, user_id, &body)
@@ -186,7 +186,7 @@ pub async fn put_member(
 pub async fn delete_member(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(user_id): Path<i64>,
+    Id(user_id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     org::delete_member(&state, user_id)
         .await
@@ -229,7 +229,7 @@ pub async fn create_template(
 pub async fn admin_get_template(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<TemplateView>> {
     templates::get(&state, id).await.map(ApiJson::ok)
 }
@@ -244,7 +244,7 @@ pub async fn admin_get_template(
 pub async fn update_template(
     State(state): State<AppState>,
     RequireRole(admin, _): RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<TemplateBody>,
 ) -> AppResult<ApiJson<TemplateView>> {
     templates::update(&state, &admin, id, &body)
@@ -261,7 +261,7 @@ pub async fn update_template(
 pub async fn disable_template(
     State(state): State<AppState>,
     RequireRole(admin, _): RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<TemplateView>> {
     templates::disable(&state, &admin, id)
         .await
@@ -276,7 +276,7 @@ pub async fn disable_template(
 pub async fn template_versions(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Vec<TemplateVersionView>>> {
     templates::versions(&state, id).await.map(ApiJson::ok)
 }
@@ -331,7 +331,7 @@ pub async fn admin_list_requests(
 pub async fn admin_get_request(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<RequestView>> {
     requests::view(&state, id, None).await.map(ApiJson::ok)
 }
@@ -344,7 +344,7 @@ pub async fn admin_get_request(
 pub async fn admin_timeline(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<TimelineView>> {
     requests::timeline(&state, id, None).await.map(ApiJson::ok)
 }
@@ -369,7 +369,7 @@ pub async fn list_templates(
 pub async fn get_template(
     State(state): State<AppState>,
     _user: CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<TemplateView>> {
     templates::get_enabled(&state, id).await.map(ApiJson::ok)
 }
@@ -439,7 +439,7 @@ pub async fn my_requests(
 pub async fn get_request(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<RequestView>> {
     requests::view(&state, id, Some(user.id))
         .await
@@ -456,7 +456,7 @@ pub async fn get_request(
 pub async fn approve(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<ApproveBody>,
 ) -> AppResult<ApiJson<RequestView>> {
     requests::approve(&state, &user, id, &body)
@@ -474,7 +474,7 @@ pub async fn approve(
 pub async fn reject(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<RejectBody>,
 ) -> AppResult<ApiJson<RequestView>> {
     requests::reject(&state, &user, id, &body)
@@ -492,7 +492,7 @@ pub async fn reject(
 pub async fn transfer(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<TransferBody>,
 ) -> AppResult<ApiJson<RequestView>> {
     requests::transfer(&state, &user, id, &body)
@@ -510,7 +510,7 @@ pub async fn transfer(
 pub async fn withdraw(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<WithdrawBody>,
 ) -> AppResult<ApiJson<RequestView>> {
     requests::withdraw(&state, &user, id, &body)
@@ -527,7 +527,7 @@ pub async fn withdraw(
 pub async fn comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<CommentBody>,
 ) -> AppResult<ApiJson<TimelineView>> {
     requests::comment(&state, &user, id, &body)
@@ -544,7 +544,7 @@ pub async fn comment(
 pub async fn timeline(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<TimelineView>> {
     requests::timeline(&state, id, Some(user.id))
         .await

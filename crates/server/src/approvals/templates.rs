@@ -11,10 +11,10 @@ use validator::Validate;
 use super::definition::{self, ApproverSpec, Definition, FieldDef, StepDef};
 use super::model::{template, template_version};
 use super::repo::{self, TemplateRow};
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
 
 /// The largest definition (fields and steps as JSON) a template may have.
 const MAX_DEFINITION_BYTES: usize = 48 * 1024;

@@ -8,9 +8,9 @@ use super::jwt::SubjectKind;
 use super::model::admin_account;
 use super::repo;
 use super::service::{access_token, hash_password, verify_password};
-use crate::app::AppState;
 use crate::console::model::AdminAccountView;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
 use crate::users::model::Role;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;

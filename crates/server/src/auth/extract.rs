@@ -11,9 +11,9 @@ use axum::http::HeaderMap;
 use super::cookie;
 use super::guard::Principal;
 use super::jwt::SubjectKind;
-use crate::app::AppState;
 use crate::console::audit::AuditSlot;
 use crate::error::{AppError, ErrorCode};
+use crate::state::AppState;
 use crate::users::model::Role;
 
 impl FromRequestParts<AppState> for Principal {

@@ -7,11 +7,11 @@ use validator::Validate;
 
 use super::guard::Principal;
 use super::service::{self, AdminLoginResult, LoginResult, TokenPair};
-use crate::app::AppState;
 use crate::error::AppResult;
 use crate::http::client_ip::ClientIp;
 use crate::http::{ApiJson, Envelope, ValidJson};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -8,12 +8,12 @@ use validator::Validate;
 
 use super::model::{CollectionSpec, CollectionView};
 use super::service::{self, BatchOp, ListParams};
-use crate::app::AppState;
 use crate::auth::extract::{Admin, MaybePrincipal, RequireRole};
 use crate::error::AppResult;
 use crate::http::pagination::Page;
 use crate::http::{ApiJson, Envelope, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -20,12 +20,12 @@ use super::model::{
 use super::query::{self, Caller, Ctx, SortKey};
 use super::repo::{self, Row, Select, SelectError};
 use super::sql::{valid_name, Ident, Sql, RESERVED_COLLECTIONS, RESERVED_FIELDS};
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{decode_cursor, Page};
+use crate::state::AppState;
 use crate::store::cache::{Cache, CacheSpec};
 use crate::store::Db;
 use crate::users::model::Role;

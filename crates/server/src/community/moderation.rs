@@ -10,10 +10,10 @@ use utoipa::ToSchema;
 use super::model::{moderation_action, report};
 use super::repo::{self, PENDING, PUBLISHED};
 use super::service::{self, actor_of, CommentView, PostView};
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

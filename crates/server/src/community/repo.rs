@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use crate::store::db::insert_unless_duplicate;
+use crate::store::keyset::newest_first;
 
 use super::model::{
     comment, follow, like, media_check, moderation_action, post, post_topic, report,
@@ -59,25 +60,14 @@ pub async fn set_topics(
     .map(|_| ())
 }
 
-fn page_before(
-    query: sea_orm::Select<post::Entity>,
-    before_id: Option<i64>,
-    limit: u64,
-) -> sea_orm::Select<post::Entity> {
-    let query = match before_id {
-        Some(before) => query.filter(post::Column::Id.lt(before)),
-        None => query,
-    };
-    query.order_by_desc(post::Column::Id).limit(limit)
-}
-
 pub async fn latest(
     db: &impl ConnectionTrait,
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<post::Model>, DbErr> {
-    page_before(
+    newest_first(
         post::Entity::find().filter(post::Column::Status.eq(PUBLISHED)),
+        post::Column::Id,
         before_id,
         limit,
     )
@@ -99,7 +89,9 @@ pub async fn by_author(
     } else {
         query.filter(post::Column::Status.eq(PUBLISHED))
     };
-    page_before(query, before_id, limit).all(db).await
+    newest_first(query, post::Column::Id, before_id, limit)
+        .all(db)
+        .await
 }
 
 pub async fn topic_post_ids(
@@ -134,10 +126,11 @@ pub async fn following(
         .from(follow::Entity)
         .and_where(Expr::col(follow::Column::FollowerId).eq(follower_id))
         .to_owned();
-    page_before(
+    newest_first(
         post::Entity::find()
             .filter(post::Column::Status.eq(PUBLISHED))
             .filter(post::Column::AuthorId.in_subquery(followees)),
+        post::Column::Id,
         before_id,
         limit,
     )
@@ -175,8 +168,9 @@ pub async fn by_status(
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<post::Model>, DbErr> {
-    page_before(
+    newest_first(
         post::Entity::find().filter(post::Column::Status.eq(status)),
+        post::Column::Id,
         before_id,
         limit,
     )

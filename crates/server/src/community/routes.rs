@@ -1,5 +1,5 @@
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -13,13 +13,13 @@ use super::safety::{self, MediaCheckEvent};
 use super::service::{
     self, CommentView, Feed, FollowState, LikeState, NewComment, NewPost, PostView, Profile,
 };
-use crate::app::AppState;
 use crate::auth::extract::{CurrentUser, MaybePrincipal, Moderator, RequireRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::extract::parse_json;
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::{ApiJson, Envelope, ValidJson, ValidQuery};
+use crate::http::{ApiJson, Envelope, Id, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 use crate::users::service::UserSummary;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -180,7 +180,7 @@ pub async fn create_post(
 pub async fn get_post(
     State(state): State<AppState>,
     MaybePrincipal(viewer): MaybePrincipal,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<PostView>> {
     service::get_post(&state, viewer.as_ref(), id)
         .await
@@ -203,7 +203,7 @@ pub struct EditPost {
 pub async fn edit_post(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<EditPost>,
 ) -> AppResult<ApiJson<PostView>> {
     service::edit_post(&state, &user, id, body.content, body.topics)
@@ -219,7 +219,7 @@ pub async fn edit_post(
 pub async fn delete_post(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     service::delete_post(&state, &user, id)
         .await
@@ -232,7 +232,7 @@ pub async fn delete_post(
 pub async fn like_post(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<LikeState>> {
     service::set_like(&state, &user, "post", id, true)
         .await
@@ -245,7 +245,7 @@ pub async fn like_post(
 pub async fn unlike_post(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<LikeState>> {
     service::set_like(&state, &user, "post", id, false)
         .await
@@ -258,7 +258,7 @@ pub async fn unlike_post(
 pub async fn list_comments(
     State(state): State<AppState>,
     MaybePrincipal(viewer): MaybePrincipal,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidQuery(q): ValidQuery<PageParams>,
 ) -> AppResult<ApiJson<Page<CommentView>>> {
     service::list_comments(&state, viewer.as_ref(), id, None, &q.page())
@@ -286,7 +286,7 @@ pub struct CreateComment {
 pub async fn create_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<CreateComment>,
 ) -> AppResult<ApiJson<CommentView>> {
     let input = NewComment {
@@ -304,7 +304,7 @@ pub async fn create_comment(
 pub async fn list_replies(
     State(state): State<AppState>,
     MaybePrincipal(viewer): MaybePrincipal,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidQuery(q): ValidQuery<PageParams>,
 ) -> AppResult<ApiJson<Page<CommentView>>> {
     service::replies(&state, viewer.as_ref(), id, &q.page())
@@ -318,7 +318,7 @@ pub async fn list_replies(
 pub async fn delete_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     service::delete_comment(&state, &user, id)
         .await
@@ -331,7 +331,7 @@ pub async fn delete_comment(
 pub async fn like_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<LikeState>> {
     service::set_like(&state, &user, "comment", id, true)
         .await
@@ -344,7 +344,7 @@ pub async fn like_comment(
 pub async fn unlike_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<LikeState>> {
     service::set_like(&state, &user, "comment", id, false)
         .await
@@ -357,7 +357,7 @@ pub async fn unlike_comment(
 pub async fn profile(
     State(state): State<AppState>,
     MaybePrincipal(viewer): MaybePrincipal,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Profile>> {
     service::profile(&state, viewer.as_ref(), id)
         .await
@@ -370,7 +370,7 @@ pub async fn profile(
 pub async fn user_posts(
     State(state): State<AppState>,
     MaybePrincipal(viewer): MaybePrincipal,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidQuery(q): ValidQuery<PageParams>,
 ) -> AppResult<ApiJson<Page<PostView>>> {
     service::feed(&state, viewer.as_ref(), Feed::Author(id), &q.page())
@@ -383,7 +383,7 @@ pub async fn user_posts(
     responses((status = 200, description = "A page of users", body = Envelope<Page<UserSummary>>)))]
 pub async fn followers(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidQuery(q): ValidQuery<PageParams>,
 ) -> AppResult<ApiJson<Page<UserSummary>>> {
     service::follow_list(&state, id, true, &q.page())
@@ -396,7 +396,7 @@ pub async fn followers(
     responses((status = 200, description = "A page of users", body = Envelope<Page<UserSummary>>)))]
 pub async fn following(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidQuery(q): ValidQuery<PageParams>,
 ) -> AppResult<ApiJson<Page<UserSummary>>> {
     service::follow_list(&state, id, false, &q.page())
@@ -413,7 +413,7 @@ pub async fn following(
 pub async fn follow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<FollowState>> {
     service::set_follow(&state, &user, id, true)
         .await
@@ -427,7 +427,7 @@ pub async fn follow(
 pub async fn unfollow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<FollowState>> {
     service::set_follow(&state, &user, id, false)
         .await
@@ -558,7 +558,7 @@ pub struct DecisionRequest {
 pub async fn decide_post(
     State(state): State<AppState>,
     RequireRole(moderator, _): RequireRole<Moderator>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<DecisionRequest>,
 ) -> AppResult<ApiJson<Option<String>>> {
     let decision = Decision {
@@ -577,7 +577,7 @@ pub async fn decide_post(
 pub async fn decide_comment(
     State(state): State<AppState>,
     RequireRole(moderator, _): RequireRole<Moderator>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<DecisionRequest>,
 ) -> AppResult<ApiJson<Option<String>>> {
     let decision = Decision {
@@ -601,7 +601,7 @@ pub struct ResolveRequest {
 pub async fn resolve_report(
     State(state): State<AppState>,
     RequireRole(moderator, _): RequireRole<Moderator>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<ResolveRequest>,
 ) -> AppResult<ApiJson<ReportView>> {
     moderation::resolve_report(&state, &moderator, id, &body.resolution)

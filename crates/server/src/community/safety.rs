@@ -12,9 +12,9 @@ use serde_json::Value;
 
 use super::repo::{self, PENDING, PUBLISHED};
 use super::service::{ImageRef, WECHAT_ACTOR};
-use crate::app::AppState;
 use crate::config::ModerationFallback;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
 use crate::store::jobs::{self, Handler, JobSpec};
 
 pub const MEDIA_CHECK_JOB: &str = "community.media_check";

@@ -15,7 +15,6 @@ use utoipa::ToSchema;
 use super::model::{comment, post};
 use super::repo::{self, PENDING, PUBLISHED};
 use super::safety::{self, TextVerdict};
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::files::service::{owned_images, url, FileView};
@@ -25,6 +24,7 @@ use crate::notifications::{
     service::{notify, Notice},
 };
 use crate::realtime::{self, Channel};
+use crate::state::AppState;
 use crate::store::cache::CacheSpec;
 use crate::users::model::{self as users, Role};
 use crate::users::repo as users_repo;

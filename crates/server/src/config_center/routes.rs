@@ -11,11 +11,11 @@ use utoipa_axum::routes;
 use validator::Validate;
 
 use super::service::{self, Change, EntryView, HistoryView, Kind};
-use crate::app::AppState;
 use crate::auth::extract::{Admin, MaybePrincipal, RequireRole};
 use crate::error::{AppError, AppResult};
 use crate::http::{ApiJson, Envelope, ValidJson};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -15,10 +15,10 @@ use utoipa::ToSchema;
 
 use super::model::{entry, history};
 use super::repo;
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
 use crate::store::cache::CacheSpec;
 use crate::store::json;
 use crate::users::model::Role;

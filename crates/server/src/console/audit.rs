@@ -18,11 +18,11 @@ use axum::response::Response;
 use chrono::Utc;
 
 use super::repo;
-use crate::app::AppState;
 use crate::auth::cookie::is_safe_method;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::http::{client_ip, request_id};
+use crate::state::AppState;
 
 /// Where the auth extractor leaves the caller, and a handler the reason it was given, for the
 /// audit middleware.

@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -9,7 +9,6 @@ use validator::Validate;
 
 use super::model::{AdminAccountView, AuditEntry, ConsoleSession, Dashboard, JobView};
 use super::service::{self, JobStatus};
-use crate::app::AppState;
 use crate::auth::admins;
 use crate::auth::cookie;
 use crate::auth::extract::{Admin, Moderator, RequireRole};
@@ -17,8 +16,9 @@ use crate::auth::guard::Principal;
 use crate::error::AppResult;
 use crate::http::client_ip::ClientIp;
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::{ApiJson, Envelope, ValidJson, ValidQuery};
+use crate::http::{ApiJson, Envelope, Id, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 use crate::users::model::Role;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -241,7 +241,7 @@ pub async fn create_account(
 pub async fn disable_account(
     State(state): State<AppState>,
     RequireRole(principal, _): RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<AdminAccountView>> {
     admins::set_disabled(&state, &principal, id, true)
         .await
@@ -260,7 +260,7 @@ pub async fn disable_account(
 pub async fn enable_account(
     State(state): State<AppState>,
     RequireRole(principal, _): RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<AdminAccountView>> {
     admins::set_disabled(&state, &principal, id, false)
         .await
@@ -358,7 +358,7 @@ pub async fn list_jobs(
 pub async fn retry_job(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     service::retry_job(&state, id)
         .await
@@ -377,7 +377,7 @@ pub async fn retry_job(
 pub async fn discard_job(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     service::discard_job(&state, id)
         .await

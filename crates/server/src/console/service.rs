@@ -9,12 +9,12 @@ use utoipa::ToSchema;
 
 use super::model::{AdminAccountView, AuditEntry, Dashboard, JobView};
 use super::repo;
-use crate::app::AppState;
 use crate::auth::admins;
 use crate::auth::guard::Principal;
 use crate::auth::service::{self as auth, AdminLoginResult};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
+use crate::state::AppState;
 use crate::store::jobs::repo as jobs_repo;
 
 /// The audit log, newest first, optionally one console account's.

@@ -9,12 +9,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::service::{self, AdminFileView, FileView};
-use crate::app::AppState;
 use crate::auth::extract::{CurrentUser, Moderator, RequireRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::{ApiJson, Envelope, ValidQuery};
+use crate::http::{ApiJson, Envelope, Id, ValidQuery};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -70,7 +70,7 @@ pub async fn admin_list_files(
 pub async fn admin_delete_file(
     State(state): State<AppState>,
     _staff: RequireRole<Moderator>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     service::admin_delete(&state, id)
         .await

@@ -10,11 +10,11 @@ use utoipa::ToSchema;
 
 use super::model;
 use super::repo;
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
+use crate::state::AppState;
 
 /// A stored image as clients see it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]

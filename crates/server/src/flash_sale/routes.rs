@@ -1,6 +1,5 @@
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
@@ -10,16 +9,16 @@ use super::service::{
     self, AdminOrderView, OrderInput, OrderView, ProductInput, ProductView, SaleDetail, SaleInput,
     SaleList, SaleStats, SaleView,
 };
-use crate::app::AppState;
 use crate::auth::extract::{Admin, CurrentUser, RequireRole};
 use crate::console::audit::AuditNote;
 use crate::error::{AppError, AppResult};
 use crate::http::client_ip::ClientIp;
 use crate::http::extract::{parse_json, validate};
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::{ApiJson, Envelope, ValidJson, ValidQuery};
+use crate::http::{ApiJson, Envelope, Id, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
 use crate::payments::service::{PayParams, PaymentView, RefundInput, RefundView};
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,28 +47,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_sale_orders))
         .routes(routes!(admin_refund_order))
         .routes(routes!(admin_order_payment))
-}
-
-/// A numeric id from the path; anything else is a 400 envelope naming it, and an id below 1
-/// (which no row has) a 404.
-pub struct Id(pub i64);
-
-impl<S: Send + Sync> FromRequestParts<S> for Id {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::bad_request("id: missing from the path"))?;
-        match raw.parse::<i64>() {
-            // No row has an id below 1: such an id names nothing, like any other unknown one.
-            Ok(id) if id > 0 => Ok(Id(id)),
-            Ok(_) => Err(AppError::not_found("id")),
-            Err(_) => Err(AppError::bad_request(format!(
-                "id: '{raw}' is not an integer"
-            ))),
-        }
-    }
 }
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";

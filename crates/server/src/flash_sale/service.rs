@@ -25,7 +25,6 @@ use validator::Validate;
 use super::model::{order, product, sale, CANCELLED, CREATED, EXPIRED, PAID};
 use super::repo;
 use super::stock::{self, RedisStock, Reserve, SaleKeys, Snapshot, SoldOutFlags, LEASE_RENEWAL};
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
@@ -34,6 +33,7 @@ use crate::payments::service::{
     self as payments, Charge, PayParams, PaymentView, RefundInput, RefundView, Settled,
 };
 use crate::realtime::{self, Channel};
+use crate::state::AppState;
 use crate::store::cache::CacheSpec;
 use crate::store::jobs::{self, Handler, JobSpec};
 use crate::store::json;

@@ -4,8 +4,8 @@ use std::time::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{AppError, ErrorCode};
+use crate::state::AppState;
 use crate::store::{db, redis};
 
 /// What each dependency answered.

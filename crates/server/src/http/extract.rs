@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -76,6 +76,32 @@ where
         let value: T = parse_json(&bytes)?;
         validate(&value)?;
         Ok(Self(Some(value)))
+    }
+}
+
+/// The numeric id in a route's path (`/posts/{id}`, `/users/{user_id}/roles`): the last path
+/// parameter, as axum matched it. Text that is not an integer is a 400 naming the parameter
+/// (`Path<i64>` answers a generic one); an id below 1, which no row has, is a 404 like any other
+/// unknown id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let missing = || AppError::bad_request("the path has no id");
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| missing())?;
+        let (name, raw) = params.iter().last().ok_or_else(missing)?;
+        match raw.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Id(id)),
+            Ok(_) => Err(AppError::not_found(name)),
+            Err(_) => Err(AppError::bad_request(format!(
+                "{name}: '{raw}' is not an integer"
+            ))),
+        }
     }
 }
 

@@ -10,4 +10,4 @@ pub mod request_id;
 pub mod server;
 
 pub use envelope::{ApiJson, Envelope};
-pub use extract::{OptionalJson, ValidJson, ValidQuery};
+pub use extract::{Id, OptionalJson, ValidJson, ValidQuery};

@@ -7,12 +7,12 @@ use validator::Validate;
 
 use super::service::{self, MarkRead, MarkedRead, NotificationView, UnreadCount};
 use super::subscribe::{self, Accepted, Quota};
-use crate::app::AppState;
 use crate::auth::extract::CurrentUser;
 use crate::error::AppResult;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::{ApiJson, Envelope, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 
 use super::model;
 use super::repo;
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::{Page, PageQuery};
 use crate::realtime::{self, Channel};
+use crate::state::AppState;
 
 /// What to tell a user.
 pub struct Notice<'a> {

@@ -12,9 +12,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::repo;
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::store::jobs::{self, Handler, JobSpec};
 use crate::users::repo as users;
 

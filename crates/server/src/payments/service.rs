@@ -31,8 +31,8 @@ use super::model::{
     REFUND_CLOSED, REFUND_FAILED, REFUND_PROCESSING, REFUND_SUCCESS,
 };
 use super::repo::{self, NewEvent};
-use crate::app::AppState;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
 use crate::store::jobs::{self, Handler, JobSpec};
 
 pub const QUERY_JOB: &str = "payments.query";

@@ -4,11 +4,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::service::{self, DataExport, DeletionScheduled};
-use crate::app::AppState;
 use crate::auth::extract::CurrentUser;
 use crate::error::AppResult;
 use crate::http::{ApiJson, Envelope};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

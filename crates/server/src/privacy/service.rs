@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 
 use super::cipher::{DataCipher, Field};
 use super::repo;
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::error::{AppError, AppResult};
 use crate::files::service::FileView;
+use crate::state::AppState;
 use crate::store::jobs::{self, Handler, JobSpec};
 use crate::users::model::Role;
 

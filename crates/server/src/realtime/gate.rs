@@ -16,8 +16,8 @@ use tokio::sync::mpsc;
 use super::hub::Delivery;
 use super::metrics;
 use super::model::{collection_of, EventId, ServerFrame};
-use crate::app::AppState;
 use crate::collections::query::Caller;
+use crate::state::AppState;
 
 /// Collection events waiting for their check; beyond this, subscribers are told to reload.
 const GATE_QUEUE: usize = 4096;

@@ -12,12 +12,12 @@ use validator::Validate;
 
 use super::service;
 use super::socket::{self, Session};
-use crate::app::AppState;
 use crate::auth::extract::bearer_token;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult};
 use crate::http::{ApiJson, Envelope, ValidQuery};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 
 /// Largest frame a client may send (subscribe frames are tiny).
 const MAX_CLIENT_FRAME: usize = 16 * 1024;

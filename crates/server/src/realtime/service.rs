@@ -10,12 +10,12 @@ use super::bus::{Bus, Replay};
 use super::hub::{Caps, Hub, Refused, Slot};
 use super::model::{Channel, EventId};
 use super::ticket::Tickets;
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::{Claims, SubjectKind};
 use crate::collections::query::Caller;
 use crate::config::RealtimeConfig;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
 use crate::store::redis::Redis;
 use crate::users::model::Role;
 

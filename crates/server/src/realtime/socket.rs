@@ -14,10 +14,10 @@ use super::hub::{CloseReason, Delivery, Slot};
 use super::metrics::{self, Transport};
 use super::model::{Channel, ClientFrame, EventId, ServerFrame};
 use super::service;
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::Claims;
 use crate::error::ErrorCode;
+use crate::state::AppState;
 
 pub struct Session {
     pub state: AppState,

@@ -15,9 +15,9 @@ use super::hub::{CloseReason, Delivery, Kick, Slot};
 use super::metrics::{self, Transport};
 use super::model::{EventId, ServerFrame};
 use super::service;
-use crate::app::AppState;
 use crate::auth::jwt::Claims;
 use crate::error::AppResult;
+use crate::state::AppState;
 
 pub struct Opening {
     pub state: AppState,

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod db;
 pub mod jobs;
 pub mod json;
+pub mod keyset;
 pub mod migrations;
 pub mod ratelimit;
 pub mod redis;

@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -9,13 +9,13 @@ use super::model::Role;
 use super::service::{
     self, AdminUserQuery, AdminUserView, Me, PhoneView, SignatureCheck, SignedPayload,
 };
-use crate::app::AppState;
 use crate::auth::extract::{Admin, CurrentUser, Moderator, RequireRole};
 use crate::console::audit::AuditNote;
 use crate::error::AppResult;
 use crate::http::pagination::Page;
-use crate::http::{ApiJson, Envelope, OptionalJson, ValidJson, ValidQuery};
+use crate::http::{ApiJson, Envelope, Id, OptionalJson, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -179,7 +179,7 @@ pub async fn admin_list_users(
 pub async fn admin_get_user(
     State(state): State<AppState>,
     RequireRole(viewer, _): RequireRole<Moderator>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<AdminUserView>> {
     service::admin_get(&state, &viewer, id)
         .await
@@ -205,7 +205,7 @@ pub struct ReasonRequest {
 pub async fn admin_ban_user(
     State(state): State<AppState>,
     RequireRole(actor, _): RequireRole<Moderator>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     audit: AuditNote,
     OptionalJson(body): OptionalJson<ReasonRequest>,
 ) -> AppResult<ApiJson<AdminUserView>> {
@@ -225,7 +225,7 @@ pub async fn admin_ban_user(
 pub async fn admin_unban_user(
     State(state): State<AppState>,
     RequireRole(actor, _): RequireRole<Moderator>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     audit: AuditNote,
     OptionalJson(body): OptionalJson<ReasonRequest>,
 ) -> AppResult<ApiJson<AdminUserView>> {
@@ -246,7 +246,7 @@ pub async fn admin_unban_user(
 pub async fn admin_revoke_sessions(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     service::revoke_sessions(&state, id)
         .await
@@ -268,7 +268,7 @@ pub struct RoleRequest {
 pub async fn admin_set_role(
     State(state): State<AppState>,
     RequireRole(actor, _): RequireRole<Admin>,
-    Path(id): Path<i64>,
+    Id(id): Id,
     ValidJson(body): ValidJson<RoleRequest>,
 ) -> AppResult<ApiJson<AdminUserView>> {
     service::set_role(&state, &actor, id, body.role)

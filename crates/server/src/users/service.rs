@@ -9,12 +9,12 @@ use utoipa::ToSchema;
 
 use super::model::{self as users, Role};
 use super::repo;
-use crate::app::AppState;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
 use crate::privacy::cipher::{mask_phone, DataCipher, Field};
+use crate::state::AppState;
 use crate::store::cache::CacheSpec;
 use crate::wechat::map_error;
 

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use minibase::app::{self, AppState};
+use minibase::app;
 use minibase::config::RawConfig;
+use minibase::state::AppState;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;

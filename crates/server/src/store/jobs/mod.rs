@@ -20,8 +20,8 @@ use serde::Serialize;
 use tokio::sync::{watch, Notify, Semaphore};
 use tracing::Instrument;
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// A job handler: gets the app state and the payload (JSON); an error means "retry later".
 pub type Handler = fn(AppState, serde_json::Value) -> BoxFuture<'static, anyhow::Result<()>>;
