@@ -1165,7 +1165,7 @@ async fn wait_until<F: std::future::Future<Output = bool>>(
 
 async fn subscribe_messages_reach_approvers_who_accepted(backend: Backend, test: &str) {
     let Some(w) = world_with(backend, test, |raw| {
-        raw.approvals_subscribe_template_id = Some("tpl-approval".into());
+        raw.approvals.approvals_subscribe_template_id = Some("tpl-approval".into());
     })
     .await
     else {
@@ -1244,7 +1244,7 @@ on_every_backend!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_send_never_blocks_the_approval() {
     let Some(w) = world_with(Backend::Sqlite, "failed_send", |raw| {
-        raw.approvals_subscribe_template_id = Some("invalid".into());
+        raw.approvals.approvals_subscribe_template_id = Some("invalid".into());
     })
     .await
     else {

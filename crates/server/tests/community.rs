@@ -103,8 +103,8 @@ async fn media_jobs_done(app: &TestApp) -> bool {
 }
 
 fn configure(raw: &mut minibase::config::RawConfig) {
-    raw.posts_per_minute = 0;
-    raw.comments_per_minute = 0;
+    raw.community.posts_per_minute = 0;
+    raw.community.comments_per_minute = 0;
 }
 
 async fn publish_browse_like_comment_follow(backend: Backend, test: &str) {
@@ -547,8 +547,8 @@ async fn publish_browse_like_comment_follow(backend: Backend, test: &str) {
 
 async fn bad_input_is_refused_and_writes_nothing(backend: Backend, test: &str) {
     let Some(app) = TestApp::spawn_with(backend, test, |raw| {
-        raw.posts_per_minute = 7;
-        raw.files_max_bytes = 64 * 1024;
+        raw.community.posts_per_minute = 7;
+        raw.files.files_max_bytes = 64 * 1024;
     })
     .await
     else {
@@ -1114,7 +1114,7 @@ async fn when_wechat_is_unreachable_the_fallback_policy_decides() {
     for (policy, expected) in [("hold", "pending"), ("publish", "published")] {
         let app = TestApp::spawn_with(Backend::Sqlite, "moderation_fallback", |raw| {
             configure(raw);
-            raw.moderation_fallback = policy.into();
+            raw.community.moderation_fallback = policy.into();
             // WeChat at a closed port: every content check fails to connect.
             raw.wechat_appid = Some("wx-unreachable".into());
             raw.wechat_secret = Some("secret".into());
@@ -1176,7 +1176,7 @@ async fn two_nodes_sharing_redis_refuse_one_duplicate_and_count_one_limit() {
     let node = |db: std::sync::Arc<common::TestDatabase>| {
         let mut raw = common::test_config(&db.url);
         raw.redis_url = Some(redis_url.clone());
-        raw.posts_per_minute = 3;
+        raw.community.posts_per_minute = 3;
         TestApp::start(raw, Backend::Postgres, Some(db), |routes| routes)
     };
     let a = node(db.clone()).await;

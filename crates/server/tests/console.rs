@@ -310,7 +310,8 @@ async fn console_is_for_admin_accounts_only(backend: Backend, test: &str) {
 }
 
 async fn the_console_can_be_turned_off(backend: Backend, test: &str) {
-    let Some(app) = TestApp::spawn_with(backend, test, |raw| raw.console_enabled = false).await
+    let Some(app) =
+        TestApp::spawn_with(backend, test, |raw| raw.console.console_enabled = false).await
     else {
         return;
     };
@@ -800,7 +801,7 @@ fn base64_png() -> Vec<u8> {
 async fn the_console_can_have_a_listener_of_its_own() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut raw = common::test_config(&format!("sqlite://{}/minibase.db", dir.path().display()));
-    raw.console_listen = Some("127.0.0.1:0".into());
+    raw.console.console_listen = Some("127.0.0.1:0".into());
     let config = raw.clone().validate().expect("valid");
     let app = minibase::app::Application::build(config)
         .await
@@ -840,8 +841,8 @@ async fn the_console_can_have_a_listener_of_its_own() {
         ("127.0.0.1:8080", false, "console_enabled is false"),
     ] {
         let mut raw = common::test_config("sqlite://unused.db");
-        raw.console_listen = Some(listen.into());
-        raw.console_enabled = enabled;
+        raw.console.console_listen = Some(listen.into());
+        raw.console.console_enabled = enabled;
         let err = raw.validate().expect_err("refused").to_string();
         assert!(
             err.contains("console_listen") && err.contains(problem),
@@ -850,7 +851,7 @@ async fn the_console_can_have_a_listener_of_its_own() {
     }
     let mut raw = common::test_config("sqlite://unused.db");
     raw.listen = "127.0.0.1:8080".into();
-    raw.console_listen = Some("127.0.0.1:8080".into());
+    raw.console.console_listen = Some("127.0.0.1:8080".into());
     let err = raw.validate().expect_err("refused").to_string();
     assert!(err.contains("must differ from listen"), "{err}");
 }

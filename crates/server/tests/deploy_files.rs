@@ -107,10 +107,9 @@ fn assert_valid(source: &str, env: &BTreeMap<String, String>) -> minibase::confi
             (key, value.parse().expect("figment parses any string"))
         })
         .collect();
-    let raw: RawConfig = Figment::from(Serialized::defaults(RawConfig::default()))
-        .merge(Serialized::defaults(values))
-        .extract()
-        .unwrap_or_else(|err| panic!("{source}: {err}"));
+    let figment = Figment::from(Serialized::defaults(RawConfig::default()))
+        .merge(Serialized::defaults(values));
+    let raw = RawConfig::extract(&figment).unwrap_or_else(|err| panic!("{source}: {err}"));
     raw.validate()
         .unwrap_or_else(|err| panic!("{source}: the server would refuse to start: {err}"))
 }

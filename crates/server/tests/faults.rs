@@ -452,7 +452,7 @@ async fn database_cut_answers_503_quickly_and_recovers() {
     let db = Arc::new(db);
     let (proxy, proxied) = proxy::in_front_of(&db.url).await;
     let mut raw = common::test_config(&proxied);
-    raw.posts_per_minute = 0;
+    raw.community.posts_per_minute = 0;
     let app = TestApp::start(raw, Backend::Postgres, Some(db), |routes| routes).await;
     let login = app
         .post_json("/api/v1/auth/login", &json!({"code": "cut"}))
@@ -575,7 +575,7 @@ async fn redis_restart_degrades_and_recovers() {
     let url = redis_server.url();
     let app = TestApp::spawn_with(Backend::Sqlite, test, |raw| {
         raw.redis_url = Some(url.clone());
-        raw.posts_per_minute = 0;
+        raw.community.posts_per_minute = 0;
     })
     .await
     .unwrap();

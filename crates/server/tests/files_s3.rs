@@ -31,12 +31,12 @@ async fn images_go_to_s3_and_are_served_back() {
         created.status()
     );
     let app = TestApp::spawn_with(Backend::Sqlite, test, |raw| {
-        raw.files_store = "s3".into();
-        raw.s3_bucket = Some(bucket.clone());
-        raw.s3_endpoint = Some(endpoint.clone());
-        raw.s3_region = Some("us-east-1".into());
-        raw.s3_access_key_id = Some("test".into());
-        raw.s3_secret_access_key = Some("test".into());
+        raw.files.files_store = "s3".into();
+        raw.files.s3_bucket = Some(bucket.clone());
+        raw.files.s3_endpoint = Some(endpoint.clone());
+        raw.files.s3_region = Some("us-east-1".into());
+        raw.files.s3_access_key_id = Some("test".into());
+        raw.files.s3_secret_access_key = Some("test".into());
     })
     .await
     .unwrap();

@@ -235,8 +235,8 @@ async fn cancel(c: &reqwest::Client, base: &str, token: &str, id: i64) -> Reply 
 
 async fn catalogue_orders_and_their_answers(backend: Backend, test: &str) {
     let Some(app) = TestApp::spawn_with(backend, test, |raw| {
-        raw.flash_sale_order_rate_per_ip = 0;
-        raw.flash_sale_order_rate_per_user = 0;
+        raw.flash_sale.flash_sale_order_rate_per_ip = 0;
+        raw.flash_sale.flash_sale_order_rate_per_user = 0;
     })
     .await
     else {
@@ -510,9 +510,9 @@ on_every_backend!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_order_endpoint_is_rate_limited_per_user_and_per_ip() {
     let app = TestApp::spawn_with(Backend::Sqlite, "order_rate_limits", |raw| {
-        raw.flash_sale_order_rate_per_user = 2;
-        raw.flash_sale_order_rate_per_ip = 4;
-        raw.flash_sale_order_rate_window_secs = 60;
+        raw.flash_sale.flash_sale_order_rate_per_user = 2;
+        raw.flash_sale.flash_sale_order_rate_per_ip = 4;
+        raw.flash_sale.flash_sale_order_rate_window_secs = 60;
     })
     .await
     .unwrap();
@@ -551,8 +551,8 @@ async fn expiry_gives_stock_back_once_across_a_restart() {
     let test = "expiry_gives_stock_back_once_across_a_restart";
     let db = Arc::new(TestDatabase::create(Backend::Sqlite, test).await.unwrap());
     let configure = |raw: &mut minibase::config::RawConfig| {
-        raw.flash_sale_order_ttl_secs = 2;
-        raw.flash_sale_order_rate_per_ip = 0;
+        raw.flash_sale.flash_sale_order_ttl_secs = 2;
+        raw.flash_sale.flash_sale_order_rate_per_ip = 0;
     };
     let mut raw = test_config(&db.url);
     configure(&mut raw);
@@ -655,8 +655,8 @@ async fn expiry_gives_stock_back_once_across_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn single_node_sqlite_race_sells_exactly_the_stock() {
     let app = TestApp::spawn_with(Backend::Sqlite, "single_node_race", |raw| {
-        raw.flash_sale_order_rate_per_ip = 0;
-        raw.database_max_connections = 8;
+        raw.flash_sale.flash_sale_order_rate_per_ip = 0;
+        raw.database.database_max_connections = 8;
     })
     .await
     .unwrap();
@@ -761,8 +761,8 @@ async fn abandoned_redis_reservations_come_back_and_lost_keys_reload() {
     };
     let app = TestApp::spawn_with(Backend::Sqlite, test, |raw| {
         raw.redis_url = Some(redis_url.clone());
-        raw.flash_sale_reconcile_interval_secs = 1;
-        raw.flash_sale_order_rate_per_ip = 0;
+        raw.flash_sale.flash_sale_reconcile_interval_secs = 1;
+        raw.flash_sale.flash_sale_order_rate_per_ip = 0;
     })
     .await
     .unwrap();
@@ -925,9 +925,9 @@ async fn a_dead_nodes_reservation_comes_back_after_its_lease(backend: Backend, t
     let Some(app) = TestApp::spawn_with(backend, test, |raw| {
         raw.redis_url = Some(redis_url.clone());
         // The test runs the reconciliation rounds itself.
-        raw.flash_sale_reconcile_interval_secs = 3600;
-        raw.flash_sale_order_rate_per_ip = 0;
-        raw.flash_sale_order_rate_per_user = 0;
+        raw.flash_sale.flash_sale_reconcile_interval_secs = 3600;
+        raw.flash_sale.flash_sale_order_rate_per_ip = 0;
+        raw.flash_sale.flash_sale_order_rate_per_user = 0;
     })
     .await
     else {
@@ -1037,9 +1037,9 @@ async fn a_late_order_cannot_commit_a_reclaimed_reservation(backend: Backend, te
     };
     let Some(app) = TestApp::spawn_with(backend, test, |raw| {
         raw.redis_url = Some(redis_url.clone());
-        raw.flash_sale_reconcile_interval_secs = 3600;
-        raw.flash_sale_order_rate_per_ip = 0;
-        raw.flash_sale_order_rate_per_user = 0;
+        raw.flash_sale.flash_sale_reconcile_interval_secs = 3600;
+        raw.flash_sale.flash_sale_order_rate_per_ip = 0;
+        raw.flash_sale.flash_sale_order_rate_per_user = 0;
     })
     .await
     else {

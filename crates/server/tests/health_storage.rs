@@ -141,7 +141,7 @@ async fn readyz_names_the_database_within_a_probe_timeout() {
     let db = std::sync::Arc::new(db);
     let (proxy, proxied) = proxy::in_front_of(&db.url).await;
     let mut raw = common::test_config(&proxied);
-    raw.database_acquire_timeout_secs = 5;
+    raw.database.database_acquire_timeout_secs = 5;
     let app = TestApp::start(raw, Backend::Postgres, Some(db), |routes| routes).await;
     assert_eq!(app.get("/readyz").await.assert_ok(200)["database"], "ok");
     for (outage, stop) in [

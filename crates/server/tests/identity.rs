@@ -561,7 +561,7 @@ async fn roles_bans_and_revocation(backend: Backend, test: &str) {
 #[tokio::test]
 async fn async_login_commits_write_the_same_rows() {
     let Some(app) = TestApp::spawn_with(Backend::Postgres, "async_login", |raw| {
-        raw.login_async_commit = true;
+        raw.auth.login_async_commit = true;
     })
     .await
     else {
@@ -694,10 +694,10 @@ async fn eddsa_tokens_carry_a_key_id_and_old_keys_still_verify() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
     // The "old" node signs with key k1.
     let old = TestApp::spawn_with(Backend::Sqlite, "eddsa", |raw| {
-        raw.jwt_algorithm = "EdDSA".into();
-        raw.jwt_key_id = Some("k1".into());
-        raw.jwt_private_key_file = Some(format!("{fixtures}/ed25519-other-private.pem"));
-        raw.jwt_public_key_file = Some(format!("{fixtures}/ed25519-other-public.pem"));
+        raw.auth.jwt_algorithm = "EdDSA".into();
+        raw.auth.jwt_key_id = Some("k1".into());
+        raw.auth.jwt_private_key_file = Some(format!("{fixtures}/ed25519-other-private.pem"));
+        raw.auth.jwt_public_key_file = Some(format!("{fixtures}/ed25519-other-public.pem"));
     })
     .await
     .unwrap();
@@ -717,13 +717,16 @@ async fn eddsa_tokens_carry_a_key_id_and_old_keys_still_verify() {
 
     // After rotation to k2, k1's tokens are still accepted through jwt_extra_public_keys.
     let keys = minibase::config::RawConfig {
-        jwt_algorithm: "EdDSA".into(),
-        jwt_key_id: Some("k2".into()),
-        jwt_private_key_file: Some(format!("{fixtures}/ed25519-test-private.pem")),
-        jwt_public_key_file: Some(format!("{fixtures}/ed25519-test-public.pem")),
-        jwt_extra_public_keys: minibase::config::StringList::Csv(format!(
-            "k1={fixtures}/ed25519-other-public.pem"
-        )),
+        auth: minibase::auth::settings::RawAuthSettings {
+            jwt_algorithm: "EdDSA".into(),
+            jwt_key_id: Some("k2".into()),
+            jwt_private_key_file: Some(format!("{fixtures}/ed25519-test-private.pem")),
+            jwt_public_key_file: Some(format!("{fixtures}/ed25519-test-public.pem")),
+            jwt_extra_public_keys: minibase::config::StringList::Csv(format!(
+                "k1={fixtures}/ed25519-other-public.pem"
+            )),
+            ..Default::default()
+        },
         ..minibase::config::RawConfig::default()
     }
     .validate()
@@ -734,10 +737,13 @@ async fn eddsa_tokens_carry_a_key_id_and_old_keys_still_verify() {
     assert_eq!(claims.sub, data["user"]["id"].as_i64().unwrap().to_string());
     // Without the old key, the same token is refused.
     let strict = minibase::config::RawConfig {
-        jwt_algorithm: "EdDSA".into(),
-        jwt_key_id: Some("k2".into()),
-        jwt_private_key_file: Some(format!("{fixtures}/ed25519-test-private.pem")),
-        jwt_public_key_file: Some(format!("{fixtures}/ed25519-test-public.pem")),
+        auth: minibase::auth::settings::RawAuthSettings {
+            jwt_algorithm: "EdDSA".into(),
+            jwt_key_id: Some("k2".into()),
+            jwt_private_key_file: Some(format!("{fixtures}/ed25519-test-private.pem")),
+            jwt_public_key_file: Some(format!("{fixtures}/ed25519-test-public.pem")),
+            ..Default::default()
+        },
         ..minibase::config::RawConfig::default()
     }
     .validate()
@@ -844,8 +850,8 @@ async fn phone_open_data_and_signatures() {
 #[tokio::test]
 async fn login_is_rate_limited_per_ip_and_forwarded_for_needs_a_trusted_proxy() {
     let app = TestApp::spawn_with(Backend::Sqlite, "login_rate_limit", |raw| {
-        raw.login_rate_per_ip = 3;
-        raw.login_rate_per_openid = 0;
+        raw.auth.login_rate_per_ip = 3;
+        raw.auth.login_rate_per_openid = 0;
     })
     .await
     .unwrap();
@@ -867,8 +873,8 @@ async fn login_is_rate_limited_per_ip_and_forwarded_for_needs_a_trusted_proxy() 
 
     // Behind a trusted proxy, each forwarded client has its own budget.
     let proxied = TestApp::spawn_with(Backend::Sqlite, "login_rate_limit_proxy", |raw| {
-        raw.login_rate_per_ip = 1;
-        raw.login_rate_per_openid = 0;
+        raw.auth.login_rate_per_ip = 1;
+        raw.auth.login_rate_per_openid = 0;
         raw.trusted_proxies = minibase::config::StringList::Csv("127.0.0.1".into());
     })
     .await
@@ -897,8 +903,8 @@ async fn login_is_rate_limited_per_ip_and_forwarded_for_needs_a_trusted_proxy() 
 #[tokio::test]
 async fn login_rate_limit_per_openid_and_can_be_turned_off() {
     let app = TestApp::spawn_with(Backend::Sqlite, "login_rate_openid", |raw| {
-        raw.login_rate_per_ip = 0;
-        raw.login_rate_per_openid = 2;
+        raw.auth.login_rate_per_ip = 0;
+        raw.auth.login_rate_per_openid = 2;
     })
     .await
     .unwrap();
@@ -1040,7 +1046,7 @@ async fn parallel_refreshes_across_two_nodes_keep_the_session() {
 #[tokio::test]
 async fn refresh_grace_can_be_turned_off() {
     let app = TestApp::spawn_with(Backend::Sqlite, "no_grace", |raw| {
-        raw.jwt_refresh_grace_secs = 0;
+        raw.auth.jwt_refresh_grace_secs = 0;
     })
     .await
     .unwrap();

@@ -343,7 +343,7 @@ async fn status_of(client: &reqwest::Client, url: String, token: Option<&str>) -
 async fn ops_endpoints_can_be_kept_off_the_public_port() {
     let test = "ops_endpoints_can_be_kept_off_the_public_port";
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, test, |raw| {
-        raw.ops_public = Some(false);
+        raw.ops.ops_public = Some(false);
     })
     .await
     else {
@@ -364,7 +364,7 @@ async fn ops_endpoints_can_require_a_token() {
     let test = "ops_endpoints_can_require_a_token";
     let token = "a-scraper-token-of-some-length";
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, test, |raw| {
-        raw.ops_token = Some(token.into());
+        raw.ops.ops_token = Some(token.into());
     })
     .await
     else {
@@ -414,7 +414,7 @@ async fn ops_endpoints_can_move_to_their_own_listener() {
         return;
     };
     let mut raw = common::test_config(&db.url);
-    raw.ops_listen = Some("127.0.0.1:0".into());
+    raw.ops.ops_listen = Some("127.0.0.1:0".into());
     let config = raw.validate().expect("valid config");
     let app = minibase::app::Application::build(config).await.unwrap();
     let public: SocketAddr = app.local_addr().unwrap();

@@ -85,17 +85,17 @@ async fn platform_in_mode(certificates: bool) -> Platform {
 
 /// The merchant settings, as an operator writes them (inline PEMs).
 fn merchant_settings(raw: &mut RawConfig, platform: &Platform, keys: &Keys) {
-    raw.wechat_pay_mchid = Some(MCHID.into());
-    raw.wechat_pay_appid = Some(APPID.into());
-    raw.wechat_pay_serial_no = Some(SERIAL.into());
-    raw.wechat_pay_private_key = Some(keys.merchant.to_pem().unwrap());
-    raw.wechat_pay_api_v3_key = Some(API_V3_KEY.into());
-    raw.wechat_pay_public_key_id = Some(platform.mock.public_key_id().into());
-    raw.wechat_pay_public_key = Some(keys.platform.public_key().to_pem().unwrap());
-    raw.wechat_pay_api_base = platform.base.clone();
-    raw.wechat_pay_query_after_secs = 3600;
-    raw.flash_sale_order_rate_per_ip = 0;
-    raw.flash_sale_order_rate_per_user = 0;
+    raw.pay.wechat_pay_mchid = Some(MCHID.into());
+    raw.pay.wechat_pay_appid = Some(APPID.into());
+    raw.pay.wechat_pay_serial_no = Some(SERIAL.into());
+    raw.pay.wechat_pay_private_key = Some(keys.merchant.to_pem().unwrap());
+    raw.pay.wechat_pay_api_v3_key = Some(API_V3_KEY.into());
+    raw.pay.wechat_pay_public_key_id = Some(platform.mock.public_key_id().into());
+    raw.pay.wechat_pay_public_key = Some(keys.platform.public_key().to_pem().unwrap());
+    raw.pay.wechat_pay_api_base = platform.base.clone();
+    raw.pay.wechat_pay_query_after_secs = 3600;
+    raw.flash_sale.flash_sale_order_rate_per_ip = 0;
+    raw.flash_sale.flash_sale_order_rate_per_user = 0;
 }
 
 /// The mock's payer pays `out_trade_no` and WeChat Pay sends no notification yet: each test
@@ -769,7 +769,7 @@ async fn duplicate_notifications_on_two_nodes_mysql() {
 async fn expiry_closes_at_wechat_pay_first_and_races_a_late_payment() {
     let platform = platform().await;
     let Some(app) = node(Backend::Sqlite, "expiry_race", &platform, |raw| {
-        raw.flash_sale_order_ttl_secs = 3;
+        raw.flash_sale.flash_sale_order_ttl_secs = 3;
     })
     .await
     else {
@@ -835,7 +835,7 @@ async fn expiry_closes_at_wechat_pay_first_and_races_a_late_payment() {
 async fn a_missed_notification_is_caught_by_the_query_job() {
     let platform = platform().await;
     let Some(app) = node(Backend::Sqlite, "missed_notification", &platform, |raw| {
-        raw.wechat_pay_query_after_secs = 1;
+        raw.pay.wechat_pay_query_after_secs = 1;
     })
     .await
     else {
@@ -873,7 +873,7 @@ async fn a_missed_notification_is_caught_by_the_query_job() {
 async fn platform_errors_and_outages_are_clear_and_lose_nothing() {
     let platform = platform().await;
     let Some(app) = node(Backend::Sqlite, "platform_faults", &platform, |raw| {
-        raw.wechat_pay_query_after_secs = 1;
+        raw.pay.wechat_pay_query_after_secs = 1;
     })
     .await
     else {
@@ -970,7 +970,7 @@ async fn platform_errors_and_outages_are_clear_and_lose_nothing() {
     };
     let mut raw = test_config(&app.database().unwrap().url);
     merchant_settings(&mut raw, &platform, keys);
-    raw.wechat_pay_api_base = format!("http://127.0.0.1:{closed_port}");
+    raw.pay.wechat_pay_api_base = format!("http://127.0.0.1:{closed_port}");
     let cut_off = TestApp::start(raw, Backend::Sqlite, app.database(), |r| r).await;
     let lonely = place_order(&cut_off, &token, sale_id, 1).await;
     pay(&cut_off, &token, lonely).await.assert_error(502, 50210);
@@ -978,7 +978,7 @@ async fn platform_errors_and_outages_are_clear_and_lose_nothing() {
     // Credentials WeChat Pay does not accept (another certificate serial): 502, refused.
     let mut raw = test_config(&app.database().unwrap().url);
     merchant_settings(&mut raw, &platform, keys);
-    raw.wechat_pay_serial_no = Some("0000000000000000000000000000000000000000".into());
+    raw.pay.wechat_pay_serial_no = Some("0000000000000000000000000000000000000000".into());
     let misconfigured = TestApp::start(raw, Backend::Sqlite, app.database(), |r| r).await;
     let refused = place_order(&misconfigured, &token, sale_id, 1).await;
     pay(&misconfigured, &token, refused)
@@ -996,7 +996,7 @@ async fn dev_mode_without_settings_pays_against_the_in_process_mock() {
             .unwrap(),
     );
     let mut raw = test_config(&db.url);
-    raw.flash_sale_order_rate_per_ip = 0;
+    raw.flash_sale.flash_sale_order_rate_per_ip = 0;
     let app = TestApp::start(raw, Backend::Sqlite, Some(db), |r| r).await;
     let admin = admin_token(&app).await;
     let sale_id = seed_sale(&app, &admin, 2).await;
@@ -1056,9 +1056,9 @@ async fn dev_mode_without_settings_pays_against_the_in_process_mock() {
 async fn certificate_mode_verifies_with_downloaded_certificates_and_follows_a_rotation() {
     let platform = platform_in_mode(true).await;
     let Some(app) = node(Backend::Sqlite, "certificate_mode", &platform, |raw| {
-        raw.wechat_pay_key_mode = "platform_certificate".into();
-        raw.wechat_pay_public_key_id = None;
-        raw.wechat_pay_public_key = None;
+        raw.pay.wechat_pay_key_mode = "platform_certificate".into();
+        raw.pay.wechat_pay_public_key_id = None;
+        raw.pay.wechat_pay_public_key = None;
     })
     .await
     else {
@@ -1152,10 +1152,10 @@ async fn certificate_mode_verifies_with_downloaded_certificates_and_follows_a_ro
 async fn certificate_mode_refreshes_the_certificates_in_the_background() {
     let platform = platform_in_mode(true).await;
     let Some(app) = node(Backend::Sqlite, "certificate_refresh", &platform, |raw| {
-        raw.wechat_pay_key_mode = "platform_certificate".into();
-        raw.wechat_pay_public_key_id = None;
-        raw.wechat_pay_public_key = None;
-        raw.wechat_pay_certificate_refresh_secs = 1;
+        raw.pay.wechat_pay_key_mode = "platform_certificate".into();
+        raw.pay.wechat_pay_public_key_id = None;
+        raw.pay.wechat_pay_public_key = None;
+        raw.pay.wechat_pay_certificate_refresh_secs = 1;
     })
     .await
     else {
@@ -1193,10 +1193,10 @@ async fn certificate_mode_without_reachable_certificates_answers_retry() {
         "certificate_mode_bad_key",
         &platform,
         |raw| {
-            raw.wechat_pay_key_mode = "platform_certificate".into();
-            raw.wechat_pay_public_key_id = None;
-            raw.wechat_pay_public_key = None;
-            raw.wechat_pay_api_v3_key = Some("another-apiv3-key-0123456789abcd".into());
+            raw.pay.wechat_pay_key_mode = "platform_certificate".into();
+            raw.pay.wechat_pay_public_key_id = None;
+            raw.pay.wechat_pay_public_key = None;
+            raw.pay.wechat_pay_api_v3_key = Some("another-apiv3-key-0123456789abcd".into());
         },
     )
     .await
@@ -1211,9 +1211,9 @@ async fn certificate_mode_without_reachable_certificates_answers_retry() {
     pay(&app, &token, order_id).await.assert_error(502, 50211);
     // WeChat Pay down: the download cannot run; 50210, and the next call tries again.
     let Some(second) = node(Backend::Sqlite, "certificate_mode_down", &platform, |raw| {
-        raw.wechat_pay_key_mode = "platform_certificate".into();
-        raw.wechat_pay_public_key_id = None;
-        raw.wechat_pay_public_key = None;
+        raw.pay.wechat_pay_key_mode = "platform_certificate".into();
+        raw.pay.wechat_pay_public_key_id = None;
+        raw.pay.wechat_pay_public_key = None;
     })
     .await
     else {

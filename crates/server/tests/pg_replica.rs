@@ -233,8 +233,8 @@ async fn lag_tolerant_reads_use_the_replica_within_its_bound() {
     let standby = standby.unwrap();
 
     let mut raw = test_config(&db.url);
-    raw.database_replica_url = Some(replica_url.clone());
-    raw.database_replica_max_lag_ms = MAX_LAG.as_millis() as u64;
+    raw.database.database_replica_url = Some(replica_url.clone());
+    raw.database.database_replica_max_lag_ms = MAX_LAG.as_millis() as u64;
     let app = TestApp::start(raw, Backend::Postgres, Some(std::sync::Arc::new(db)), |r| r).await;
     let login = app
         .post_json("/api/v1/auth/login", &json!({ "code": "replica-reader" }))

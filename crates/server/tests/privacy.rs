@@ -21,12 +21,12 @@ fn key(byte: u8) -> String {
 
 /// Configured data keys, the first current.
 fn keys(raw: &mut RawConfig, ids: &[(&str, u8)]) {
-    raw.data_keys = StringList::List(
+    raw.privacy.data_keys = StringList::List(
         ids.iter()
             .map(|(id, byte)| format!("{id}:{}", key(*byte)))
             .collect(),
     );
-    raw.data_hash_key = Some(key(99));
+    raw.privacy.data_hash_key = Some(key(99));
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -271,10 +271,10 @@ async fn phone_numbers_are_masked_unless_the_role_allows() {
 
 async fn export_and_deletion(backend: Backend, test: &str) {
     let Some(app) = TestApp::spawn_with(backend, test, |raw| {
-        raw.account_deletion_grace_secs = 2;
-        raw.privacy_sweep_interval_secs = 1;
-        raw.posts_per_minute = 0;
-        raw.comments_per_minute = 0;
+        raw.privacy.account_deletion_grace_secs = 2;
+        raw.privacy.privacy_sweep_interval_secs = 1;
+        raw.community.posts_per_minute = 0;
+        raw.community.comments_per_minute = 0;
     })
     .await
     else {
@@ -524,11 +524,11 @@ async fn export_and_deletion_mysql() {
 #[tokio::test]
 async fn purges_run_on_a_schedule() {
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, "purges", |raw| {
-        raw.privacy_sweep_interval_secs = 1;
-        raw.purge_sessions_after_secs = 1;
-        raw.purge_jobs_after_secs = 1;
-        raw.purge_orphan_files_after_secs = 1;
-        raw.posts_per_minute = 0;
+        raw.privacy.privacy_sweep_interval_secs = 1;
+        raw.privacy.purge_sessions_after_secs = 1;
+        raw.privacy.purge_jobs_after_secs = 1;
+        raw.privacy.purge_orphan_files_after_secs = 1;
+        raw.community.posts_per_minute = 0;
     })
     .await
     else {
@@ -665,8 +665,8 @@ async fn reencrypt_command_finishes_a_rotation() {
 /// Two nodes sweep the same database: the erasure is enqueued and carried out once.
 async fn erasure_once_on_two_nodes(backend: Backend, test: &str) {
     let configure = |raw: &mut RawConfig| {
-        raw.account_deletion_grace_secs = 1;
-        raw.privacy_sweep_interval_secs = 1;
+        raw.privacy.account_deletion_grace_secs = 1;
+        raw.privacy.privacy_sweep_interval_secs = 1;
     };
     let Some(first) = TestApp::spawn_with(backend, test, configure).await else {
         return;

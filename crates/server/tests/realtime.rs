@@ -51,10 +51,10 @@ fn prefix() -> String {
 fn with_redis(raw: &mut RawConfig, url: &str, prefix: &str) {
     raw.redis_url = Some(url.to_string());
     raw.redis_cluster = url.contains(',');
-    raw.realtime_redis_prefix = prefix.to_string();
+    raw.realtime.realtime_redis_prefix = prefix.to_string();
     // Rate-limit counters live in Redis by user id, which every test database starts at 1.
-    raw.posts_per_minute = 10_000;
-    raw.comments_per_minute = 10_000;
+    raw.community.posts_per_minute = 10_000;
+    raw.community.comments_per_minute = 10_000;
 }
 
 /// A second node on the first one's database and Redis.
@@ -585,7 +585,7 @@ fn ns(frames: &[Value]) -> Vec<i64> {
 async fn replay_and_reload(redis: Option<String>, test: &str) {
     let prefix = prefix();
     let configure = |raw: &mut RawConfig| {
-        raw.realtime_replay_window = 4;
+        raw.realtime.realtime_replay_window = 4;
         if let Some(url) = &redis {
             with_redis(raw, url, &prefix);
         }
@@ -713,7 +713,7 @@ fn counter(metrics: &str, line_start: &str) -> f64 {
 async fn a_slow_consumer_is_disconnected() {
     let test = "a_slow_consumer_is_disconnected";
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, test, |raw| {
-        raw.realtime_send_queue = 8;
+        raw.realtime.realtime_send_queue = 8;
     })
     .await
     else {

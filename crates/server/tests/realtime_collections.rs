@@ -25,7 +25,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn with_redis(raw: &mut RawConfig, url: &str, prefix: &str) {
     raw.redis_url = Some(url.to_string());
-    raw.realtime_redis_prefix = prefix.to_string();
+    raw.realtime.realtime_redis_prefix = prefix.to_string();
 }
 
 async fn login(app: &TestApp, code: &str) -> (i64, String) {

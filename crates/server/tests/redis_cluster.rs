@@ -24,8 +24,8 @@ use serde_json::json;
 async fn two_nodes(cluster: &RedisCluster, test: &str) -> Option<(TestApp, TestApp)> {
     let configure = |raw: &mut minibase::config::RawConfig| {
         cluster.configure(raw);
-        raw.login_rate_per_ip = 100_000;
-        raw.flash_sale_order_rate_per_ip = 100_000;
+        raw.auth.login_rate_per_ip = 100_000;
+        raw.flash_sale.flash_sale_order_rate_per_ip = 100_000;
     };
     let a = TestApp::spawn_with(Backend::Postgres, test, configure).await?;
     let db = a.database().expect("a test database");
@@ -192,8 +192,8 @@ async fn rate_limits_are_counted_once_across_nodes() {
     };
     let limited = |raw: &mut minibase::config::RawConfig| {
         cluster.configure(raw);
-        raw.login_rate_per_ip = 4;
-        raw.login_rate_window_secs = 60;
+        raw.auth.login_rate_per_ip = 4;
+        raw.auth.login_rate_window_secs = 60;
     };
     let Some(a) = TestApp::spawn_with(Backend::Sqlite, test, limited).await else {
         return;

@@ -10,6 +10,7 @@ pub mod org;
 mod repo;
 pub mod requests;
 mod routes;
+pub mod settings;
 pub mod templates;
 
 pub use routes::routes;

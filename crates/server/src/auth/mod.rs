@@ -10,5 +10,6 @@ pub mod refresh;
 mod repo;
 mod routes;
 pub mod service;
+pub mod settings;
 
 pub use routes::routes;

@@ -8,6 +8,7 @@ mod repo;
 mod routes;
 pub mod safety;
 pub mod service;
+pub mod settings;
 
 pub use routes::routes;
 

@@ -8,5 +8,6 @@ pub mod model;
 mod repo;
 mod routes;
 pub mod service;
+pub mod settings;
 
 pub use routes::routes;

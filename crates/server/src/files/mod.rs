@@ -5,6 +5,7 @@ pub mod model;
 mod repo;
 mod routes;
 pub mod service;
+pub mod settings;
 pub mod store;
 
 pub use routes::routes;

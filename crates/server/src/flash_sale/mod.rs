@@ -6,6 +6,7 @@ pub mod model;
 pub mod repo;
 mod routes;
 pub mod service;
+pub mod settings;
 pub mod stock;
 
 pub use routes::routes;

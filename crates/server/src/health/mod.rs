@@ -2,5 +2,6 @@
 
 mod routes;
 mod service;
+pub mod settings;
 
 pub use routes::routes;

@@ -7,6 +7,7 @@ pub mod model;
 pub mod repo;
 pub mod routes;
 pub mod service;
+pub mod settings;
 
 use std::sync::{Arc, OnceLock};
 

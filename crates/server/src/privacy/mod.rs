@@ -5,6 +5,7 @@ pub mod cipher;
 pub mod repo;
 pub mod routes;
 pub mod service;
+pub mod settings;
 
 pub use routes::routes;
 pub use service::{jobs, run_sweeper};

@@ -10,6 +10,7 @@ mod metrics;
 pub mod model;
 mod routes;
 pub mod service;
+pub mod settings;
 mod socket;
 mod sse;
 mod ticket;

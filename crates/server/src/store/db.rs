@@ -4,6 +4,7 @@
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use sea_orm::{
@@ -11,14 +12,167 @@ use sea_orm::{
     SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+use serde::{Deserialize, Serialize};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::config::{redact_url, DatabaseBackend, DatabaseConfig};
+use crate::config::{positive, redact_url, ConfigError};
 use crate::store::migrations::Migrator;
 
 pub type Db = DatabaseConnection;
+
+/// The database keys (`MINIBASE_` + the name in capitals): the primary and its read replica.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawDatabaseSettings {
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub database_min_connections: u32,
+    pub database_connect_timeout_secs: u64,
+    pub database_acquire_timeout_secs: u64,
+    pub database_idle_timeout_secs: u64,
+    pub database_replica_url: Option<String>,
+    pub database_replica_max_lag_ms: u64,
+}
+
+impl Default for RawDatabaseSettings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/minibase.db".into(),
+            database_max_connections: 10,
+            database_min_connections: 0,
+            database_connect_timeout_secs: 5,
+            database_acquire_timeout_secs: 5,
+            database_idle_timeout_secs: 600,
+            database_replica_url: None,
+            database_replica_max_lag_ms: 2000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseBackend {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub backend: DatabaseBackend,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub connect_timeout: Duration,
+    pub acquire_timeout: Duration,
+    pub idle_timeout: Duration,
+}
+
+/// The read replica and how far behind the primary it may be before reads go back to the primary.
+#[derive(Debug, Clone)]
+pub struct ReplicaConfig {
+    pub url: String,
+    pub max_lag: Duration,
+}
+
+impl RawDatabaseSettings {
+    /// The primary, and the replica when one is configured.
+    pub fn validate(&self) -> Result<(DatabaseConfig, Option<ReplicaConfig>), ConfigError> {
+        let primary = self.primary()?;
+        let replica = self.replica(&primary)?;
+        Ok((primary, replica))
+    }
+
+    fn replica(&self, primary: &DatabaseConfig) -> Result<Option<ReplicaConfig>, ConfigError> {
+        let url = match self.database_replica_url.as_deref().map(str::trim) {
+            None | Some("") => return Ok(None),
+            Some(url) => url,
+        };
+        if primary.backend != DatabaseBackend::Postgres {
+            return Err(ConfigError::new(
+                "database_replica_url",
+                "read replicas are supported on PostgreSQL only",
+            ));
+        }
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            || url::Url::parse(url).is_err()
+        {
+            return Err(ConfigError::new(
+                "database_replica_url",
+                format!("'{}' is not a postgres:// URL", redact_url(url)),
+            ));
+        }
+        positive(
+            "database_replica_max_lag_ms",
+            self.database_replica_max_lag_ms,
+        )?;
+        Ok(Some(ReplicaConfig {
+            url: url.to_string(),
+            max_lag: Duration::from_millis(self.database_replica_max_lag_ms),
+        }))
+    }
+
+    fn primary(&self) -> Result<DatabaseConfig, ConfigError> {
+        let url = self.database_url.trim().to_string();
+        let backend = if url.starts_with("sqlite:") {
+            DatabaseBackend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DatabaseBackend::Postgres
+        } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            DatabaseBackend::MySql
+        } else {
+            return Err(ConfigError::new(
+                "database_url",
+                format!(
+                    "'{}' must start with sqlite:, postgres:// or mysql://",
+                    redact_url(&url)
+                ),
+            ));
+        };
+        if backend != DatabaseBackend::Sqlite && url::Url::parse(&url).is_err() {
+            return Err(ConfigError::new(
+                "database_url",
+                format!("'{}' is not a valid URL", redact_url(&url)),
+            ));
+        }
+        // sqlx speaks MySQL's protocol for MariaDB and TiDB under the mysql scheme.
+        let url = match url.strip_prefix("mariadb://") {
+            Some(rest) => format!("mysql://{rest}"),
+            None => url,
+        };
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::new(
+                "database_max_connections",
+                "must be at least 1",
+            ));
+        }
+        if self.database_min_connections > self.database_max_connections {
+            return Err(ConfigError::new(
+                "database_min_connections",
+                "must not exceed database_max_connections",
+            ));
+        }
+        positive(
+            "database_connect_timeout_secs",
+            self.database_connect_timeout_secs,
+        )?;
+        positive(
+            "database_acquire_timeout_secs",
+            self.database_acquire_timeout_secs,
+        )?;
+        Ok(DatabaseConfig {
+            url,
+            backend,
+            max_connections: self.database_max_connections,
+            min_connections: self.database_min_connections,
+            connect_timeout: Duration::from_secs(self.database_connect_timeout_secs),
+            acquire_timeout: Duration::from_secs(self.database_acquire_timeout_secs),
+            idle_timeout: Duration::from_secs(self.database_idle_timeout_secs),
+        })
+    }
+}
 
 /// Counts the statements one connection pool runs: `db_queries_total` in metrics, and the way
 /// tests prove that a list costs a fixed number of queries whatever its length.
@@ -68,11 +222,7 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
                         .with_context(|| format!("creating database folder {}", dir.display()))?;
                 }
             }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(config.max_connections)
-                .min_connections(config.min_connections)
-                .acquire_timeout(config.acquire_timeout)
-                .idle_timeout(Some(config.idle_timeout))
+            let pool = sized::<sqlx::Sqlite>(config)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening {shown}"))?;
@@ -81,40 +231,44 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
         DatabaseBackend::Postgres => {
             let options = PgConnectOptions::from_str(&config.url)
                 .with_context(|| format!("parsing database URL {shown}"))?;
-            let pool = PgPoolOptions::new()
-                .test_before_acquire(false)
-                .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
-                .max_connections(config.max_connections)
-                .min_connections(config.min_connections)
-                .acquire_timeout(config.acquire_timeout)
-                .idle_timeout(Some(config.idle_timeout))
-                .connect_with(options);
-            let pool = tokio::time::timeout(config.connect_timeout, pool)
-                .await
-                .with_context(|| format!("connecting to {shown}: timed out"))?
-                .with_context(|| format!("connecting to {shown}"))?;
+            let pool = server_pool::<sqlx::Postgres>(options, config, &shown).await?;
             SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
         }
         DatabaseBackend::MySql => {
             let options = MySqlConnectOptions::from_str(&config.url)
                 .with_context(|| format!("parsing database URL {shown}"))?
                 .charset("utf8mb4");
-            let pool = MySqlPoolOptions::new()
-                .test_before_acquire(false)
-                .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
-                .max_connections(config.max_connections)
-                .min_connections(config.min_connections)
-                .acquire_timeout(config.acquire_timeout)
-                .idle_timeout(Some(config.idle_timeout))
-                .connect_with(options);
-            let pool = tokio::time::timeout(config.connect_timeout, pool)
-                .await
-                .with_context(|| format!("connecting to {shown}: timed out"))?
-                .with_context(|| format!("connecting to {shown}"))?;
+            let pool = server_pool::<sqlx::MySql>(options, config, &shown).await?;
             SqlxMySqlConnector::from_sqlx_mysql_pool(pool)
         }
     };
     Ok(db)
+}
+
+/// The pool's size and timeouts, the same on every database.
+fn sized<DB: sqlx::Database>(config: &DatabaseConfig) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(config.max_connections)
+        .min_connections(config.min_connections)
+        .acquire_timeout(config.acquire_timeout)
+        .idle_timeout(Some(config.idle_timeout))
+}
+
+/// A pool on a database server (PostgreSQL, MySQL/MariaDB/TiDB): connections pinged only after
+/// idling, and the first connections made within `connect_timeout`.
+async fn server_pool<DB: sqlx::Database>(
+    options: <DB::Connection as sqlx::Connection>::Options,
+    config: &DatabaseConfig,
+    shown: &str,
+) -> anyhow::Result<sqlx::Pool<DB>> {
+    let pool = sized::<DB>(config)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
+        .connect_with(options);
+    tokio::time::timeout(config.connect_timeout, pool)
+        .await
+        .with_context(|| format!("connecting to {shown}: timed out"))?
+        .with_context(|| format!("connecting to {shown}"))
 }
 
 /// A connection that sat idle may have been closed by the server or a proxy; one that was in use
@@ -132,7 +286,7 @@ pub(crate) async fn ping_if_idle<C: sqlx::Connection>(
     Ok(true)
 }
 
-const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(1);
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 /// Insert a row unless a unique key already holds it; true when inserted. The insert runs in a
 /// savepoint, so a duplicate leaves the caller's transaction usable (PostgreSQL aborts a
@@ -409,5 +563,41 @@ pub fn pool_stats(db: &Db) -> (u32, u32) {
             (pool.size(), pool.num_idle() as u32)
         }
         _ => (0, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::assert_refused;
+
+    #[test]
+    fn bad_values_name_their_key() {
+        assert_refused(
+            |r| r.database.database_url = "oracle://x".into(),
+            "MINIBASE_DATABASE_URL",
+        );
+        assert_refused(
+            |r| r.database.database_max_connections = 0,
+            "MINIBASE_DATABASE_MAX_CONNECTIONS",
+        );
+        assert_refused(
+            |r| r.database.database_replica_url = Some("postgres://replica/db".into()),
+            "MINIBASE_DATABASE_REPLICA_URL",
+        );
+        assert_refused(
+            |r| {
+                r.database.database_url = "postgres://primary/db".into();
+                r.database.database_replica_url = Some("mysql://replica/db".into());
+            },
+            "MINIBASE_DATABASE_REPLICA_URL",
+        );
+        assert_refused(
+            |r| {
+                r.database.database_url = "postgres://primary/db".into();
+                r.database.database_replica_url = Some("postgres://replica/db".into());
+                r.database.database_replica_max_lag_ms = 0;
+            },
+            "MINIBASE_DATABASE_REPLICA_MAX_LAG_MS",
+        );
     }
 }

@@ -279,19 +279,20 @@ impl Drop for TestDatabase {
 
 /// Configuration for a test node: ephemeral port, quiet, fast timeouts.
 pub fn test_config(database_url: &str) -> RawConfig {
-    RawConfig {
+    let mut raw = RawConfig {
         listen: "127.0.0.1:0".into(),
-        database_url: database_url.into(),
-        database_max_connections: 5,
         log_level: "warn".into(),
         shutdown_timeout_secs: 5,
-        // Uploads go to a temporary folder, never into the source tree.
-        files_dir: std::env::temp_dir()
-            .join(format!("minibase-test-files-{}", std::process::id()))
-            .display()
-            .to_string(),
         ..RawConfig::default()
-    }
+    };
+    raw.database.database_url = database_url.into();
+    raw.database.database_max_connections = 5;
+    // Uploads go to a temporary folder, never into the source tree.
+    raw.files.files_dir = std::env::temp_dir()
+        .join(format!("minibase-test-files-{}", std::process::id()))
+        .display()
+        .to_string();
+    raw
 }
 
 /// A running server.
