@@ -14,9 +14,11 @@ use chrono::Utc;
 use common::{test_config, Backend, Reply, TestApp, TestDatabase};
 use futures::StreamExt;
 use minibase::auth::jwt::{JwtKeys, KeyMaterial, SubjectKind};
-use minibase::flash_sale::model::{order, purchase, reservation, sale};
-use minibase::flash_sale::service::EXPIRE_JOB;
+use minibase::flash_sale::model::{
+    order, purchase, reservation, sale, OrderStatus, ReservationOutcome,
+};
 use minibase::flash_sale::stock::{self, Reserve, SaleKeys};
+use minibase::flash_sale::EXPIRE_JOB;
 use minibase::store::jobs::{self, JobSpec};
 use minibase::users::model::{self as users, Role};
 use sea_orm::{
@@ -194,7 +196,7 @@ async fn books(db: &DatabaseConnection, sale_id: i64) -> Books {
     let mut per_user: HashMap<i64, i64> = HashMap::new();
     let mut live = 0;
     for o in &orders {
-        if o.status == "created" || o.status == "paid" {
+        if matches!(o.status, OrderStatus::Created | OrderStatus::Paid) {
             live += i64::from(o.quantity);
             *per_user.entry(o.user_id).or_default() += i64::from(o.quantity);
         }
@@ -574,7 +576,7 @@ async fn expiry_gives_stock_back_once_across_a_restart() {
         let order_id = reply.assert_ok(201)["order_id"].as_i64().unwrap();
         if i == 0 {
             // A paid order never expires.
-            minibase::flash_sale::service::mark_paid(&app.state, 0, order_id)
+            minibase::flash_sale::mark_paid(&app.state, 0, order_id)
                 .await
                 .unwrap();
             paid = order_id;
@@ -619,7 +621,7 @@ async fn expiry_gives_stock_back_once_across_a_restart() {
         .await
         .unwrap();
         assert!(
-            !minibase::flash_sale::service::close_order(&app.state, *id, "expired")
+            !minibase::flash_sale::close_order(&app.state, *id, OrderStatus::Expired)
                 .await
                 .unwrap()
         );
@@ -641,7 +643,7 @@ async fn expiry_gives_stock_back_once_across_a_restart() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(paid_row.status, "paid");
+    assert_eq!(paid_row.status, OrderStatus::Paid);
     // The stock is sold again (the sold-out flag was dropped).
     order(&app.client, &app.base, sale_id, &last, None)
         .await
@@ -838,7 +840,7 @@ async fn abandoned_redis_reservations_come_back_and_lost_keys_reload() {
         .await
         .unwrap());
     wait_until("give-back job done", Duration::from_secs(10), || async {
-        jobs::repo::by_kind(&app.state.db, minibase::flash_sale::service::GIVE_BACK_JOB)
+        jobs::repo::by_kind(&app.state.db, minibase::flash_sale::GIVE_BACK_JOB)
             .await
             .unwrap()
             .iter()
@@ -964,7 +966,7 @@ async fn a_dead_nodes_reservation_comes_back_after_its_lease(backend: Backend, t
     assert_eq!(stats["redis_lapsed_units"], 0);
     assert_eq!(stats["consistent"], true, "an order being written: {stats}");
     // A round while the lease runs leaves it alone.
-    minibase::flash_sale::service::reconcile_once(&app.state)
+    minibase::flash_sale::reconcile_once(&app.state)
         .await
         .unwrap();
     assert_eq!(gate.stock(&redis_keys).await.unwrap(), Some(1));
@@ -996,7 +998,7 @@ async fn a_dead_nodes_reservation_comes_back_after_its_lease(backend: Backend, t
     assert_eq!(stats["books_consistent"], true);
 
     // One round reclaims it: voided in the database, the unit back in Redis, sold at once.
-    minibase::flash_sale::service::reconcile_once(&app.state)
+    minibase::flash_sale::reconcile_once(&app.state)
         .await
         .unwrap();
     assert_eq!(gate.stock(&redis_keys).await.unwrap(), Some(1));
@@ -1006,7 +1008,7 @@ async fn a_dead_nodes_reservation_comes_back_after_its_lease(backend: Backend, t
         .await
         .unwrap()
         .expect("the reclaim is recorded");
-    assert_eq!(outcome.outcome, "reclaimed");
+    assert_eq!(outcome.outcome, ReservationOutcome::Reclaimed);
     let stats = stats_of(c, base, &admin, sale_id).await;
     assert_eq!(stats["consistent"], true, "{stats}");
     assert_eq!(stats["redis_lapsed_units"], 0);
@@ -1097,7 +1099,7 @@ async fn a_late_order_cannot_commit_a_reclaimed_reservation(backend: Backend, te
     // Held up for longer than the lease: the node renews it, so a round leaves it alone.
     tokio::time::sleep(stock::RESERVATION_LEASE + Duration::from_secs(1)).await;
     assert!(!slow.is_finished(), "the order's transaction is held up");
-    minibase::flash_sale::service::reconcile_once(&app.state)
+    minibase::flash_sale::reconcile_once(&app.state)
         .await
         .unwrap();
     let leases = pending_leases(&gate.redis, &redis_keys).await;
@@ -1121,7 +1123,7 @@ async fn a_late_order_cannot_commit_a_reclaimed_reservation(backend: Backend, te
             .query_async(&mut conn)
             .await
             .unwrap();
-        minibase::flash_sale::service::reconcile_once(&app.state)
+        minibase::flash_sale::reconcile_once(&app.state)
             .await
             .unwrap();
         if pending_leases(&gate.redis, &redis_keys).await.is_empty() {
@@ -1218,7 +1220,7 @@ async fn a_late_order_cannot_commit_a_reclaimed_reservation(backend: Backend, te
         .query_async(&mut conn)
         .await
         .unwrap();
-    minibase::flash_sale::service::reconcile_once(&app.state)
+    minibase::flash_sale::reconcile_once(&app.state)
         .await
         .unwrap();
     assert_eq!(
@@ -1228,7 +1230,7 @@ async fn a_late_order_cannot_commit_a_reclaimed_reservation(backend: Backend, te
     );
     blocker.rollback().await.unwrap();
     committing.await.unwrap().assert_ok(201);
-    minibase::flash_sale::service::reconcile_once(&app.state)
+    minibase::flash_sale::reconcile_once(&app.state)
         .await
         .unwrap();
     let b = books(&app.state.db, sale_id).await;

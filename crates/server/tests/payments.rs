@@ -15,8 +15,8 @@ use chrono::Utc;
 use common::{test_config, Backend, Reply, TestApp, TestDatabase};
 use minibase::auth::jwt::{JwtKeys, SubjectKind};
 use minibase::config::RawConfig;
-use minibase::flash_sale::model::{order, sale};
-use minibase::payments::model::{event, payment};
+use minibase::flash_sale::model::{order, sale, OrderStatus};
+use minibase::payments::model::{event, payment, refund, PaymentStatus, RefundStatus};
 use minibase::users::model::{self as users, Role};
 use minibase_wechat::pay::mock::{Delivery, MockMerchant, NotifyOptions, PayMock, Tamper};
 use minibase_wechat::pay::{crypto, Amount, JsapiPrepay, PayClient, PayConfig, Payer, PrivateKey};
@@ -251,6 +251,7 @@ async fn order_status(db: &DatabaseConnection, id: i64) -> String {
         .unwrap()
         .unwrap()
         .status
+        .to_string()
 }
 
 async fn stock_left(db: &DatabaseConnection, sale_id: i64) -> i32 {
@@ -270,6 +271,16 @@ async fn payment_of(db: &DatabaseConnection, order_id: i64) -> payment::Model {
         .await
         .unwrap()
         .expect("a payment row")
+}
+
+async fn refund_status(db: &DatabaseConnection, out_refund_no: &str) -> RefundStatus {
+    refund::Entity::find()
+        .filter(refund::Column::OutRefundNo.eq(out_refund_no))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a refund row")
+        .status
 }
 
 async fn events(db: &DatabaseConnection, kind: &str) -> Vec<event::Model> {
@@ -370,7 +381,7 @@ async fn whole_flow(backend: Backend, test: &str) {
     assert_eq!(deliveries[0].status, 204, "{deliveries:?}");
     assert_eq!(order_status(db, order_id).await, "paid");
     let paid = payment_of(db, order_id).await;
-    assert_eq!(paid.status, "paid");
+    assert_eq!(paid.status, PaymentStatus::Paid);
     assert!(paid
         .transaction_id
         .as_deref()
@@ -448,14 +459,7 @@ async fn whole_flow(backend: Backend, test: &str) {
     wait_until(
         "the refund notification",
         Duration::from_secs(10),
-        || async {
-            minibase::payments::repo::find_refund(db, &first_no)
-                .await
-                .unwrap()
-                .unwrap()
-                .status
-                == "success"
-        },
+        || async { refund_status(db, &first_no).await == RefundStatus::Success },
     )
     .await;
     let rest = call(
@@ -813,7 +817,7 @@ async fn expiry_closes_at_wechat_pay_first_and_races_a_late_payment() {
     let b_there = platform.mock.order(MCHID, &b_no).unwrap();
     assert_eq!(b_there.trade_state, "CLOSED");
     assert!(platform.mock.pay(MCHID, &b_no, once()).await.is_err());
-    assert_eq!(payment_of(db, b).await.status, "closed");
+    assert_eq!(payment_of(db, b).await.status, PaymentStatus::Closed);
     // Two units back, once.
     assert_eq!(stock_left(db, sale_id).await, 9);
     // A's late notification arrives after all that: taken, nothing changes.
@@ -822,7 +826,7 @@ async fn expiry_closes_at_wechat_pay_first_and_races_a_late_payment() {
     assert_eq!(events(db, "paid").await.len(), 1);
     // B's expiry job again (at-least-once delivery): nothing more comes back.
     assert!(
-        !minibase::flash_sale::service::close_order(&app.state, b, "expired")
+        !minibase::flash_sale::close_order(&app.state, b, OrderStatus::Expired)
             .await
             .unwrap()
     );
@@ -946,14 +950,7 @@ async fn platform_errors_and_outages_are_clear_and_lose_nothing() {
     wait_until(
         "the refund job sends it again and it succeeds",
         Duration::from_secs(20),
-        || async {
-            minibase::payments::repo::find_refund(db, &refund_no)
-                .await
-                .unwrap()
-                .unwrap()
-                .status
-                == "success"
-        },
+        || async { refund_status(db, &refund_no).await == RefundStatus::Success },
     )
     .await;
     assert_eq!(
@@ -1418,7 +1415,10 @@ async fn a_node_killed_between_verifying_and_committing(backend: Backend, test: 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(order_status(db, order_id).await, "created");
-    assert_eq!(payment_of(db, order_id).await.status, "pending");
+    assert_eq!(
+        payment_of(db, order_id).await.status,
+        PaymentStatus::Pending
+    );
     assert!(events(db, "notification").await.is_empty());
     assert_eq!(stock_left(db, sale_id).await, 9);
 
@@ -1486,7 +1486,7 @@ async fn a_payment_after_the_order_closed_is_never_fulfilled_and_is_refunded_by_
     .await
     .assert_ok(200);
     assert_eq!(stock_left(db, sale_id).await, 10);
-    assert_eq!(payment_of(db, order_id).await.status, "closed");
+    assert_eq!(payment_of(db, order_id).await.status, PaymentStatus::Closed);
 
     // WeChat Pay takes the money all the same and notifies: taken (204, it stops sending), the
     // order stays cancelled, its units stay in the sale, and an admin is asked to refund.
@@ -1499,7 +1499,7 @@ async fn a_payment_after_the_order_closed_is_never_fulfilled_and_is_refunded_by_
     assert_eq!(order_status(db, order_id).await, "cancelled");
     assert_eq!(stock_left(db, sale_id).await, 10);
     let payment = payment_of(db, order_id).await;
-    assert_eq!(payment.status, "paid", "the money is recorded");
+    assert_eq!(payment.status, PaymentStatus::Paid, "the money is recorded");
     assert!(payment.closed_at.is_some());
     assert!(payment.transaction_id.is_some());
     assert_eq!(events(db, "paid_after_close").await.len(), 1);
@@ -1569,14 +1569,8 @@ async fn forged_replayed_stale_and_re_encrypted_refund_notifications_are_refused
         .as_str()
         .unwrap()
         .to_string();
-    let status = || async {
-        minibase::payments::repo::find_refund(db, &refund_no)
-            .await
-            .unwrap()
-            .unwrap()
-            .status
-    };
-    assert_eq!(status().await, "processing");
+    let status = || refund_status(db, &refund_no);
+    assert_eq!(status().await, RefundStatus::Processing);
     // WeChat Pay completes it; its notification is held back while the forgeries arrive.
     let genuine = platform
         .mock
@@ -1604,7 +1598,11 @@ async fn forged_replayed_stale_and_re_encrypted_refund_notifications_are_refused
             .await
             .unwrap();
         assert_eq!(delivered[0].status, 401, "{tamper:?}: {delivered:?}");
-        assert_eq!(status().await, "processing", "{tamper:?} must not apply");
+        assert_eq!(
+            status().await,
+            RefundStatus::Processing,
+            "{tamper:?} must not apply"
+        );
     }
     assert_eq!(events(db, "notification").await.len(), notifications);
     // The genuine one: applied. Replayed verbatim (a retry, or a replay within 5 minutes):
@@ -1613,7 +1611,7 @@ async fn forged_replayed_stale_and_re_encrypted_refund_notifications_are_refused
         platform.mock.replay(&genuine[0].id).await.unwrap().status,
         204
     );
-    assert_eq!(status().await, "success");
+    assert_eq!(status().await, RefundStatus::Success);
     assert_eq!(
         platform.mock.replay(&genuine[0].id).await.unwrap().status,
         204

@@ -379,7 +379,7 @@ async fn export_and_deletion(backend: Backend, test: &str) {
         amount_cents: Set(990),
         refunded_cents: Set(0),
         description: Set("a paid order".into()),
-        status: Set("paid".into()),
+        status: Set(minibase::payments::model::PaymentStatus::Paid),
         prepay_id: Set(None),
         prepay_at: Set(None),
         transaction_id: Set(Some("4200000000000000001".into())),

@@ -8,9 +8,8 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use super::model::{
-    order, product, purchase, reservation, sale, CANCELLED, CREATED, EXPIRED, ORDERED, RECLAIMED,
-};
+use super::model::{order, product, purchase, reservation, sale, OrderStatus, ReservationOutcome};
+use crate::store::keyset::newest_first;
 
 /// True when `err` is a unique-constraint violation (a duplicate key).
 pub fn is_duplicate(err: &DbErr) -> bool {
@@ -49,30 +48,19 @@ pub async fn find_product(
     product::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn find_products(
-    db: &impl ConnectionTrait,
-    ids: Vec<i64>,
-) -> Result<Vec<product::Model>, DbErr> {
-    product::Entity::find()
-        .filter(product::Column::Id.is_in(ids))
-        .all(db)
-        .await
-}
-
 pub async fn list_products(
     db: &impl ConnectionTrait,
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<product::Model>, DbErr> {
-    let mut query = product::Entity::find();
-    if let Some(before) = before_id {
-        query = query.filter(product::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(product::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
+    newest_first(
+        product::Entity::find(),
+        product::Column::Id,
+        before_id,
+        limit,
+    )
+    .all(db)
+    .await
 }
 
 pub async fn delete_product(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
@@ -106,12 +94,7 @@ pub async fn list_sales(
             .filter(sale::Column::Enabled.eq(true))
             .filter(sale::Column::EndsAt.gt(now));
     }
-    if let Some(before) = before_id {
-        query = query.filter(sale::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(sale::Column::Id)
-        .limit(limit)
+    newest_first(query, sale::Column::Id, before_id, limit)
         .all(db)
         .await
 }
@@ -327,13 +310,13 @@ async fn insert_outcome(
     db: &impl ConnectionTrait,
     reservation_id: &str,
     sale_id: i64,
-    outcome: &str,
+    outcome: ReservationOutcome,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     reservation::Entity::insert(reservation::ActiveModel {
         reservation: Set(reservation_id.to_string()),
         sale_id: Set(sale_id),
-        outcome: Set(outcome.to_string()),
+        outcome: Set(outcome),
         created_at: Set(now),
     })
     .exec_without_returning(db)
@@ -349,7 +332,14 @@ pub async fn claim_for_order(
     sale_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    insert_outcome(txn, reservation_id, sale_id, ORDERED, now).await
+    insert_outcome(
+        txn,
+        reservation_id,
+        sale_id,
+        ReservationOutcome::Ordered,
+        now,
+    )
+    .await
 }
 
 /// What a reservation turned out to be.
@@ -394,7 +384,14 @@ pub async fn void_reservation(
         // SQLite waits for the write lock up to its busy timeout.
         DatabaseBackend::Sqlite => {}
     }
-    let inserted = insert_outcome(&txn, reservation_id, sale_id, RECLAIMED, now).await;
+    let inserted = insert_outcome(
+        &txn,
+        reservation_id,
+        sale_id,
+        ReservationOutcome::Reclaimed,
+        now,
+    )
+    .await;
     if backend == DatabaseBackend::MySql {
         // The connection goes back to the pool: orders keep the server's own wait.
         txn.execute_unprepared("SET SESSION innodb_lock_wait_timeout = DEFAULT")
@@ -411,7 +408,7 @@ pub async fn void_reservation(
                 .one(db)
                 .await?;
             Ok(match row {
-                Some(row) if row.outcome == ORDERED => Outcome::Ordered,
+                Some(row) if row.outcome == ReservationOutcome::Ordered => Outcome::Ordered,
                 Some(_) => Outcome::Reclaimed,
                 // Gone between the two statements: only possible if rows are deleted by hand.
                 None => Outcome::Undecided,
@@ -441,13 +438,8 @@ pub async fn list_orders(
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<order::Model>, DbErr> {
-    let mut query = order::Entity::find().filter(order::Column::UserId.eq(user_id));
-    if let Some(before) = before_id {
-        query = query.filter(order::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(order::Column::Id)
-        .limit(limit)
+    let query = order::Entity::find().filter(order::Column::UserId.eq(user_id));
+    newest_first(query, order::Column::Id, before_id, limit)
         .all(db)
         .await
 }
@@ -457,15 +449,15 @@ pub async fn list_orders(
 pub async fn transition_from_created(
     db: &impl ConnectionTrait,
     id: i64,
-    status: &str,
+    status: OrderStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let mut update = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(status))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .filter(order::Column::Id.eq(id))
-        .filter(order::Column::Status.eq(CREATED));
-    update = if status == super::model::PAID {
+        .filter(order::Column::Status.eq(OrderStatus::Created));
+    update = if status == OrderStatus::Paid {
         update.col_expr(order::Column::PaidAt, Expr::value(now))
     } else {
         update.col_expr(order::Column::ClosedAt, Expr::value(now))
@@ -479,7 +471,7 @@ pub async fn closed_order_ids(db: &impl ConnectionTrait, sale_id: i64) -> Result
         .select_only()
         .column(order::Column::Id)
         .filter(order::Column::SaleId.eq(sale_id))
-        .filter(order::Column::Status.is_in([EXPIRED, CANCELLED]))
+        .filter(order::Column::Status.is_in([OrderStatus::Expired, OrderStatus::Cancelled]))
         .into_tuple()
         .all(db)
         .await
@@ -531,13 +523,8 @@ pub async fn list_sale_orders(
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<order::Model>, DbErr> {
-    let mut query = order::Entity::find().filter(order::Column::SaleId.eq(sale_id));
-    if let Some(before) = before_id {
-        query = query.filter(order::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(order::Column::Id)
-        .limit(limit)
+    let query = order::Entity::find().filter(order::Column::SaleId.eq(sale_id));
+    newest_first(query, order::Column::Id, before_id, limit)
         .all(db)
         .await
 }

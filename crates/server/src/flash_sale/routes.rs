@@ -5,10 +5,11 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::service::{
-    self, AdminOrderView, OrderInput, OrderView, ProductInput, ProductView, SaleDetail, SaleInput,
+use super::model::{
+    AdminOrderView, OrderInput, OrderView, ProductInput, ProductView, SaleDetail, SaleInput,
     SaleList, SaleStats, SaleView,
 };
+use super::{catalogue, orders, placing, reconcile};
 use crate::auth::extract::{Admin, CurrentUser, RequireRole};
 use crate::console::audit::AuditNote;
 use crate::error::{AppError, AppResult};
@@ -17,7 +18,7 @@ use crate::http::extract::{parse_json, validate};
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::{ApiJson, Envelope, Id, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
-use crate::payments::service::{PayParams, PaymentView, RefundInput, RefundView};
+use crate::payments::{PayParams, PaymentView, RefundInput, RefundView};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -74,7 +75,7 @@ pub async fn list_sales(
     State(state): State<AppState>,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<SaleList>> {
-    service::list_sales(&state, &page, true)
+    catalogue::list_sales(&state, &page, true)
         .await
         .map(ApiJson::ok)
 }
@@ -87,7 +88,7 @@ pub async fn list_sales(
               (status = 400, description = "The id is not a number", body = ErrorEnvelope),
               (status = 404, description = "No such (enabled) sale", body = ErrorEnvelope)))]
 pub async fn get_sale(State(state): State<AppState>, Id(id): Id) -> AppResult<ApiJson<SaleDetail>> {
-    service::public_sale(&state, id).await.map(ApiJson::ok)
+    catalogue::public_sale(&state, id).await.map(ApiJson::ok)
 }
 
 /// Buy. The body is optional (`{"quantity": n}`, default 1). Send an `Idempotency-Key` header
@@ -121,7 +122,7 @@ pub async fn place_order(
         parse_json(&body)?
     };
     validate(&input)?;
-    let placed = service::place_order(&state, &user, id, &input, key.as_deref(), ip).await?;
+    let placed = placing::place_order(&state, &user, id, &input, key.as_deref(), ip).await?;
     if placed.replayed {
         let mut response = ApiJson::ok(placed.order).into_response();
         response
@@ -142,7 +143,7 @@ pub async fn my_orders(
     CurrentUser(user): CurrentUser,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<OrderView>>> {
-    service::my_orders(&state, &user, &page)
+    orders::my_orders(&state, &user, &page)
         .await
         .map(ApiJson::ok)
 }
@@ -157,7 +158,7 @@ pub async fn my_order(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<OrderView>> {
-    service::my_order(&state, &user, id).await.map(ApiJson::ok)
+    orders::my_order(&state, &user, id).await.map(ApiJson::ok)
 }
 
 /// Cancel an unpaid order; its stock goes back to the sale at once.
@@ -171,7 +172,7 @@ pub async fn cancel_order(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<OrderView>> {
-    service::cancel_order(&state, &user, id)
+    orders::cancel_order(&state, &user, id)
         .await
         .map(ApiJson::ok)
 }
@@ -185,7 +186,9 @@ pub async fn admin_list_products(
     _admin: RequireRole<Admin>,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<ProductView>>> {
-    service::list_products(&state, &page).await.map(ApiJson::ok)
+    catalogue::list_products(&state, &page)
+        .await
+        .map(ApiJson::ok)
 }
 
 /// Create a product with its SKUs, price and images (admins).
@@ -197,7 +200,7 @@ pub async fn admin_create_product(
     _admin: RequireRole<Admin>,
     ValidJson(body): ValidJson<ProductInput>,
 ) -> AppResult<ApiJson<ProductView>> {
-    service::create_product(&state, &body)
+    catalogue::create_product(&state, &body)
         .await
         .map(ApiJson::created)
 }
@@ -212,7 +215,7 @@ pub async fn admin_get_product(
     _admin: RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<ProductView>> {
-    service::get_product(&state, id).await.map(ApiJson::ok)
+    catalogue::get_product(&state, id).await.map(ApiJson::ok)
 }
 
 /// Replace a product (admins).
@@ -227,7 +230,7 @@ pub async fn admin_update_product(
     Id(id): Id,
     ValidJson(body): ValidJson<ProductInput>,
 ) -> AppResult<ApiJson<ProductView>> {
-    service::update_product(&state, id, &body)
+    catalogue::update_product(&state, id, &body)
         .await
         .map(ApiJson::ok)
 }
@@ -243,7 +246,7 @@ pub async fn admin_delete_product(
     _admin: RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
-    service::delete_product(&state, id)
+    catalogue::delete_product(&state, id)
         .await
         .map(|()| ApiJson::ok(None))
 }
@@ -256,7 +259,7 @@ pub async fn admin_list_sales(
     _admin: RequireRole<Admin>,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<SaleList>> {
-    service::list_sales(&state, &page, false)
+    catalogue::list_sales(&state, &page, false)
         .await
         .map(ApiJson::ok)
 }
@@ -270,7 +273,7 @@ pub async fn admin_create_sale(
     _admin: RequireRole<Admin>,
     ValidJson(body): ValidJson<SaleInput>,
 ) -> AppResult<ApiJson<SaleView>> {
-    service::create_sale(&state, &body)
+    catalogue::create_sale(&state, &body)
         .await
         .map(ApiJson::created)
 }
@@ -285,7 +288,7 @@ pub async fn admin_get_sale(
     _admin: RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<SaleView>> {
-    service::admin_get_sale(&state, id).await.map(ApiJson::ok)
+    catalogue::admin_get_sale(&state, id).await.map(ApiJson::ok)
 }
 
 /// Replace a sale (admins). A new `stock` adds the difference to what is left (409 if that
@@ -301,7 +304,7 @@ pub async fn admin_update_sale(
     Id(id): Id,
     ValidJson(body): ValidJson<SaleInput>,
 ) -> AppResult<ApiJson<SaleView>> {
-    service::update_sale(&state, id, &body)
+    catalogue::update_sale(&state, id, &body)
         .await
         .map(ApiJson::ok)
 }
@@ -317,7 +320,7 @@ pub async fn admin_delete_sale(
     _admin: RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
-    service::delete_sale(&state, id)
+    catalogue::delete_sale(&state, id)
         .await
         .map(|()| ApiJson::ok(None))
 }
@@ -338,7 +341,7 @@ pub async fn admin_sale_stats(
     _admin: RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<SaleStats>> {
-    service::sale_stats(&state, id).await.map(ApiJson::ok)
+    catalogue::sale_stats(&state, id).await.map(ApiJson::ok)
 }
 
 /// Rebuild the sale's Redis stock from the database now (admins; a no-op without Redis).
@@ -352,11 +355,11 @@ pub async fn admin_reconcile_sale(
     _admin: RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<SaleStats>> {
-    service::sale_stats(&state, id).await?;
-    service::rebuild_redis(&state, id)
+    catalogue::sale_stats(&state, id).await?;
+    reconcile::rebuild_redis(&state, id)
         .await
         .map_err(|err| AppError::unavailable("Redis", err))?;
-    service::sale_stats(&state, id).await.map(ApiJson::ok)
+    catalogue::sale_stats(&state, id).await.map(ApiJson::ok)
 }
 
 /// Mark an order paid without a payment: an admin override (e.g. paid offline), recorded with
@@ -371,7 +374,7 @@ pub async fn admin_mark_paid(
     RequireRole(admin, _): RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<OrderView>> {
-    service::mark_paid(&state, admin.id, id)
+    orders::mark_paid(&state, admin.id, id)
         .await
         .map(ApiJson::ok)
 }
@@ -394,7 +397,7 @@ pub async fn pay_order(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<PayParams>> {
-    service::pay_order(&state, &user, id).await.map(ApiJson::ok)
+    orders::pay_order(&state, &user, id).await.map(ApiJson::ok)
 }
 
 /// Refund a paid order, fully (no amount) or partly, with a reason; audited with the admin's id.
@@ -417,7 +420,7 @@ pub async fn admin_refund_order(
 ) -> AppResult<ApiJson<RefundView>> {
     // The reason is the payer's explanation too: the audit log shows it beside the admin.
     audit.set(Some(&input.reason));
-    service::refund_order(&state, admin.id, id, &input)
+    orders::refund_order(&state, admin.id, id, &input)
         .await
         .map(ApiJson::ok)
 }
@@ -433,7 +436,7 @@ pub async fn admin_order_payment(
     _admin: RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<PaymentView>> {
-    service::order_payment(&state, id).await.map(ApiJson::ok)
+    orders::order_payment(&state, id).await.map(ApiJson::ok)
 }
 
 /// A sale's orders, newest first, with their buyers (admins).
@@ -447,7 +450,7 @@ pub async fn admin_sale_orders(
     Id(id): Id,
     ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<AdminOrderView>>> {
-    service::sale_orders(&state, id, &page)
+    orders::sale_orders(&state, id, &page)
         .await
         .map(ApiJson::ok)
 }

@@ -44,6 +44,22 @@ struct Flag {
     probe_at: AtomicU64,
 }
 
+/// This node's flash-sale machinery: the sold-out flags and, with Redis, the stock gate.
+#[derive(Clone)]
+pub struct FlashSaleState {
+    pub flags: SoldOutFlags,
+    pub redis: Option<RedisStock>,
+}
+
+impl FlashSaleState {
+    pub fn new(redis: Option<Redis>) -> Self {
+        Self {
+            flags: SoldOutFlags::new(),
+            redis: redis.map(RedisStock::new),
+        }
+    }
+}
+
 /// Per-node sold-out flags, one per sale.
 #[derive(Clone)]
 pub struct SoldOutFlags {

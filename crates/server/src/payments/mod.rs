@@ -2,157 +2,51 @@
 //! something: prepay and `wx.requestPayment` parameters, verified notifications processed once,
 //! active queries for missed notifications, closing at WeChat Pay before stock goes back, and
 //! audited refunds. See docs/payments.md.
+//!
+//! - A payment is created once per subject (`subject`, `subject_id`) with its own
+//!   `out_trade_no`, before WeChat Pay hears of it, together with its first active-query job.
+//! - It becomes paid only from a transaction WeChat Pay signed: a verified notification or the
+//!   answer of an active query (also verified). Appid, mchid and amount must match; a mismatch is
+//!   recorded and alerted, never paid.
+//! - The move pending -> paid and the subject's own move (order created -> paid) happen in one
+//!   database transaction, with the notification's id claimed in the same transaction: a crash
+//!   before the commit leaves nothing, so WeChat Pay's retry finds it undone; a duplicate (retry,
+//!   second node, replay) finds the id taken and changes nothing.
+//! - Before a subject gives its stock back (expiry, cancel), the payment is closed at WeChat Pay
+//!   first ([`settle_before_close`]): once closed there, it can no longer be paid.
+//!
+//! Files: `paying` (prepay, active queries, closing), `transactions` (applying what WeChat Pay
+//! signed), `notifications`, `refunds`, `records` (event log, alerts, the admins' view),
+//! `client` (the pay client of this node).
 
+mod client;
 pub mod model;
-pub mod repo;
+mod notifications;
+mod paying;
+mod records;
+mod refunds;
+mod repo;
 pub mod routes;
-pub mod service;
 pub mod settings;
+mod transactions;
 
-use std::sync::{Arc, OnceLock};
+use crate::store::jobs::Handler;
 
-use minibase_wechat::mock::MockWechat;
-use minibase_wechat::pay::mock::{MockMerchant, MOCK_API_V3_KEY, MOCK_MCHID};
-use minibase_wechat::pay::{KeyMode, PayClient, PayConfig, PrivateKey};
-
+pub use client::PaymentsState;
+pub use model::{
+    PayParams, PaymentView, RefundInput, RefundView, WxRequestPayment, FLASH_SALE_ORDER,
+};
+pub use notifications::{pay_notification, refund_notification, NotifyError, SignedNotification};
+pub use paying::{settle_before_close, start, Charge, Settled, QUERY_JOB};
+pub use records::{record_override, view};
+pub use refunds::{refund, REFUND_JOB};
 pub use routes::routes;
-pub use service::jobs;
+pub use transactions::{apply_transaction, Applied};
 
-use crate::error::{AppError, AppResult, ErrorCode};
-
-/// The serial the dev merchant signs with (the mock checks it).
-const DEV_MERCHANT_SERIAL: &str = "MOCK0000000000000000000000000000000000001";
-
-/// The dev merchant's key: one per process (key generation takes a while in debug builds).
-static DEV_MERCHANT_KEY: OnceLock<PrivateKey> = OnceLock::new();
-
-/// A merchant of the in-process mock: its key is made (once per process) and registered there.
-async fn dev_mock_merchant(mock: &MockWechat, base: &str) -> AppResult<PayConfig> {
-    let pay = mock.pay().clone();
-    let (merchant_key, platform_key) = tokio::task::spawn_blocking(move || {
-        let key = match DEV_MERCHANT_KEY.get() {
-            Some(key) => key.clone(),
-            None => {
-                let key = PrivateKey::generate()?;
-                DEV_MERCHANT_KEY.get_or_init(|| key).clone()
-            }
-        };
-        Ok::<_, minibase_wechat::pay::PayError>((key, pay.public_key()))
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)?;
-    mock.pay().register_merchant(MockMerchant {
-        mchid: MOCK_MCHID.into(),
-        appid: crate::wechat::MOCK_APPID.into(),
-        serial_no: DEV_MERCHANT_SERIAL.into(),
-        public_key: merchant_key.public_key(),
-        api_v3_key: MOCK_API_V3_KEY.into(),
-        platform_certificates: false,
-    });
-    tracing::warn!(
-        "!!! DEV MODE: payments go to the built-in MOCK WeChat Pay; no money moves. !!!"
-    );
-    Ok(PayConfig::new(
-        MOCK_MCHID,
-        crate::wechat::MOCK_APPID,
-        DEV_MERCHANT_SERIAL,
-        merchant_key,
-        MOCK_API_V3_KEY,
-        mock.pay().public_key_id(),
-        platform_key,
-    )
-    .map_err(AppError::internal)?
-    .with_api_base(base))
-}
-
-/// The state every node keeps for payments: the pay client (built at first use).
-pub struct PaymentsState {
-    merchant: Option<minibase_wechat::pay::PayConfig>,
-    dev_mock: Option<(minibase_wechat::mock::MockWechat, String)>,
-    client: tokio::sync::OnceCell<PayClient>,
-    notify_base: String,
-    /// Certificate mode: the task that downloads the platform certificates again.
-    certificate_refresh: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-}
-
-impl Drop for PaymentsState {
-    fn drop(&mut self) {
-        if let Some(task) = self
-            .certificate_refresh
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
-            task.abort();
-        }
-    }
-}
-
-impl PaymentsState {
-    pub fn new(config: &crate::config::Config, wechat: &crate::wechat::Wechat) -> Arc<Self> {
-        let dev_mock = match (&config.pay.merchant, wechat.mock(), wechat.mock_api_base()) {
-            (None, Some(mock), Some(base)) if config.mode == crate::config::Mode::Dev => {
-                Some((mock.clone(), base.to_string()))
-            }
-            _ => None,
-        };
-        Arc::new(Self {
-            merchant: config.pay.merchant.clone(),
-            dev_mock,
-            client: tokio::sync::OnceCell::new(),
-            notify_base: config
-                .pay
-                .notify_base
-                .clone()
-                .unwrap_or_else(|| config.public_url.clone()),
-            certificate_refresh: std::sync::Mutex::new(None),
-        })
-    }
-
-    pub fn notify_url(&self) -> String {
-        format!("{}/api/v1/payments/wechat/notify", self.notify_base)
-    }
-
-    pub fn refund_notify_url(&self) -> String {
-        format!("{}/api/v1/payments/wechat/refund-notify", self.notify_base)
-    }
-
-    /// The pay client: the configured merchant, or in dev mode a merchant of the in-process mock
-    /// (keys made at first use). 503 when payments are not configured. In certificate mode the
-    /// platform certificates are downloaded first (502 50210 while WeChat Pay cannot be reached:
-    /// the next call tries again) and then kept fresh by a background task.
-    pub async fn client(&self) -> AppResult<&PayClient> {
-        self.client
-            .get_or_try_init(|| async {
-                let config = match (&self.merchant, &self.dev_mock) {
-                    (Some(config), _) => config.clone(),
-                    (None, Some((mock, base))) => dev_mock_merchant(mock, base).await?,
-                    (None, None) => {
-                        return Err(AppError::new(
-                            ErrorCode::PaymentsDisabled,
-                            "payments are not configured on this server",
-                        ))
-                    }
-                };
-                let client = PayClient::new(PayConfig {
-                    observer: Some(crate::telemetry::wechat_observer()),
-                    ..config
-                })
-                .map_err(AppError::internal)?;
-                if let KeyMode::PlatformCertificates { .. } = client.config().key_mode {
-                    let serials = client
-                        .download_certificates()
-                        .await
-                        .map_err(service::pay_error)?;
-                    tracing::info!(?serials, "WeChat Pay platform certificates downloaded");
-                    *self
-                        .certificate_refresh
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner()) = client.spawn_certificate_refresh();
-                }
-                Ok(client)
-            })
-            .await
-    }
+/// The job handlers of this feature.
+pub fn jobs() -> Vec<(&'static str, Handler)> {
+    vec![
+        (QUERY_JOB, paying::query_job as Handler),
+        (REFUND_JOB, refunds::refund_job as Handler),
+    ]
 }

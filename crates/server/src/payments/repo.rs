@@ -9,7 +9,7 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
-use super::model::{event, payment, refund, CLOSED, PAID, PENDING, REFUND_PROCESSING};
+use super::model::{event, payment, refund, EventKind, PaymentStatus, RefundStatus};
 use crate::store::db::insert_unless_duplicate;
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<payment::Model>, DbErr> {
@@ -59,40 +59,22 @@ pub async fn set_prepay(
         .map(|_| ())
 }
 
-/// pending -> paid; true for the one caller that moved it.
+/// `from` (pending, or closed when WeChat Pay took the money after the payment was closed here)
+/// -> paid; true for the one caller that moved it.
 pub async fn mark_paid(
     db: &impl ConnectionTrait,
     id: i64,
+    from: PaymentStatus,
     transaction_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = payment::Entity::update_many()
-        .col_expr(payment::Column::Status, Expr::value(PAID))
+        .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Paid))
         .col_expr(payment::Column::TransactionId, Expr::value(transaction_id))
         .col_expr(payment::Column::PaidAt, Expr::value(now))
         .col_expr(payment::Column::UpdatedAt, Expr::value(now))
         .filter(payment::Column::Id.eq(id))
-        .filter(payment::Column::Status.eq(PENDING))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
-}
-
-/// closed -> paid: WeChat Pay took the money after the payment was closed here (its subject
-/// stays closed; an admin refunds it). True for the one caller that moved it.
-pub async fn mark_paid_after_close(
-    db: &impl ConnectionTrait,
-    id: i64,
-    transaction_id: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let result = payment::Entity::update_many()
-        .col_expr(payment::Column::Status, Expr::value(PAID))
-        .col_expr(payment::Column::TransactionId, Expr::value(transaction_id))
-        .col_expr(payment::Column::PaidAt, Expr::value(now))
-        .col_expr(payment::Column::UpdatedAt, Expr::value(now))
-        .filter(payment::Column::Id.eq(id))
-        .filter(payment::Column::Status.eq(CLOSED))
+        .filter(payment::Column::Status.eq(from))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -105,11 +87,11 @@ pub async fn mark_closed(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = payment::Entity::update_many()
-        .col_expr(payment::Column::Status, Expr::value(CLOSED))
+        .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Closed))
         .col_expr(payment::Column::ClosedAt, Expr::value(now))
         .col_expr(payment::Column::UpdatedAt, Expr::value(now))
         .filter(payment::Column::Id.eq(id))
-        .filter(payment::Column::Status.eq(PENDING))
+        .filter(payment::Column::Status.eq(PaymentStatus::Pending))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -130,7 +112,7 @@ pub async fn reserve_refund(
         )
         .col_expr(payment::Column::UpdatedAt, Expr::value(now))
         .filter(payment::Column::Id.eq(id))
-        .filter(payment::Column::Status.eq(PAID))
+        .filter(payment::Column::Status.eq(PaymentStatus::Paid))
         .filter(
             Expr::col(payment::Column::RefundedCents)
                 .add(amount)
@@ -162,7 +144,7 @@ pub async fn release_refund(
 
 pub struct NewEvent<'a> {
     pub payment_id: Option<i64>,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub notification_id: Option<&'a str>,
     pub actor_id: Option<i64>,
     pub detail: serde_json::Value,
@@ -182,7 +164,7 @@ pub async fn insert_event(
 fn event_row(new: NewEvent<'_>, now: DateTime<Utc>) -> event::ActiveModel {
     event::ActiveModel {
         payment_id: Set(new.payment_id),
-        kind: Set(new.kind.to_string()),
+        kind: Set(new.kind),
         notification_id: Set(new.notification_id.map(String::from)),
         actor_id: Set(new.actor_id),
         detail: Set(new.detail.to_string()),
@@ -207,17 +189,6 @@ pub async fn events(
 ) -> Result<Vec<event::Model>, DbErr> {
     event::Entity::find()
         .filter(event::Column::PaymentId.eq(payment_id))
-        .order_by_asc(event::Column::Id)
-        .all(db)
-        .await
-}
-
-pub async fn events_of_kind(
-    db: &impl ConnectionTrait,
-    kind: &str,
-) -> Result<Vec<event::Model>, DbErr> {
-    event::Entity::find()
-        .filter(event::Column::Kind.eq(kind))
         .order_by_asc(event::Column::Id)
         .all(db)
         .await
@@ -257,7 +228,7 @@ pub async fn refunds(
 pub async fn finish_refund(
     db: &impl ConnectionTrait,
     id: i64,
-    status: &str,
+    status: RefundStatus,
     refund_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -265,8 +236,8 @@ pub async fn finish_refund(
         .col_expr(refund::Column::Status, Expr::value(status))
         .col_expr(refund::Column::UpdatedAt, Expr::value(now))
         .filter(refund::Column::Id.eq(id))
-        .filter(refund::Column::Status.eq(REFUND_PROCESSING));
-    if status == super::model::REFUND_SUCCESS {
+        .filter(refund::Column::Status.eq(RefundStatus::Processing));
+    if status == RefundStatus::Success {
         update = update.col_expr(refund::Column::SucceededAt, Expr::value(now));
     }
     if let Some(refund_id) = refund_id {

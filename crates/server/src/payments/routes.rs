@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::service::{self, NotifyError, SignedNotification};
+use super::notifications::{self, NotifyError, SignedNotification};
 use crate::error::Enveloped;
 use crate::state::AppState;
 
@@ -99,7 +99,11 @@ pub async fn pay_notify(
         Ok(signed) => signed,
         Err(message) => return failure(StatusCode::UNAUTHORIZED, message),
     };
-    answer(service::pay_notification(&state, signed).await.map(|_| ()))
+    answer(
+        notifications::pay_notification(&state, signed)
+            .await
+            .map(|_| ()),
+    )
 }
 
 /// WeChat Pay's refund notification (`REFUND.SUCCESS`, `REFUND.CLOSED`, `REFUND.ABNORMAL`),
@@ -122,5 +126,5 @@ pub async fn refund_notify(
         Ok(signed) => signed,
         Err(message) => return failure(StatusCode::UNAUTHORIZED, message),
     };
-    answer(service::refund_notification(&state, signed).await)
+    answer(notifications::refund_notification(&state, signed).await)
 }
