@@ -2,14 +2,20 @@
 //! (latest, topic, author, following, hot), content safety through WeChat, reports and a
 //! moderation queue with an audit log.
 
+mod comments;
+mod feed;
 pub mod model;
-pub mod moderation;
+mod moderation;
+mod posts;
 mod repo;
 mod routes;
 pub mod safety;
-pub mod service;
 pub mod settings;
+mod social;
+mod views;
 
+pub use comments::unpublish_comment;
+pub use feed::latest_changed;
 pub use routes::routes;
 
 /// The job handlers of this feature.

@@ -2,92 +2,60 @@
 //! open reports), approve, remove, or ban the author; every decision, human or automatic, is in
 //! an append-only audit log.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, TransactionTrait};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use chrono::Utc;
+use sea_orm::{ActiveEnum, ActiveValue::Set, TransactionTrait};
+use serde_json::json;
 
-use super::model::{moderation_action, report};
-use super::repo::{self, PENDING, PUBLISHED};
-use super::service::{self, actor_of, CommentView, PostView};
+use super::comments::{publish_comment_effects, unpublish_comment};
+use super::feed::latest_changed;
+use super::model::{
+    report, ActionView, CommentView, ContentStatus, PostView, ReportStatus, ReportView, TargetType,
+};
+use super::posts::on_published;
+use super::repo;
+use super::views::{comment_page, post_page};
 use crate::auth::guard::Principal;
+use crate::auth::jwt::SubjectKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
+use crate::realtime::{self, Channel};
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TargetType {
-    Post,
-    Comment,
-}
+/// The actor of automatic decisions (WeChat's checks) in the audit log.
+pub const WECHAT_ACTOR: &str = "wechat";
 
-impl TargetType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Post => "post",
-            Self::Comment => "comment",
-        }
+/// The actor of a person's decisions in the audit log.
+pub fn actor_of(principal: &Principal) -> String {
+    match principal.kind {
+        SubjectKind::Admin => format!("admin:{}", principal.id),
+        SubjectKind::User => format!("user:{}", principal.id),
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReportView {
-    pub id: i64,
-    pub reporter_id: i64,
-    pub target_type: String,
-    pub target_id: i64,
-    pub reason: String,
-    /// open or resolved.
-    pub status: String,
-    pub resolution: Option<String>,
-    pub resolved_by: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
+/// Tell the moderators' consoles that something joined the queue.
+pub fn announce_queued(state: &AppState, target: TargetType, id: i64) {
+    realtime::publish(
+        state,
+        Channel::Admin,
+        "moderation.queued",
+        json!({ "target_type": target.as_str(), "id": id }),
+    );
 }
 
-impl From<report::Model> for ReportView {
-    fn from(r: report::Model) -> Self {
-        Self {
-            id: r.id,
-            reporter_id: r.reporter_id,
-            target_type: r.target_type,
-            target_id: r.target_id,
-            reason: r.reason,
-            status: r.status,
-            resolution: r.resolution,
-            resolved_by: r.resolved_by,
-            created_at: r.created_at,
-            resolved_at: r.resolved_at,
-        }
+/// One of `allowed`, by its stored name; else the 400 that lists them.
+fn status_filter<S: ActiveEnum<Value = String> + Copy>(
+    status: &str,
+    allowed: &[S],
+) -> AppResult<S> {
+    if let Some(found) = allowed.iter().find(|s| s.to_value() == status) {
+        return Ok(*found);
     }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ActionView {
-    pub id: i64,
-    /// admin:<id>, user:<id>, or wechat for automatic checks.
-    pub actor: String,
-    /// publish, approve, remove, block, hold, review, ban, resolve.
-    pub action: String,
-    pub target_type: String,
-    pub target_id: i64,
-    pub reason: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<moderation_action::Model> for ActionView {
-    fn from(a: moderation_action::Model) -> Self {
-        Self {
-            id: a.id,
-            actor: a.actor,
-            action: a.action,
-            target_type: a.target_type,
-            target_id: a.target_id,
-            reason: a.reason,
-            created_at: a.created_at,
-        }
-    }
+    let mut names: Vec<String> = allowed.iter().map(|s| s.to_value()).collect();
+    let last = names.pop().unwrap_or_default();
+    Err(AppError::new(
+        ErrorCode::InvalidQuery,
+        format!("status: must be {} or {last}", names.join(", ")),
+    ))
 }
 
 /// Report a post or comment; reporting the same thing again while the report is open returns it.
@@ -105,10 +73,10 @@ pub async fn report(
     let exists = match target_type {
         TargetType::Post => repo::find_post(&state.db, target_id)
             .await?
-            .is_some_and(|p| p.status == PUBLISHED),
+            .is_some_and(|p| p.status == ContentStatus::Published),
         TargetType::Comment => repo::find_comment(&state.db, target_id)
             .await?
-            .is_some_and(|c| c.status == PUBLISHED),
+            .is_some_and(|c| c.status == ContentStatus::Published),
     };
     if !exists {
         return Err(AppError::not_found(target_type.as_str()));
@@ -125,7 +93,7 @@ pub async fn report(
             target_type: Set(target_type.as_str().into()),
             target_id: Set(target_id),
             reason: Set(reason.into()),
-            status: Set("open".into()),
+            status: Set(ReportStatus::Open),
             resolution: Set(None),
             resolved_by: Set(None),
             created_at: Set(Utc::now()),
@@ -145,12 +113,7 @@ pub async fn reports(
     status: &str,
     page: &PageQuery,
 ) -> AppResult<Page<ReportView>> {
-    if !matches!(status, "open" | "resolved") {
-        return Err(AppError::new(
-            ErrorCode::InvalidQuery,
-            "status: must be open or resolved",
-        ));
-    }
+    let status = status_filter(status, &[ReportStatus::Open, ReportStatus::Resolved])?;
     let limit = page.limit();
     let rows = repo::reports(&state.db, status, page.decode()?, u64::from(limit) + 1).await?;
     Ok(Page::from_rows(rows, limit, |r| r.id).map(ReportView::from))
@@ -162,21 +125,11 @@ pub async fn posts_in_status(
     status: &str,
     page: &PageQuery,
 ) -> AppResult<Page<PostView>> {
-    if !matches!(status, "pending" | "published" | "blocked" | "removed") {
-        return Err(AppError::new(
-            ErrorCode::InvalidQuery,
-            "status: must be pending, published, blocked or removed",
-        ));
-    }
+    use ContentStatus::*;
+    let status = status_filter(status, &[Pending, Published, Blocked, Removed])?;
     let limit = page.limit();
     let rows = repo::by_status(&state.db, status, page.decode()?, u64::from(limit) + 1).await?;
-    let page = Page::from_rows(rows, limit, |p| p.id);
-    let next = page.next_cursor;
-    let items = service::post_views(state, Some(moderator), page.items).await?;
-    Ok(Page {
-        items,
-        next_cursor: next,
-    })
+    post_page(state, Some(moderator), rows, limit, |p| p.id).await
 }
 
 pub async fn comments_in_status(
@@ -185,22 +138,12 @@ pub async fn comments_in_status(
     status: &str,
     page: &PageQuery,
 ) -> AppResult<Page<CommentView>> {
-    if !matches!(status, "pending" | "published" | "removed") {
-        return Err(AppError::new(
-            ErrorCode::InvalidQuery,
-            "status: must be pending, published or removed",
-        ));
-    }
+    use ContentStatus::*;
+    let status = status_filter(status, &[Pending, Published, Removed])?;
     let limit = page.limit();
     let rows =
         repo::comments_by_status(&state.db, status, page.decode()?, u64::from(limit) + 1).await?;
-    let page = Page::from_rows(rows, limit, |c| c.id);
-    let next = page.next_cursor;
-    let items = service::comment_views(state, Some(moderator), page.items).await?;
-    Ok(Page {
-        items,
-        next_cursor: next,
-    })
+    comment_page(state, Some(moderator), rows, limit).await
 }
 
 /// A moderator's decision on a post or comment.
@@ -237,21 +180,21 @@ pub async fn decide(
                 .await?
                 .ok_or_else(|| AppError::not_found("post"))?;
             let changed = if decision.approve {
+                let from = [ContentStatus::Pending, ContentStatus::Blocked];
                 let published =
-                    repo::set_post_status(&txn, id, &[PENDING, "blocked"], PUBLISHED, now).await?;
+                    repo::set_post_status(&txn, id, &from, ContentStatus::Published, now).await?;
                 if published {
-                    service::on_published(&txn, id).await?;
+                    on_published(&txn, id).await?;
                 }
                 published
             } else {
-                let removed = repo::set_post_status(
-                    &txn,
-                    id,
-                    &[PENDING, PUBLISHED, "blocked"],
-                    "removed",
-                    now,
-                )
-                .await?;
+                let from = [
+                    ContentStatus::Pending,
+                    ContentStatus::Published,
+                    ContentStatus::Blocked,
+                ];
+                let removed =
+                    repo::set_post_status(&txn, id, &from, ContentStatus::Removed, now).await?;
                 if removed {
                     repo::set_topics(&txn, id, &[]).await?;
                 }
@@ -260,7 +203,7 @@ pub async fn decide(
             if !changed {
                 return Err(AppError::new(
                     ErrorCode::Conflict,
-                    format!("the post is {}; nothing to decide", post.status),
+                    format!("the post is {}; nothing to decide", post.status.to_value()),
                 ));
             }
             post.author_id
@@ -270,19 +213,24 @@ pub async fn decide(
                 .await?
                 .ok_or_else(|| AppError::not_found("comment"))?;
             let changed = if decision.approve {
+                let from = [ContentStatus::Pending];
                 let published =
-                    repo::set_comment_status(&txn, id, &[PENDING], PUBLISHED, now).await?;
+                    repo::set_comment_status(&txn, id, &from, ContentStatus::Published, now)
+                        .await?;
                 if published {
-                    notified = service::publish_comment_effects(&txn, id).await?;
+                    notified = publish_comment_effects(&txn, id).await?;
                 }
                 published
             } else {
-                service::unpublish_comment(&txn, id, "removed", now).await?
+                unpublish_comment(&txn, id, ContentStatus::Removed, now).await?
             };
             if !changed {
                 return Err(AppError::new(
                     ErrorCode::Conflict,
-                    format!("the comment is {}; nothing to decide", comment.status),
+                    format!(
+                        "the comment is {}; nothing to decide",
+                        comment.status.to_value()
+                    ),
                 ));
             }
             comment.author_id
@@ -298,7 +246,7 @@ pub async fn decide(
         repo::record_action(&txn, &actor, "ban", "user", author_id, &reason, now).await?;
     }
     txn.commit().await?;
-    service::latest_changed(state).await;
+    latest_changed(state).await;
     for recipient in notified {
         crate::notifications::announce(state, recipient, "comment").await;
     }

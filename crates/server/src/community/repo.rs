@@ -12,11 +12,11 @@ use crate::store::db::insert_unless_duplicate;
 use crate::store::keyset::newest_first;
 
 use super::model::{
-    comment, follow, like, media_check, moderation_action, post, post_topic, report,
+    comment, follow, like, media_check, moderation_action, post, post_topic, report, ContentStatus,
+    MediaCheckStatus, ReportStatus,
 };
 
-pub const PUBLISHED: &str = "published";
-pub const PENDING: &str = "pending";
+const PUBLISHED: ContentStatus = ContentStatus::Published;
 
 // ---- posts ----
 
@@ -85,7 +85,7 @@ pub async fn by_author(
 ) -> Result<Vec<post::Model>, DbErr> {
     let query = post::Entity::find().filter(post::Column::AuthorId.eq(author_id));
     let query = if all_statuses {
-        query.filter(post::Column::Status.ne("deleted"))
+        query.filter(post::Column::Status.ne(ContentStatus::Deleted))
     } else {
         query.filter(post::Column::Status.eq(PUBLISHED))
     };
@@ -100,16 +100,11 @@ pub async fn topic_post_ids(
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<i64>, DbErr> {
-    let mut query = post_topic::Entity::find()
+    let query = post_topic::Entity::find()
         .select_only()
         .column(post_topic::Column::PostId)
         .filter(post_topic::Column::Topic.eq(topic));
-    if let Some(before) = before_id {
-        query = query.filter(post_topic::Column::PostId.lt(before));
-    }
-    query
-        .order_by_desc(post_topic::Column::PostId)
-        .limit(limit)
+    newest_first(query, post_topic::Column::PostId, before_id, limit)
         .into_tuple()
         .all(db)
         .await
@@ -164,7 +159,7 @@ pub async fn hot(
 
 pub async fn by_status(
     db: &impl ConnectionTrait,
-    status: &str,
+    status: ContentStatus,
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<post::Model>, DbErr> {
@@ -182,8 +177,8 @@ pub async fn by_status(
 pub async fn set_post_status(
     db: &impl ConnectionTrait,
     id: i64,
-    from: &[&str],
-    to: &str,
+    from: &[ContentStatus],
+    to: ContentStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let mut update = post::Entity::update_many()
@@ -191,10 +186,10 @@ pub async fn set_post_status(
         .col_expr(post::Column::UpdatedAt, Expr::value(now))
         .filter(post::Column::Id.eq(id))
         .filter(post::Column::Status.is_in(from.iter().copied()));
-    if to == "published" {
+    if to == ContentStatus::Published {
         update = update.col_expr(post::Column::PendingChecks, Expr::value(0));
     }
-    if to == "deleted" {
+    if to == ContentStatus::Deleted {
         update = update.col_expr(post::Column::DeletedAt, Expr::value(now));
     }
     Ok(update.exec(db).await?.rows_affected == 1)
@@ -213,7 +208,7 @@ pub async fn pass_check(
         )
         .col_expr(post::Column::UpdatedAt, Expr::value(now))
         .filter(post::Column::Id.eq(id))
-        .filter(post::Column::Status.eq(PENDING))
+        .filter(post::Column::Status.eq(ContentStatus::Pending))
         .filter(post::Column::PendingChecks.gt(0))
         .exec(db)
         .await?;
@@ -256,7 +251,7 @@ pub async fn update_post_text(
     id: i64,
     content: &str,
     topics: &str,
-    status: &str,
+    status: ContentStatus,
     pending_checks: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -267,7 +262,7 @@ pub async fn update_post_text(
         .col_expr(post::Column::PendingChecks, Expr::value(pending_checks))
         .col_expr(post::Column::UpdatedAt, Expr::value(now))
         .filter(post::Column::Id.eq(id))
-        .filter(post::Column::Status.is_in([PUBLISHED, PENDING]))
+        .filter(post::Column::Status.is_in([PUBLISHED, ContentStatus::Pending]))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -324,33 +319,32 @@ pub async fn comments(
 
 pub async fn comments_by_status(
     db: &impl ConnectionTrait,
-    status: &str,
+    status: ContentStatus,
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<comment::Model>, DbErr> {
-    let mut query = comment::Entity::find().filter(comment::Column::Status.eq(status));
-    if let Some(before) = before_id {
-        query = query.filter(comment::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(comment::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
+    newest_first(
+        comment::Entity::find().filter(comment::Column::Status.eq(status)),
+        comment::Column::Id,
+        before_id,
+        limit,
+    )
+    .all(db)
+    .await
 }
 
 pub async fn set_comment_status(
     db: &impl ConnectionTrait,
     id: i64,
-    from: &[&str],
-    to: &str,
+    from: &[ContentStatus],
+    to: ContentStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let mut update = comment::Entity::update_many()
         .col_expr(comment::Column::Status, Expr::value(to))
         .filter(comment::Column::Id.eq(id))
         .filter(comment::Column::Status.is_in(from.iter().copied()));
-    if to == "deleted" {
+    if to == ContentStatus::Deleted {
         update = update.col_expr(comment::Column::DeletedAt, Expr::value(now));
     }
     Ok(update.exec(db).await?.rows_affected == 1)
@@ -496,16 +490,11 @@ pub async fn follow_ids(
     } else {
         (follow::Column::FollowerId, follow::Column::FolloweeId)
     };
-    let mut query = follow::Entity::find()
+    let query = follow::Entity::find()
         .select_only()
         .column(other)
         .filter(mine.eq(user_id));
-    if let Some(before) = before_id {
-        query = query.filter(other.lt(before));
-    }
-    query
-        .order_by_desc(other)
-        .limit(limit)
+    newest_first(query, other, before_id, limit)
         .into_tuple()
         .all(db)
         .await
@@ -527,7 +516,7 @@ pub async fn insert_media_check(
         trace_id: Set(trace_id.into()),
         post_id: Set(post_id),
         file_id: Set(file_id),
-        status: Set("waiting".into()),
+        status: Set(MediaCheckStatus::Waiting),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -559,14 +548,14 @@ pub async fn find_media_check(
 pub async fn settle_media_check(
     db: &impl ConnectionTrait,
     trace_id: &str,
-    status: &str,
+    status: MediaCheckStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = media_check::Entity::update_many()
         .col_expr(media_check::Column::Status, Expr::value(status))
         .col_expr(media_check::Column::UpdatedAt, Expr::value(now))
         .filter(media_check::Column::TraceId.eq(trace_id))
-        .filter(media_check::Column::Status.eq("waiting"))
+        .filter(media_check::Column::Status.eq(MediaCheckStatus::Waiting))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -591,7 +580,7 @@ pub async fn open_report_by(
         .filter(report::Column::ReporterId.eq(reporter_id))
         .filter(report::Column::TargetType.eq(target_type))
         .filter(report::Column::TargetId.eq(target_id))
-        .filter(report::Column::Status.eq("open"))
+        .filter(report::Column::Status.eq(ReportStatus::Open))
         .one(db)
         .await
 }
@@ -605,19 +594,18 @@ pub async fn find_report(
 
 pub async fn reports(
     db: &impl ConnectionTrait,
-    status: &str,
+    status: ReportStatus,
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<report::Model>, DbErr> {
-    let mut query = report::Entity::find().filter(report::Column::Status.eq(status));
-    if let Some(before) = before_id {
-        query = query.filter(report::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(report::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
+    newest_first(
+        report::Entity::find().filter(report::Column::Status.eq(status)),
+        report::Column::Id,
+        before_id,
+        limit,
+    )
+    .all(db)
+    .await
 }
 
 pub async fn resolve_report(
@@ -628,12 +616,12 @@ pub async fn resolve_report(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = report::Entity::update_many()
-        .col_expr(report::Column::Status, Expr::value("resolved"))
+        .col_expr(report::Column::Status, Expr::value(ReportStatus::Resolved))
         .col_expr(report::Column::Resolution, Expr::value(resolution))
         .col_expr(report::Column::ResolvedBy, Expr::value(actor))
         .col_expr(report::Column::ResolvedAt, Expr::value(now))
         .filter(report::Column::Id.eq(id))
-        .filter(report::Column::Status.eq("open"))
+        .filter(report::Column::Status.eq(ReportStatus::Open))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -674,12 +662,7 @@ pub async fn actions(
             .filter(moderation_action::Column::TargetType.eq(target_type))
             .filter(moderation_action::Column::TargetId.eq(target_id));
     }
-    if let Some(before) = before_id {
-        query = query.filter(moderation_action::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(moderation_action::Column::Id)
-        .limit(limit)
+    newest_first(query, moderation_action::Column::Id, before_id, limit)
         .all(db)
         .await
 }

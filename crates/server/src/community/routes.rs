@@ -8,11 +8,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use validator::Validate;
 
-use super::moderation::{self, ActionView, Decision, ReportView, TargetType};
-use super::safety::{self, MediaCheckEvent};
-use super::service::{
-    self, CommentView, Feed, FollowState, LikeState, NewComment, NewPost, PostView, Profile,
+use super::comments::{self, NewComment};
+use super::feed::{self, Feed};
+use super::model::{
+    ActionView, CommentView, FollowState, LikeState, PostView, Profile, ReportView, TargetType,
 };
+use super::moderation::{self, Decision};
+use super::posts::{self, NewPost};
+use super::safety::{self, MediaCheckEvent};
+use super::social;
 use crate::auth::extract::{CurrentUser, MaybePrincipal, Moderator, RequireRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::extract::parse_json;
@@ -51,26 +55,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Page size, 1..100 (default 20).
-    #[validate(range(min = 1, max = 100))]
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
-impl PageParams {
-    fn page(self) -> PageQuery {
-        PageQuery {
-            limit: self.limit,
-            cursor: self.cursor,
-        }
-    }
-}
-
-#[derive(Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// Page size, 1..100 (default 20).
     #[validate(range(min = 1, max = 100))]
@@ -97,7 +81,7 @@ pub async fn list_posts(
     MaybePrincipal(viewer): MaybePrincipal,
     ValidQuery(q): ValidQuery<FeedParams>,
 ) -> AppResult<ApiJson<Page<PostView>>> {
-    let feed = match (q.topic, q.author_id) {
+    let which = match (q.topic, q.author_id) {
         (Some(topic), _) => Feed::Topic(topic),
         (None, Some(author)) => Feed::Author(author),
         (None, None) => Feed::Latest,
@@ -106,33 +90,33 @@ pub async fn list_posts(
         limit: q.limit,
         cursor: q.cursor,
     };
-    service::feed(&state, viewer.as_ref(), feed, &page)
+    feed::feed(&state, viewer.as_ref(), which, &page)
         .await
         .map(ApiJson::ok)
 }
 
 /// The hottest posts: likes and comments weighed against age.
-#[utoipa::path(get, path = "/api/v1/posts/hot", tag = "community", params(PageParams),
+#[utoipa::path(get, path = "/api/v1/posts/hot", tag = "community", params(PageQuery),
     responses((status = 200, description = "A page of posts", body = Envelope<Page<PostView>>)))]
 pub async fn hot_posts(
     State(state): State<AppState>,
     MaybePrincipal(viewer): MaybePrincipal,
-    ValidQuery(q): ValidQuery<PageParams>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<PostView>>> {
-    service::feed(&state, viewer.as_ref(), Feed::Hot, &q.page())
+    feed::feed(&state, viewer.as_ref(), Feed::Hot, &page)
         .await
         .map(ApiJson::ok)
 }
 
 /// Posts of the users the caller follows, newest first.
-#[utoipa::path(get, path = "/api/v1/feed/following", tag = "community", security(("bearer" = [])), params(PageParams),
+#[utoipa::path(get, path = "/api/v1/feed/following", tag = "community", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, description = "A page of posts", body = Envelope<Page<PostView>>)))]
 pub async fn following_feed(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    ValidQuery(q): ValidQuery<PageParams>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<PostView>>> {
-    service::feed(&state, Some(&user), Feed::Following, &q.page())
+    feed::feed(&state, Some(&user), Feed::Following, &page)
         .await
         .map(ApiJson::ok)
 }
@@ -168,7 +152,7 @@ pub async fn create_post(
         images: body.images,
         topics: body.topics,
     };
-    service::create_post(&state, &user, input)
+    posts::create_post(&state, &user, input)
         .await
         .map(ApiJson::created)
 }
@@ -182,7 +166,7 @@ pub async fn get_post(
     MaybePrincipal(viewer): MaybePrincipal,
     Id(id): Id,
 ) -> AppResult<ApiJson<PostView>> {
-    service::get_post(&state, viewer.as_ref(), id)
+    posts::get_post(&state, viewer.as_ref(), id)
         .await
         .map(ApiJson::ok)
 }
@@ -206,7 +190,7 @@ pub async fn edit_post(
     Id(id): Id,
     ValidJson(body): ValidJson<EditPost>,
 ) -> AppResult<ApiJson<PostView>> {
-    service::edit_post(&state, &user, id, body.content, body.topics)
+    posts::edit_post(&state, &user, id, body.content, body.topics)
         .await
         .map(ApiJson::ok)
 }
@@ -221,7 +205,7 @@ pub async fn delete_post(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
-    service::delete_post(&state, &user, id)
+    posts::delete_post(&state, &user, id)
         .await
         .map(|()| ApiJson::ok(None))
 }
@@ -234,7 +218,7 @@ pub async fn like_post(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<LikeState>> {
-    service::set_like(&state, &user, "post", id, true)
+    social::set_like(&state, &user, TargetType::Post, id, true)
         .await
         .map(ApiJson::ok)
 }
@@ -247,21 +231,21 @@ pub async fn unlike_post(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<LikeState>> {
-    service::set_like(&state, &user, "post", id, false)
+    social::set_like(&state, &user, TargetType::Post, id, false)
         .await
         .map(ApiJson::ok)
 }
 
 /// A post's comments (roots of threads), oldest first.
-#[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "community", params(("id" = i64, Path), PageParams),
+#[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "community", params(("id" = i64, Path), PageQuery),
     responses((status = 200, description = "A page of comments", body = Envelope<Page<CommentView>>)))]
 pub async fn list_comments(
     State(state): State<AppState>,
     MaybePrincipal(viewer): MaybePrincipal,
     Id(id): Id,
-    ValidQuery(q): ValidQuery<PageParams>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<CommentView>>> {
-    service::list_comments(&state, viewer.as_ref(), id, None, &q.page())
+    comments::list_comments(&state, viewer.as_ref(), id, None, &page)
         .await
         .map(ApiJson::ok)
 }
@@ -293,21 +277,21 @@ pub async fn create_comment(
         content: body.content,
         parent_id: body.parent_id,
     };
-    service::create_comment(&state, &user, id, input)
+    comments::create_comment(&state, &user, id, input)
         .await
         .map(ApiJson::created)
 }
 
 /// Replies in a comment's thread, oldest first.
-#[utoipa::path(get, path = "/api/v1/comments/{id}/replies", tag = "community", params(("id" = i64, Path), PageParams),
+#[utoipa::path(get, path = "/api/v1/comments/{id}/replies", tag = "community", params(("id" = i64, Path), PageQuery),
     responses((status = 200, description = "A page of replies", body = Envelope<Page<CommentView>>)))]
 pub async fn list_replies(
     State(state): State<AppState>,
     MaybePrincipal(viewer): MaybePrincipal,
     Id(id): Id,
-    ValidQuery(q): ValidQuery<PageParams>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<CommentView>>> {
-    service::replies(&state, viewer.as_ref(), id, &q.page())
+    comments::replies(&state, viewer.as_ref(), id, &page)
         .await
         .map(ApiJson::ok)
 }
@@ -320,7 +304,7 @@ pub async fn delete_comment(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
-    service::delete_comment(&state, &user, id)
+    comments::delete_comment(&state, &user, id)
         .await
         .map(|()| ApiJson::ok(None))
 }
@@ -333,7 +317,7 @@ pub async fn like_comment(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<LikeState>> {
-    service::set_like(&state, &user, "comment", id, true)
+    social::set_like(&state, &user, TargetType::Comment, id, true)
         .await
         .map(ApiJson::ok)
 }
@@ -346,7 +330,7 @@ pub async fn unlike_comment(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<LikeState>> {
-    service::set_like(&state, &user, "comment", id, false)
+    social::set_like(&state, &user, TargetType::Comment, id, false)
         .await
         .map(ApiJson::ok)
 }
@@ -359,47 +343,47 @@ pub async fn profile(
     MaybePrincipal(viewer): MaybePrincipal,
     Id(id): Id,
 ) -> AppResult<ApiJson<Profile>> {
-    service::profile(&state, viewer.as_ref(), id)
+    social::profile(&state, viewer.as_ref(), id)
         .await
         .map(ApiJson::ok)
 }
 
 /// A user's published posts (all but deleted ones, for the user themself).
-#[utoipa::path(get, path = "/api/v1/users/{id}/posts", tag = "community", params(("id" = i64, Path), PageParams),
+#[utoipa::path(get, path = "/api/v1/users/{id}/posts", tag = "community", params(("id" = i64, Path), PageQuery),
     responses((status = 200, description = "A page of posts", body = Envelope<Page<PostView>>)))]
 pub async fn user_posts(
     State(state): State<AppState>,
     MaybePrincipal(viewer): MaybePrincipal,
     Id(id): Id,
-    ValidQuery(q): ValidQuery<PageParams>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<PostView>>> {
-    service::feed(&state, viewer.as_ref(), Feed::Author(id), &q.page())
+    feed::feed(&state, viewer.as_ref(), Feed::Author(id), &page)
         .await
         .map(ApiJson::ok)
 }
 
 /// Who follows the user.
-#[utoipa::path(get, path = "/api/v1/users/{id}/followers", tag = "community", params(("id" = i64, Path), PageParams),
+#[utoipa::path(get, path = "/api/v1/users/{id}/followers", tag = "community", params(("id" = i64, Path), PageQuery),
     responses((status = 200, description = "A page of users", body = Envelope<Page<UserSummary>>)))]
 pub async fn followers(
     State(state): State<AppState>,
     Id(id): Id,
-    ValidQuery(q): ValidQuery<PageParams>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<UserSummary>>> {
-    service::follow_list(&state, id, true, &q.page())
+    social::follow_list(&state, id, true, &page)
         .await
         .map(ApiJson::ok)
 }
 
 /// Whom the user follows.
-#[utoipa::path(get, path = "/api/v1/users/{id}/following", tag = "community", params(("id" = i64, Path), PageParams),
+#[utoipa::path(get, path = "/api/v1/users/{id}/following", tag = "community", params(("id" = i64, Path), PageQuery),
     responses((status = 200, description = "A page of users", body = Envelope<Page<UserSummary>>)))]
 pub async fn following(
     State(state): State<AppState>,
     Id(id): Id,
-    ValidQuery(q): ValidQuery<PageParams>,
+    ValidQuery(page): ValidQuery<PageQuery>,
 ) -> AppResult<ApiJson<Page<UserSummary>>> {
-    service::follow_list(&state, id, false, &q.page())
+    social::follow_list(&state, id, false, &page)
         .await
         .map(ApiJson::ok)
 }
@@ -415,7 +399,7 @@ pub async fn follow(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<FollowState>> {
-    service::set_follow(&state, &user, id, true)
+    social::set_follow(&state, &user, id, true)
         .await
         .map(ApiJson::ok)
 }
@@ -429,7 +413,7 @@ pub async fn unfollow(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<FollowState>> {
-    service::set_follow(&state, &user, id, false)
+    social::set_follow(&state, &user, id, false)
         .await
         .map(ApiJson::ok)
 }
@@ -473,6 +457,18 @@ pub struct QueueParams {
     cursor: Option<String>,
 }
 
+impl QueueParams {
+    /// The status asked for (else `default`) and the page.
+    fn split(self, default: &str) -> (String, PageQuery) {
+        let status = self.status.unwrap_or_else(|| default.into());
+        let page = PageQuery {
+            limit: self.limit,
+            cursor: self.cursor,
+        };
+        (status, page)
+    }
+}
+
 /// Posts by status for moderators: `pending` is the review queue (default).
 #[utoipa::path(get, path = "/api/v1/admin/moderation/posts", tag = "moderation", security(("bearer" = [])), params(QueueParams),
     responses((status = 200, description = "A page of posts", body = Envelope<Page<PostView>>), (status = 403, description = "Needs the moderator role", body = ErrorEnvelope)))]
@@ -481,18 +477,10 @@ pub async fn moderation_posts(
     RequireRole(moderator, _): RequireRole<Moderator>,
     ValidQuery(q): ValidQuery<QueueParams>,
 ) -> AppResult<ApiJson<Page<PostView>>> {
-    let status = q.status.unwrap_or_else(|| "pending".into());
-    moderation::posts_in_status(
-        &state,
-        &moderator,
-        &status,
-        &PageQuery {
-            limit: q.limit,
-            cursor: q.cursor,
-        },
-    )
-    .await
-    .map(ApiJson::ok)
+    let (status, page) = q.split("pending");
+    moderation::posts_in_status(&state, &moderator, &status, &page)
+        .await
+        .map(ApiJson::ok)
 }
 
 /// Comments by status for moderators (default pending).
@@ -503,18 +491,10 @@ pub async fn moderation_comments(
     RequireRole(moderator, _): RequireRole<Moderator>,
     ValidQuery(q): ValidQuery<QueueParams>,
 ) -> AppResult<ApiJson<Page<CommentView>>> {
-    let status = q.status.unwrap_or_else(|| "pending".into());
-    moderation::comments_in_status(
-        &state,
-        &moderator,
-        &status,
-        &PageQuery {
-            limit: q.limit,
-            cursor: q.cursor,
-        },
-    )
-    .await
-    .map(ApiJson::ok)
+    let (status, page) = q.split("pending");
+    moderation::comments_in_status(&state, &moderator, &status, &page)
+        .await
+        .map(ApiJson::ok)
 }
 
 /// Reports by status (default open).
@@ -525,17 +505,10 @@ pub async fn moderation_reports(
     _moderator: RequireRole<Moderator>,
     ValidQuery(q): ValidQuery<QueueParams>,
 ) -> AppResult<ApiJson<Page<ReportView>>> {
-    let status = q.status.unwrap_or_else(|| "open".into());
-    moderation::reports(
-        &state,
-        &status,
-        &PageQuery {
-            limit: q.limit,
-            cursor: q.cursor,
-        },
-    )
-    .await
-    .map(ApiJson::ok)
+    let (status, page) = q.split("open");
+    moderation::reports(&state, &status, &page)
+        .await
+        .map(ApiJson::ok)
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -551,6 +524,16 @@ pub struct DecisionRequest {
     ban_author: bool,
 }
 
+impl From<DecisionRequest> for Decision {
+    fn from(body: DecisionRequest) -> Self {
+        Self {
+            approve: body.approve,
+            reason: body.reason,
+            ban_author: body.ban_author,
+        }
+    }
+}
+
 /// Approve or remove a post (and optionally ban its author); recorded in the audit log.
 #[utoipa::path(post, path = "/api/v1/admin/moderation/posts/{id}/decision", tag = "moderation", security(("bearer" = [])), params(("id" = i64, Path)), request_body = DecisionRequest,
     responses((status = 200, description = "Decided", body = Envelope<Option<String>>),
@@ -561,12 +544,7 @@ pub async fn decide_post(
     Id(id): Id,
     ValidJson(body): ValidJson<DecisionRequest>,
 ) -> AppResult<ApiJson<Option<String>>> {
-    let decision = Decision {
-        approve: body.approve,
-        reason: body.reason,
-        ban_author: body.ban_author,
-    };
-    moderation::decide(&state, &moderator, TargetType::Post, id, decision)
+    moderation::decide(&state, &moderator, TargetType::Post, id, body.into())
         .await
         .map(|()| ApiJson::ok(None))
 }
@@ -580,12 +558,7 @@ pub async fn decide_comment(
     Id(id): Id,
     ValidJson(body): ValidJson<DecisionRequest>,
 ) -> AppResult<ApiJson<Option<String>>> {
-    let decision = Decision {
-        approve: body.approve,
-        reason: body.reason,
-        ban_author: body.ban_author,
-    };
-    moderation::decide(&state, &moderator, TargetType::Comment, id, decision)
+    moderation::decide(&state, &moderator, TargetType::Comment, id, body.into())
         .await
         .map(|()| ApiJson::ok(None))
 }

@@ -10,12 +10,21 @@ use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::repo::{self, PENDING, PUBLISHED};
-use super::service::{ImageRef, WECHAT_ACTOR};
+use sha2::{Digest, Sha256};
+
+use super::comments::unpublish_comment;
+use super::feed::latest_changed;
+use super::model::{ContentStatus, ImageRef, MediaCheckStatus, TargetType};
+use super::moderation::WECHAT_ACTOR;
+use super::posts::on_published;
+use super::repo;
+use crate::auth::guard::Principal;
 use crate::config::ModerationFallback;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use crate::store::jobs::{self, Handler, JobSpec};
+use crate::users::model as users;
+use crate::users::repo as users_repo;
 
 pub const MEDIA_CHECK_JOB: &str = "community.media_check";
 pub const RECHECK_JOB: &str = "community.recheck_text";
@@ -39,6 +48,40 @@ pub enum TextVerdict {
     Review,
     /// WeChat could not be reached; `moderation_fallback` applies.
     Unchecked,
+}
+
+/// The author of new content: WeChat's check wants their openid.
+pub(super) async fn author_of(state: &AppState, user: &Principal) -> AppResult<users::Model> {
+    users_repo::find(&state.db, user.id)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
+/// Refuse the same text from the same user within the duplicate window.
+pub(super) async fn refuse_duplicate(
+    state: &AppState,
+    scope: &str,
+    user_id: i64,
+    text: &str,
+) -> AppResult<()> {
+    let digest = hex::encode(Sha256::digest(
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase(),
+    ));
+    let key = format!("{user_id}:{digest}");
+    if state
+        .limiter
+        .seen_before(scope, &key, state.config.community.duplicate_window)
+        .await
+    {
+        return Err(AppError::new(
+            ErrorCode::DuplicateContent,
+            "you posted the same text a moment ago",
+        ));
+    }
+    Ok(())
 }
 
 /// Check text; risky text is refused outright (nothing is written).
@@ -71,13 +114,15 @@ pub async fn check_text(
 }
 
 /// Where new content goes after its text check: (status, checks a human must clear, recheck later).
-pub fn placement(state: &AppState, verdict: TextVerdict) -> (&'static str, i32, bool) {
+pub fn placement(state: &AppState, verdict: TextVerdict) -> (ContentStatus, i32, bool) {
     match (verdict, state.config.community.moderation_fallback) {
-        (TextVerdict::Pass, _) => (PUBLISHED, 0, false),
+        (TextVerdict::Pass, _) => (ContentStatus::Published, 0, false),
         (TextVerdict::Review, _) | (TextVerdict::Unchecked, ModerationFallback::Hold) => {
-            (PENDING, 1, false)
+            (ContentStatus::Pending, 1, false)
         }
-        (TextVerdict::Unchecked, ModerationFallback::Publish) => (PUBLISHED, 0, true),
+        (TextVerdict::Unchecked, ModerationFallback::Publish) => {
+            (ContentStatus::Published, 0, true)
+        }
     }
 }
 
@@ -93,7 +138,7 @@ fn media_check_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow
         let Some(post) = repo::find_post(&state.db, job.post_id).await? else {
             return Ok(());
         };
-        let Some(author) = crate::users::repo::find(&state.db, post.author_id).await? else {
+        let Some(author) = users_repo::find(&state.db, post.author_id).await? else {
             return Ok(());
         };
         let images: Vec<ImageRef> = serde_json::from_str(&post.images)?;
@@ -117,7 +162,7 @@ fn media_check_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RecheckJob {
-    pub target_type: String,
+    pub target_type: TargetType,
     pub id: i64,
 }
 
@@ -125,23 +170,18 @@ pub struct RecheckJob {
 fn recheck_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow::Result<()>> {
     Box::pin(async move {
         let job: RecheckJob = serde_json::from_value(payload)?;
-        let (author_id, content) = match job.target_type.as_str() {
-            "post" => match repo::find_post(&state.db, job.id).await? {
-                Some(p) => (p.author_id, p.content),
+        let (author_id, content, scene) = match job.target_type {
+            TargetType::Post => match repo::find_post(&state.db, job.id).await? {
+                Some(p) => (p.author_id, p.content, SCENE_POST),
                 None => return Ok(()),
             },
-            _ => match repo::find_comment(&state.db, job.id).await? {
-                Some(c) => (c.author_id, c.content),
+            TargetType::Comment => match repo::find_comment(&state.db, job.id).await? {
+                Some(c) => (c.author_id, c.content, SCENE_COMMENT),
                 None => return Ok(()),
             },
         };
-        let Some(author) = crate::users::repo::find(&state.db, author_id).await? else {
+        let Some(author) = users_repo::find(&state.db, author_id).await? else {
             return Ok(());
-        };
-        let scene = if job.target_type == "post" {
-            SCENE_POST
-        } else {
-            SCENE_COMMENT
         };
         let check = state
             .wechat
@@ -155,21 +195,26 @@ fn recheck_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow::Re
         // Risky or review: take it down until a moderator decides.
         let now = Utc::now();
         let txn = state.db.begin().await?;
-        let changed = if job.target_type == "post" {
-            let changed = repo::set_post_status(&txn, job.id, &[PUBLISHED], PENDING, now).await?;
-            if changed {
-                repo::set_topics(&txn, job.id, &[]).await?;
+        let changed = match job.target_type {
+            TargetType::Post => {
+                let from = [ContentStatus::Published];
+                let changed =
+                    repo::set_post_status(&txn, job.id, &from, ContentStatus::Pending, now).await?;
+                if changed {
+                    repo::set_topics(&txn, job.id, &[]).await?;
+                }
+                changed
             }
-            changed
-        } else {
-            super::service::unpublish_comment(&txn, job.id, PENDING, now).await?
+            TargetType::Comment => {
+                unpublish_comment(&txn, job.id, ContentStatus::Pending, now).await?
+            }
         };
         if changed {
             repo::record_action(
                 &txn,
                 WECHAT_ACTOR,
                 "hold",
-                &job.target_type,
+                job.target_type.as_str(),
                 job.id,
                 &format!("recheck: {:?}", check.suggest),
                 now,
@@ -177,7 +222,7 @@ fn recheck_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow::Re
             .await?;
         }
         txn.commit().await?;
-        super::service::latest_changed(&state).await;
+        latest_changed(&state).await;
         Ok(())
     })
 }
@@ -200,7 +245,7 @@ pub async fn enqueue_media_checks(
 
 pub async fn enqueue_recheck(
     txn: &impl sea_orm::ConnectionTrait,
-    target_type: &str,
+    target_type: TargetType,
     id: i64,
 ) -> AppResult<()> {
     jobs::enqueue(
@@ -209,10 +254,7 @@ pub async fn enqueue_recheck(
             run_at: Utc::now() + chrono::Duration::seconds(30),
             ..JobSpec::now(RECHECK_JOB)
         },
-        &RecheckJob {
-            target_type: target_type.into(),
-            id,
-        },
+        &RecheckJob { target_type, id },
     )
     .await
 }
@@ -251,9 +293,9 @@ pub async fn apply_media_result(state: &AppState, event: MediaCheckEvent) -> App
         return Err(AppError::not_found("media check"));
     };
     let status = match result.suggest {
-        Suggest::Pass => "pass",
-        Suggest::Risky => "risky",
-        Suggest::Review => "review",
+        Suggest::Pass => MediaCheckStatus::Pass,
+        Suggest::Risky => MediaCheckStatus::Risky,
+        Suggest::Review => MediaCheckStatus::Review,
     };
     let now = Utc::now();
     let txn = state.db.begin().await?;
@@ -262,10 +304,11 @@ pub async fn apply_media_result(state: &AppState, event: MediaCheckEvent) -> App
     }
     match result.suggest {
         Suggest::Pass => {
+            let (from, to) = ([ContentStatus::Pending], ContentStatus::Published);
             if repo::pass_check(&txn, check.post_id, now).await?
-                && repo::set_post_status(&txn, check.post_id, &[PENDING], PUBLISHED, now).await?
+                && repo::set_post_status(&txn, check.post_id, &from, to, now).await?
             {
-                super::service::on_published(&txn, check.post_id).await?;
+                on_published(&txn, check.post_id).await?;
                 repo::record_action(
                     &txn,
                     WECHAT_ACTOR,
@@ -279,7 +322,8 @@ pub async fn apply_media_result(state: &AppState, event: MediaCheckEvent) -> App
             }
         }
         Suggest::Risky => {
-            if repo::set_post_status(&txn, check.post_id, &[PENDING, PUBLISHED], "blocked", now)
+            let from = [ContentStatus::Pending, ContentStatus::Published];
+            if repo::set_post_status(&txn, check.post_id, &from, ContentStatus::Blocked, now)
                 .await?
             {
                 repo::set_topics(&txn, check.post_id, &[]).await?;
@@ -311,6 +355,6 @@ pub async fn apply_media_result(state: &AppState, event: MediaCheckEvent) -> App
         }
     }
     txn.commit().await?;
-    super::service::latest_changed(state).await;
+    latest_changed(state).await;
     Ok(())
 }

@@ -225,9 +225,14 @@ pub async fn erase_user(state: &AppState, id: i64) -> anyhow::Result<bool> {
         return Ok(false);
     }
     for comment in repo::live_comments_of(&txn, id).await? {
-        crate::community::service::unpublish_comment(&txn, comment, "deleted", now)
-            .await
-            .map_err(|err| anyhow::anyhow!("{err}"))?;
+        crate::community::unpublish_comment(
+            &txn,
+            comment,
+            crate::community::model::ContentStatus::Deleted,
+            now,
+        )
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
     }
     repo::erase_activity(&txn, id, now).await?;
     for owned in crate::collections::service::owned_tables(&txn)
@@ -247,7 +252,7 @@ pub async fn erase_user(state: &AppState, id: i64) -> anyhow::Result<bool> {
     state.sessions.forget_subject(SubjectKind::User, id).await;
     crate::realtime::disconnect(state, SubjectKind::User, id, None).await;
     crate::users::service::forget_profile(state, id).await;
-    crate::community::service::latest_changed(state).await;
+    crate::community::latest_changed(state).await;
     tracing::info!(user_id = id, files = files.len(), "account erased");
     Ok(true)
 }

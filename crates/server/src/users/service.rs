@@ -201,7 +201,7 @@ pub async fn update_me(
     }
     forget_profile(state, principal.id).await;
     // Cached feed pages show authors' names and avatars.
-    crate::community::service::latest_changed(state).await;
+    crate::community::latest_changed(state).await;
     me(state, principal).await
 }
 
