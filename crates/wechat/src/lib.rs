@@ -68,6 +68,7 @@
 pub mod client;
 pub mod crypto;
 pub mod error;
+mod loopback;
 pub mod mock;
 pub mod observe;
 pub mod pay;
