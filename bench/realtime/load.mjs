@@ -6,13 +6,16 @@
 //       server's resident memory before and after (from /proc/<pid>/status): KiB per connection
 //       and connections per MiB.
 //   node load.mjs fanout --urls ws://a/path,ws://b/path --subscribers 10000 --rate 50
-//                        --duration 20 --publish URL [--publish-kind minibase|peer]
-//                        [--token T] [--admin-token A]
-//       Spreads subscribers over the URLs (nodes), publishes `rate` events a second through one
-//       node for `duration` seconds, and reports deliveries a second and the delivery latency
-//       (publish to receipt) p50/p99/max. Every server stamps each event with when it was
-//       published: Minibase's `at`, the peers' `data.sent_ms`.
+//                        --duration 20 --publish URL --driver PATH [--drivers 2]
+//                        [--publish-kind minibase|peer] [--token T] [--admin-token A]
+//       Spreads subscribers over the URLs (nodes) and over `drivers` subscriber processes of the
+//       Go driver (driver/main.go), publishes `rate` events a second through one node for
+//       `duration` seconds from a publisher process of its own, and reports deliveries a second
+//       and the delivery latency (publish to receipt) p50/p99/max. Every server stamps each event
+//       with when it was published: Minibase's `at`, the peers' `data.sent_ms`.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 
 const args = process.argv.slice(2);
@@ -93,73 +96,97 @@ async function idle() {
   };
 }
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function publishOne(kind, url, adminToken, n) {
-  if (kind === 'minibase') {
-    const res = await fetch(`${url}/api/v1/admin/config/bench.tick`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ value: { n }, public: true }),
-    });
-    await res.arrayBuffer();
-    return res.ok;
-  }
-  const res = await fetch(`${url}/publish`, { method: 'POST' });
-  await res.arrayBuffer();
-  return res.ok;
+/** Start a driver process; `onLine` gets each JSON line it prints. */
+function spawnDriver(driver, args, onLine) {
+  const child = spawn(driver, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`driver ${args[0]} exited with ${code}`)),
+    );
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => onLine(JSON.parse(line)));
+  return { child, exited };
 }
 
 async function fanout() {
-  const urls = opt('urls').split(',');
+  const urls = opt('urls');
   const subscribers = Number(opt('subscribers', '1000'));
   const rate = Number(opt('rate', '20'));
   const duration = Number(opt('duration', '10'));
-  const kind = opt('publish-kind', 'peer');
-  const latencies = [];
-  let delivered = 0;
-  let measuring = false;
-  const onEvent = (frame) => {
-    if (!measuring) return;
-    const sent = frame.data?.sent_ms ?? Date.parse(frame.at);
-    latencies.push(Date.now() - sent);
-    delivered += 1;
-  };
-  const sockets = await openMany(urls, subscribers, opt('token'), onEvent);
-  await sleep(1000);
-  measuring = true;
-  let published = 0;
-  let failed = 0;
-  const started = Date.now();
-  const interval = 1000 / rate;
-  while (Date.now() - started < duration * 1000) {
-    const due = started + published * interval;
-    if (Date.now() < due) await sleep(due - Date.now());
-    if (await publishOne(kind, opt('publish'), opt('admin-token'), published)) published += 1;
-    else failed += 1;
+  const drivers = Math.max(1, Number(opt('drivers', '2')));
+  const driver = opt('driver');
+  const token = opt('token');
+  // Subscriber processes, each with its share of the sockets.
+  const procs = [];
+  let first = 0;
+  for (let d = 0; d < drivers; d += 1) {
+    const count = Math.floor(subscribers / drivers) + (d < subscribers % drivers ? 1 : 0);
+    const state = { ready: false, delivered: 0, final: null };
+    const args = ['subscribe', '--urls', urls, '--count', String(count), '--first', String(first)];
+    if (token) args.push('--token', token);
+    const proc = spawnDriver(driver, args, (line) => {
+      if (line.ready !== undefined) state.ready = true;
+      if (line.histogram) state.final = line;
+      else if (line.delivered !== undefined) state.delivered = line.delivered;
+    });
+    procs.push({ ...proc, state });
+    first += count;
   }
-  const elapsed = (Date.now() - started) / 1000;
+  const failedEarly = Promise.race(procs.map((p) => p.exited)).then(() => {
+    throw new Error('a subscriber driver ended early');
+  });
+  const allReady = (async () => {
+    while (!procs.every((p) => p.state.ready)) await sleep(50);
+  })();
+  await Promise.race([allReady, failedEarly]);
+  await sleep(1000);
+  const publishArgs = ['publish', '--url', opt('publish'), '--kind', opt('publish-kind', 'peer')];
+  publishArgs.push('--rate', String(rate), '--duration', String(duration));
+  if (opt('admin-token')) publishArgs.push('--admin-token', opt('admin-token'));
+  let publishResult = null;
+  const publisher = spawnDriver(driver, publishArgs, (line) => {
+    publishResult = line;
+  });
+  await publisher.exited;
+  const expected = publishResult.published * subscribers;
+  const deliveredNow = () => procs.reduce((sum, p) => sum + p.state.delivered, 0);
   // Let the last events arrive.
-  const expected = published * subscribers;
-  for (let waited = 0; delivered < expected && waited < 5000; waited += 100) await sleep(100);
-  measuring = false;
-  for (const socket of sockets) socket.terminate();
-  latencies.sort((a, b) => a - b);
+  for (let waited = 0; deliveredNow() < expected && waited < 5000; waited += 100) await sleep(100);
+  for (const p of procs) p.child.stdin.end();
+  await Promise.all(procs.map((p) => p.exited));
+  const histogram = new Map();
+  let delivered = 0;
+  for (const p of procs) {
+    delivered += p.state.final.delivered;
+    for (const [ms, n] of Object.entries(p.state.final.histogram)) {
+      histogram.set(Number(ms), (histogram.get(Number(ms)) ?? 0) + n);
+    }
+  }
+  const sorted = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
+  const percentile = (p) => {
+    const rank = Math.floor((p / 100) * delivered);
+    let seen = 0;
+    for (const [ms, n] of sorted) {
+      seen += n;
+      if (seen > rank) return ms;
+    }
+    return sorted.at(-1)?.[0] ?? null;
+  };
   return {
     mode: 'fanout',
-    nodes: urls.length,
+    nodes: new Set(urls.split(',')).size,
     subscribers,
-    published,
-    publish_failures: failed,
+    drivers,
+    rate,
+    published: publishResult.published,
+    publish_failures: publishResult.failures,
     delivered,
     expected,
-    delivered_per_sec: delivered / elapsed,
-    p50_ms: percentile(latencies, 50),
-    p99_ms: percentile(latencies, 99),
-    max_ms: latencies.at(-1) ?? null,
+    delivered_per_sec: delivered / publishResult.secs,
+    p50_ms: percentile(50),
+    p99_ms: percentile(99),
+    max_ms: sorted.at(-1)?.[0] ?? null,
   };
 }
 

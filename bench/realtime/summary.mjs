@@ -22,7 +22,8 @@ for (const server of servers) {
     `| ${server} | ${idle.connections ?? 'n/a'} | ${fmt(idle.kib_per_connection, 2)} | ${fmt(idle.connections_per_mib, 0)} | ${fan.subscribers ?? 'n/a'} | ${fmt(fan.delivered_per_sec, 0)} | ${fan.p50_ms ?? 'n/a'} | ${fan.p99_ms ?? 'n/a'} | ${fan.delivered ?? 'n/a'} / ${fan.expected ?? 'n/a'} |`,
   );
 }
-const peers = servers.filter((s) => s !== 'minibase');
+// `echo` is the driver's own trivial server (its floor), not a peer.
+const peers = servers.filter((s) => s !== 'minibase' && s !== 'echo');
 const best = (pick, better) =>
   peers
     .map((s) => pick(s))
