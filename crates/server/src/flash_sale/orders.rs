@@ -41,6 +41,28 @@ pub async fn my_order(state: &AppState, user: &Principal, id: i64) -> AppResult<
     own_order(state, user, id).await.map(OrderView::from)
 }
 
+/// 409: an order in `status` cannot be `done` (cancelled, paid).
+fn refused(status: OrderStatus, done: &str) -> AppError {
+    AppError::new(
+        ErrorCode::OrderStateConflict,
+        format!("a {status} order cannot be {done}"),
+    )
+}
+
+/// [`refused`], naming the status the order has now (someone moved it meanwhile); `seen` when it
+/// is gone.
+async fn refused_now(
+    state: &AppState,
+    id: i64,
+    seen: OrderStatus,
+    done: &str,
+) -> AppResult<AppError> {
+    let now = repo::find_order(&state.db, id)
+        .await?
+        .map_or(seen, |o| o.status);
+    Ok(refused(now, done))
+}
+
 pub async fn cancel_order(state: &AppState, user: &Principal, id: i64) -> AppResult<OrderView> {
     let order = own_order(state, user, id).await?;
     // An order being paid is closed at WeChat Pay first: once closed there nobody can pay it,
@@ -56,14 +78,7 @@ pub async fn cancel_order(state: &AppState, user: &Principal, id: i64) -> AppRes
     if order.status != OrderStatus::Created
         || !close_order(state, id, OrderStatus::Cancelled).await?
     {
-        let now = repo::find_order(&state.db, id)
-            .await?
-            .map(|o| o.status)
-            .unwrap_or(order.status);
-        return Err(AppError::new(
-            ErrorCode::OrderStateConflict,
-            format!("a {now} order cannot be cancelled"),
-        ));
+        return Err(refused_now(state, id, order.status, "cancelled").await?);
     }
     my_order(state, user, id).await
 }
@@ -86,14 +101,7 @@ pub async fn mark_paid(state: &AppState, admin_id: i64, id: i64) -> AppResult<Or
     }
     txn.commit().await?;
     if !moved {
-        let status = repo::find_order(&state.db, id)
-            .await?
-            .map(|o| o.status)
-            .unwrap_or(order.status);
-        return Err(AppError::new(
-            ErrorCode::OrderStateConflict,
-            format!("a {status} order cannot be paid"),
-        ));
+        return Err(refused_now(state, id, order.status, "paid").await?);
     }
     let paid = repo::find_order(&state.db, id)
         .await?
@@ -123,10 +131,7 @@ pub async fn fulfil_paid(
 pub async fn pay_order(state: &AppState, user: &Principal, id: i64) -> AppResult<PayParams> {
     let order = own_order(state, user, id).await?;
     if order.status != OrderStatus::Created {
-        return Err(AppError::new(
-            ErrorCode::OrderStateConflict,
-            format!("a {} order cannot be paid", order.status),
-        ));
+        return Err(refused(order.status, "paid"));
     }
     if order.expires_at <= Utc::now() {
         return Err(AppError::new(

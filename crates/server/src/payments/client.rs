@@ -107,6 +107,11 @@ impl PaymentsState {
         format!("{}/api/v1/payments/wechat/refund-notify", self.notify_base)
     }
 
+    /// [`Self::client`] for a job, whose error is retried.
+    pub(super) async fn job_client(&self) -> anyhow::Result<&PayClient> {
+        self.client().await.map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
     /// The pay client: the configured merchant, or in dev mode a merchant of the in-process mock
     /// (keys made at first use). 503 when payments are not configured. In certificate mode the
     /// platform certificates are downloaded first (502 50210 while WeChat Pay cannot be reached:

@@ -264,11 +264,7 @@ pub(super) fn query_job(
         if payment.status != PaymentStatus::Pending {
             return Ok(());
         }
-        let client = state
-            .payments
-            .client()
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let client = state.payments.job_client().await?;
         let applied = query_and_apply(&state, client, &payment)
             .await
             .map_err(|e| anyhow::anyhow!("querying payment {}: {e}", payment.id))?;

@@ -214,11 +214,7 @@ pub(super) fn refund_job(
         let Some(payment) = repo::find(&state.db, row.payment_id).await? else {
             return Ok(());
         };
-        let client = state
-            .payments
-            .client()
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let client = state.payments.job_client().await?;
         if row.refund_id.is_some() {
             let answer = client.query_refund(&row.out_refund_no).await?;
             let txn = state.db.begin().await?;
