@@ -194,6 +194,7 @@ pub fn verify(request: &request::Model, events: &[event::Model]) -> Verification
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::approvals::model::RequestStatus;
 
     fn request() -> request::Model {
         let form = "{\"amount\":\"1.00\"}".to_string();
@@ -206,7 +207,7 @@ mod tests {
             title: "t".into(),
             form_sha256: sha256_hex(form.as_bytes()),
             form,
-            status: "pending".into(),
+            status: RequestStatus::Pending,
             current_step: Some(0),
             version: 1,
             event_count: 0,

@@ -3,14 +3,17 @@
 //! optionally conditional on form values), requests that move through an explicit state machine,
 //! a hash-chained audit trail, and in-app and WeChat notifications. See docs/approvals.md.
 
-pub mod audit;
-pub mod definition;
+mod audit;
+mod change;
+mod decide;
+mod definition;
 pub mod model;
-pub mod org;
+mod org;
 mod repo;
-pub mod requests;
 mod routes;
 pub mod settings;
-pub mod templates;
+mod submit;
+mod templates;
+mod views;
 
 pub use routes::routes;

@@ -8,7 +8,10 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::model::{department, event, member, request, task, template, template_version};
+use super::model::{
+    department, event, member, request, task, template, template_version, RequestFilter, TaskStatus,
+};
+use crate::store::keyset::newest_first;
 use crate::users::model::{self as users, Role};
 
 // ---- organisation ----
@@ -355,7 +358,7 @@ pub async fn save_request_state(
     row: &request::Model,
 ) -> Result<bool, DbErr> {
     let result = request::Entity::update_many()
-        .col_expr(request::Column::Status, Expr::value(row.status.clone()))
+        .col_expr(request::Column::Status, Expr::value(row.status))
         .col_expr(request::Column::CurrentStep, Expr::value(row.current_step))
         .col_expr(request::Column::EventCount, Expr::value(row.event_count))
         .col_expr(
@@ -371,12 +374,6 @@ pub async fn save_request_state(
     Ok(result.rows_affected == 1)
 }
 
-pub struct RequestFilter {
-    pub applicant_id: Option<i64>,
-    pub status: Option<String>,
-    pub template_id: Option<i64>,
-}
-
 /// Newest first, keyset by id.
 pub async fn list_requests(
     db: &impl ConnectionTrait,
@@ -388,18 +385,13 @@ pub async fn list_requests(
     if let Some(applicant) = filter.applicant_id {
         query = query.filter(request::Column::ApplicantId.eq(applicant));
     }
-    if let Some(status) = &filter.status {
-        query = query.filter(request::Column::Status.eq(status.as_str()));
+    if let Some(status) = filter.status {
+        query = query.filter(request::Column::Status.eq(status));
     }
     if let Some(template) = filter.template_id {
         query = query.filter(request::Column::TemplateId.eq(template));
     }
-    if let Some(before) = before_id {
-        query = query.filter(request::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(request::Column::Id)
-        .limit(limit)
+    newest_first(query, request::Column::Id, before_id, limit)
         .all(db)
         .await
 }
@@ -430,7 +422,7 @@ pub async fn insert_task(
         request_id: Set(request_id),
         step_index: Set(step_index),
         approver_id: Set(approver_id),
-        status: Set(super::requests::TASK_PENDING.into()),
+        status: Set(TaskStatus::Pending),
         comment: Set(None),
         transferred_to: Set(None),
         created_at: Set(now),
@@ -459,7 +451,7 @@ pub async fn tasks_of_request(
 pub async fn decide_task(
     db: &impl ConnectionTrait,
     id: i64,
-    status: &str,
+    status: TaskStatus,
     comment: Option<&str>,
     transferred_to: Option<i64>,
     now: DateTime<Utc>,
@@ -473,7 +465,7 @@ pub async fn decide_task(
         .col_expr(task::Column::TransferredTo, Expr::value(transferred_to))
         .col_expr(task::Column::DecidedAt, Expr::value(Some(now)))
         .filter(task::Column::Id.eq(id))
-        .filter(task::Column::Status.eq(super::requests::TASK_PENDING))
+        .filter(task::Column::Status.eq(TaskStatus::Pending))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -487,19 +479,17 @@ pub async fn tasks_of_approver(
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<task::Model>, DbErr> {
-    use super::requests::{TASK_APPROVED, TASK_PENDING, TASK_REJECTED, TASK_TRANSFERRED};
-    let mut query = task::Entity::find().filter(task::Column::ApproverId.eq(approver_id));
-    query = if pending {
-        query.filter(task::Column::Status.eq(TASK_PENDING))
+    let query = task::Entity::find().filter(task::Column::ApproverId.eq(approver_id));
+    let query = if pending {
+        query.filter(task::Column::Status.eq(TaskStatus::Pending))
     } else {
-        query.filter(task::Column::Status.is_in([TASK_APPROVED, TASK_REJECTED, TASK_TRANSFERRED]))
+        query.filter(task::Column::Status.is_in([
+            TaskStatus::Approved,
+            TaskStatus::Rejected,
+            TaskStatus::Transferred,
+        ]))
     };
-    if let Some(before) = before_id {
-        query = query.filter(task::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(task::Column::Id)
-        .limit(limit)
+    newest_first(query, task::Column::Id, before_id, limit)
         .all(db)
         .await
 }

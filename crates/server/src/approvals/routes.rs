@@ -5,13 +5,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use validator::Validate;
 
-use super::org::{self, DepartmentBody, DepartmentView, MemberBody, MemberView};
-use super::repo::RequestFilter;
-use super::requests::{
-    self, ApproveBody, CommentBody, MyTaskView, RejectBody, RequestSummary, RequestView,
-    SubmitBody, TimelineView, TransferBody, WithdrawBody,
+use super::model::{
+    ApproveBody, CommentBody, MyTaskView, RejectBody, RequestFilter, RequestStatus, RequestSummary,
+    RequestView, SubmitBody, TimelineView, TransferBody, WithdrawBody,
 };
+use super::org::{self, DepartmentBody, DepartmentView, MemberBody, MemberView};
 use super::templates::{self, TemplateBody, TemplateVersionView, TemplateView};
+use super::{decide, submit, views};
 use crate::auth::extract::{Admin, CurrentUser, RequireRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
@@ -311,16 +311,14 @@ pub async fn admin_list_requests(
 ) -> AppResult<ApiJson<Page<RequestSummary>>> {
     let filter = RequestFilter {
         applicant_id: query.applicant_id,
-        status: query.status,
+        status: RequestStatus::from_query(query.status)?,
         template_id: query.template_id,
     };
     let page = PageQuery {
         limit: query.limit,
         cursor: query.cursor,
     };
-    requests::list(&state, &filter, &page)
-        .await
-        .map(ApiJson::ok)
+    views::list(&state, &filter, &page).await.map(ApiJson::ok)
 }
 
 /// Any request (admins).
@@ -333,7 +331,7 @@ pub async fn admin_get_request(
     _admin: RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<RequestView>> {
-    requests::view(&state, id, None).await.map(ApiJson::ok)
+    views::view(&state, id, None).await.map(ApiJson::ok)
 }
 
 /// Any request's audit trail, verified (admins).
@@ -346,7 +344,7 @@ pub async fn admin_timeline(
     _admin: RequireRole<Admin>,
     Id(id): Id,
 ) -> AppResult<ApiJson<TimelineView>> {
-    requests::timeline(&state, id, None).await.map(ApiJson::ok)
+    views::timeline(&state, id, None).await.map(ApiJson::ok)
 }
 
 // ---- the mini-program ----
@@ -387,7 +385,7 @@ pub async fn submit(
     CurrentUser(user): CurrentUser,
     ValidJson(body): ValidJson<SubmitBody>,
 ) -> AppResult<ApiJson<RequestView>> {
-    requests::submit(&state, &user, &body)
+    submit::submit(&state, &user, &body)
         .await
         .map(ApiJson::created)
 }
@@ -418,16 +416,14 @@ pub async fn my_requests(
 ) -> AppResult<ApiJson<Page<RequestSummary>>> {
     let filter = RequestFilter {
         applicant_id: Some(user.id),
-        status: query.status,
+        status: RequestStatus::from_query(query.status)?,
         template_id: None,
     };
     let page = PageQuery {
         limit: query.limit,
         cursor: query.cursor,
     };
-    requests::list(&state, &filter, &page)
-        .await
-        .map(ApiJson::ok)
+    views::list(&state, &filter, &page).await.map(ApiJson::ok)
 }
 
 /// A request: its form, steps, tasks and what the caller may do (`actions`). Visible to its
@@ -441,7 +437,7 @@ pub async fn get_request(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<RequestView>> {
-    requests::view(&state, id, Some(user.id))
+    views::view(&state, id, Some(user.id))
         .await
         .map(ApiJson::ok)
 }
@@ -459,7 +455,7 @@ pub async fn approve(
     Id(id): Id,
     ValidJson(body): ValidJson<ApproveBody>,
 ) -> AppResult<ApiJson<RequestView>> {
-    requests::approve(&state, &user, id, &body)
+    decide::approve(&state, &user, id, &body)
         .await
         .map(ApiJson::ok)
 }
@@ -477,7 +473,7 @@ pub async fn reject(
     Id(id): Id,
     ValidJson(body): ValidJson<RejectBody>,
 ) -> AppResult<ApiJson<RequestView>> {
-    requests::reject(&state, &user, id, &body)
+    decide::reject(&state, &user, id, &body)
         .await
         .map(ApiJson::ok)
 }
@@ -495,7 +491,7 @@ pub async fn transfer(
     Id(id): Id,
     ValidJson(body): ValidJson<TransferBody>,
 ) -> AppResult<ApiJson<RequestView>> {
-    requests::transfer(&state, &user, id, &body)
+    decide::transfer(&state, &user, id, &body)
         .await
         .map(ApiJson::ok)
 }
@@ -513,7 +509,7 @@ pub async fn withdraw(
     Id(id): Id,
     ValidJson(body): ValidJson<WithdrawBody>,
 ) -> AppResult<ApiJson<RequestView>> {
-    requests::withdraw(&state, &user, id, &body)
+    decide::withdraw(&state, &user, id, &body)
         .await
         .map(ApiJson::ok)
 }
@@ -530,7 +526,7 @@ pub async fn comment(
     Id(id): Id,
     ValidJson(body): ValidJson<CommentBody>,
 ) -> AppResult<ApiJson<TimelineView>> {
-    requests::comment(&state, &user, id, &body)
+    decide::comment(&state, &user, id, &body)
         .await
         .map(ApiJson::created)
 }
@@ -546,7 +542,7 @@ pub async fn timeline(
     CurrentUser(user): CurrentUser,
     Id(id): Id,
 ) -> AppResult<ApiJson<TimelineView>> {
-    requests::timeline(&state, id, Some(user.id))
+    views::timeline(&state, id, Some(user.id))
         .await
         .map(ApiJson::ok)
 }
@@ -590,7 +586,7 @@ pub async fn my_tasks(
         limit: query.limit,
         cursor: query.cursor,
     };
-    requests::my_tasks(&state, &user, pending, &page)
+    views::my_tasks(&state, &user, pending, &page)
         .await
         .map(ApiJson::ok)
 }
