@@ -18,18 +18,20 @@ use crate::approvals::settings::{ApprovalsConfig, RawApprovalsSettings};
 use crate::auth::settings::{JwtConfig, LoginLimits, RawAuthSettings};
 use crate::community::settings::{CommunityConfig, RawCommunitySettings};
 use crate::console::settings::{ConsoleConfig, RawConsoleSettings};
+use crate::files::settings::RawFilesSettings;
 use crate::flash_sale::settings::{FlashSaleConfig, RawFlashSaleSettings};
 use crate::health::settings::{OpsConfig, RawOpsSettings};
 use crate::payments::settings::{PaySettings, RawPaySettings};
 use crate::privacy::settings::{PrivacyConfig, RawPrivacySettings};
 use crate::realtime::settings::RawRealtimeSettings;
+use crate::store::db::RawDatabaseSettings;
 
 // Each feature owns its section (`<feature>/settings.rs`); these types are named here too by
 // code written before the sections moved.
 pub use crate::community::settings::ModerationFallback;
-pub use crate::files::settings::{FileBackend, FilesConfig, RawFilesSettings};
+pub use crate::files::settings::{FileBackend, FilesConfig};
 pub use crate::realtime::settings::RealtimeConfig;
-pub use crate::store::db::{DatabaseBackend, DatabaseConfig, RawDatabaseSettings, ReplicaConfig};
+pub use crate::store::db::{DatabaseBackend, DatabaseConfig, ReplicaConfig};
 
 pub const ENV_PREFIX: &str = "MINIBASE_";
 pub const DEFAULT_CONFIG_FILE: &str = "minibase.toml";
