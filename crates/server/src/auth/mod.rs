@@ -10,5 +10,6 @@ pub mod refresh;
 mod repo;
 mod routes;
 pub mod service;
+pub mod sessions;
 
 pub use routes::routes;

@@ -93,7 +93,7 @@ fn media_check_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow
         let Some(post) = repo::find_post(&state.db, job.post_id).await? else {
             return Ok(());
         };
-        let Some(author) = crate::users::repo::find(&state.db, post.author_id).await? else {
+        let Some(author) = crate::users::service::find(&state.db, post.author_id).await? else {
             return Ok(());
         };
         let images: Vec<ImageRef> = serde_json::from_str(&post.images)?;
@@ -135,7 +135,7 @@ fn recheck_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow::Re
                 None => return Ok(()),
             },
         };
-        let Some(author) = crate::users::repo::find(&state.db, author_id).await? else {
+        let Some(author) = crate::users::service::find(&state.db, author_id).await? else {
             return Ok(());
         };
         let scene = if job.target_type == "post" {

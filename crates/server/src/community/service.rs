@@ -27,8 +27,7 @@ use crate::realtime::{self, Channel};
 use crate::state::AppState;
 use crate::store::cache::CacheSpec;
 use crate::users::model::{self as users, Role};
-use crate::users::repo as users_repo;
-use crate::users::service::UserSummary;
+use crate::users::service::{self as users_service, UserSummary};
 use serde_json::json;
 
 pub const WECHAT_ACTOR: &str = "wechat";
@@ -170,7 +169,7 @@ fn check_text_length(field: &str, text: &str, max: usize) -> AppResult<String> {
 }
 
 async fn author_of(state: &AppState, user: &Principal) -> AppResult<users::Model> {
-    users_repo::find(&state.db, user.id)
+    users_service::find(&state.db, user.id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))
 }
@@ -369,7 +368,7 @@ async fn authors_and_likes(
     ids: &[i64],
 ) -> AppResult<(HashMap<i64, UserSummary>, HashSet<i64>)> {
     let author_ids: Vec<i64> = author_ids.collect::<HashSet<_>>().into_iter().collect();
-    let authors = users_repo::find_many(&state.db, &author_ids)
+    let authors = users_service::find_many(&state.db, &author_ids)
         .await?
         .iter()
         .map(|u| (u.id, UserSummary::from(u)))
@@ -1007,7 +1006,7 @@ pub async fn set_follow(
     if target == user.id {
         return Err(AppError::validation("id", "you cannot follow yourself"));
     }
-    users_repo::find(&state.db, target)
+    users_service::find(&state.db, target)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
     let now = Utc::now();
@@ -1040,7 +1039,7 @@ pub async fn set_follow(
 }
 
 pub async fn profile(state: &AppState, viewer: Option<&Principal>, id: i64) -> AppResult<Profile> {
-    let user = users_repo::find(&state.db, id)
+    let user = users_service::find(&state.db, id)
         .await?
         .filter(|u| !u.banned)
         .ok_or_else(|| AppError::not_found("user"))?;
@@ -1070,7 +1069,7 @@ pub async fn follow_list(
     let before: Option<i64> = page.decode()?;
     let ids = repo::follow_ids(&state.db, id, followers, before, u64::from(limit) + 1).await?;
     let page = Page::from_rows(ids, limit, |id| *id);
-    let users: HashMap<i64, UserSummary> = users_repo::find_many(&state.db, &page.items)
+    let users: HashMap<i64, UserSummary> = users_service::find_many(&state.db, &page.items)
         .await?
         .iter()
         .map(|u| (u.id, UserSummary::from(u)))

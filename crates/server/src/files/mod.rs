@@ -5,6 +5,5 @@ pub mod model;
 mod repo;
 mod routes;
 pub mod service;
-pub mod store;
 
 pub use routes::routes;

@@ -478,7 +478,7 @@ pub async fn update_sale(state: &AppState, id: i64, input: &SaleInput) -> AppRes
         ));
     }
     state.cache.invalidate(&SALES, &id.to_string()).await;
-    state.flash_sale.flags.clear(id);
+    state.feature::<FlashSaleState>()?.flags.clear(id);
     if input.starts_at != current_starts_at {
         schedule_start(state, id, input.starts_at).await?;
     }
@@ -593,7 +593,7 @@ pub async fn sale_stats(state: &AppState, id: i64) -> AppResult<SaleStats> {
         .redis_tag;
     // Redis before the database: orders leave Redis first and the database second, so read in
     // this order a busy sale does not look inconsistent.
-    let redis = match &state.flash_sale.redis {
+    let redis = match &state.feature::<FlashSaleState>()?.redis {
         Some(gate) if gate.redis.is_healthy() => {
             gate.inspect(&SaleKeys::new(&tag)).await.unwrap_or(None)
         }
@@ -807,7 +807,7 @@ async fn attempt_order(
     if quantity > sale.per_user_limit {
         return Err(over_limit(sale.per_user_limit));
     }
-    let flags = &state.flash_sale.flags;
+    let flags = &state.feature::<FlashSaleState>()?.flags;
     if flags.is_sold_out(sale.id) {
         return Err(sold_out());
     }
@@ -823,14 +823,14 @@ async fn attempt_order(
 
     // With Redis: reserve first, so that only winners reach the database.
     let gate = state
-        .flash_sale
+        .feature::<FlashSaleState>()?
         .redis
         .as_ref()
         .filter(|g| g.redis.is_healthy());
     let keys = SaleKeys::new(&sale.redis_tag);
     let mut reservation: Option<(String, String)> = None;
     let mut left_after: Option<i64> = None;
-    let mut dirty = state.flash_sale.redis.is_some();
+    let mut dirty = state.feature::<FlashSaleState>()?.redis.is_some();
     if let Some(gate) = gate {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let member = stock::pending_member(&id, user.id, quantity);
@@ -1018,7 +1018,7 @@ async fn why_no_stock(state: &AppState, sale_id: i64, quantity: i32) -> AppResul
             format!("the sale starts at {}", row.starts_at.to_rfc3339()),
         ),
         SalePhase::SoldOut => {
-            state.flash_sale.flags.mark(sale_id);
+            state.feature::<FlashSaleState>()?.flags.mark(sale_id);
             sold_out()
         }
         SalePhase::Active if row.stock_left < quantity => {
@@ -1346,7 +1346,7 @@ pub async fn close_order(state: &AppState, id: i64, to: &str) -> AppResult<bool>
     };
     repo::give_stock(&txn, order.sale_id, order.quantity).await?;
     repo::remove_purchase(&txn, order.sale_id, order.user_id, order.quantity).await?;
-    if state.flash_sale.redis.is_some() {
+    if state.feature::<FlashSaleState>()?.redis.is_some() {
         // Redis gets the units back by a job, so a crash right after the commit loses nothing.
         jobs::enqueue(
             &txn,
@@ -1361,8 +1361,11 @@ pub async fn close_order(state: &AppState, id: i64, to: &str) -> AppResult<bool>
         .await?;
     }
     txn.commit().await?;
-    state.flash_sale.flags.clear(order.sale_id);
-    if state.flash_sale.redis.is_some() {
+    state
+        .feature::<FlashSaleState>()?
+        .flags
+        .clear(order.sale_id);
+    if state.feature::<FlashSaleState>()?.redis.is_some() {
         if let Err(err) = give_back_redis(state, &order).await {
             tracing::debug!(order = id, error = %format!("{err:#}"), "flash sale: Redis give-back deferred to its job");
         }
@@ -1434,7 +1437,7 @@ async fn give_back_redis(state: &AppState, order: &order::Model) -> anyhow::Resu
     if order.status != CANCELLED && order.status != EXPIRED {
         return Ok(());
     }
-    let Some(gate) = &state.flash_sale.redis else {
+    let Some(gate) = &state.feature::<FlashSaleState>()?.redis else {
         return Ok(());
     };
     let Some(sale) = repo::find_sale(&state.db, order.sale_id).await? else {
@@ -1474,7 +1477,7 @@ async fn resolve_reservation(
         repo::Outcome::Ordered => gate.settle(keys, member).await?,
         repo::Outcome::Reclaimed => {
             if gate.release(keys, member, user_id, quantity).await? {
-                state.flash_sale.flags.clear(sale_id);
+                state.feature::<FlashSaleState>()?.flags.clear(sale_id);
                 tracing::info!(
                     sale = sale_id,
                     user = user_id,
@@ -1494,7 +1497,7 @@ async fn resolve_reservation(
 /// Fill a sale's Redis keys from the database. `force`: replace keys that exist (after stock
 /// moved without Redis), waiting first for reservations in flight to finish.
 pub async fn load_redis(state: &AppState, sale_id: i64, force: bool) -> anyhow::Result<()> {
-    let Some(gate) = &state.flash_sale.redis else {
+    let Some(gate) = &state.feature::<FlashSaleState>()?.redis else {
         return Ok(());
     };
     let Some(sale) = repo::find_sale(&state.db, sale_id).await? else {
@@ -1537,7 +1540,7 @@ pub async fn load_redis(state: &AppState, sale_id: i64, force: bool) -> anyhow::
     .await;
     match result {
         Ok(true) => {
-            state.flash_sale.flags.clear(sale_id);
+            state.feature::<FlashSaleState>()?.flags.clear(sale_id);
             tracing::info!(
                 sale = sale_id,
                 force,
@@ -1592,7 +1595,7 @@ async fn snapshot(state: &AppState, sale_id: i64) -> anyhow::Result<(Snapshot, i
 /// One round over the live sales: load missing keys, reclaim reservations whose lease lapsed
 /// (their node died or stalled), rebuild sales whose stock moved without Redis.
 pub async fn reconcile_once(state: &AppState) -> anyhow::Result<()> {
-    let Some(gate) = &state.flash_sale.redis else {
+    let Some(gate) = &state.feature::<FlashSaleState>()?.redis else {
         return Ok(());
     };
     if !gate.redis.is_healthy() {
@@ -1622,7 +1625,10 @@ pub async fn reconcile_once(state: &AppState) -> anyhow::Result<()> {
 
 /// The per-node reconciler: at start, then every `flash_sale_reconcile_interval_secs`.
 pub async fn run_reconciler(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    if state.flash_sale.redis.is_none() {
+    if !state
+        .feature::<FlashSaleState>()
+        .is_ok_and(|sales| sales.redis.is_some())
+    {
         return;
     }
     let every = state.config.flash_sale.reconcile_interval;

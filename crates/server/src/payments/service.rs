@@ -31,6 +31,7 @@ use super::model::{
     REFUND_CLOSED, REFUND_FAILED, REFUND_PROCESSING, REFUND_SUCCESS,
 };
 use super::repo::{self, NewEvent};
+use super::PaymentsState;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use crate::store::jobs::{self, Handler, JobSpec};
@@ -125,13 +126,13 @@ fn alert(kind: &str, detail: &serde_json::Value) {
 /// Start (or resume) paying: the payment row (once per subject), a prepay at WeChat Pay (reused
 /// while valid), and freshly signed `wx.requestPayment` parameters.
 pub async fn start(state: &AppState, charge: Charge) -> AppResult<PayParams> {
-    let client = state.payments.client().await?;
+    let client = state.feature::<PaymentsState>()?.client().await?;
     let config = client.config();
     let now = Utc::now();
     let payment = match repo::find_by_subject(&state.db, charge.subject, charge.subject_id).await? {
         Some(payment) => payment,
         None => {
-            let user = crate::users::repo::find(&state.db, charge.user_id)
+            let user = crate::users::service::find(&state.db, charge.user_id)
                 .await?
                 .ok_or_else(|| AppError::not_found("user"))?;
             if user.openid.is_empty() {
@@ -197,7 +198,7 @@ pub async fn start(state: &AppState, charge: Charge) -> AppResult<PayParams> {
                         .to_rfc3339_opts(SecondsFormat::Secs, false),
                 ),
                 attach: Some(format!("{}:{}", payment.subject, payment.subject_id)),
-                notify_url: state.payments.notify_url(),
+                notify_url: state.feature::<PaymentsState>()?.notify_url(),
                 amount: Amount {
                     total: payment.amount_cents,
                     currency: "CNY".into(),
@@ -507,7 +508,12 @@ async fn verified<'a>(
     state: &'a AppState,
     signed: &SignedNotification,
 ) -> Result<(&'a PayClient, minibase_wechat::pay::Notification), NotifyError> {
-    let client = state.payments.client().await.map_err(NotifyError::Retry)?;
+    let client = state
+        .feature::<PaymentsState>()
+        .map_err(NotifyError::Retry)?
+        .client()
+        .await
+        .map_err(NotifyError::Retry)?;
     let parsed = client
         .parse_notification(&Signed {
             serial: &signed.serial,
@@ -685,7 +691,7 @@ pub async fn settle_before_close(
         CLOSED => return Ok(Settled::Closed),
         _ => {}
     }
-    let client = state.payments.client().await?;
+    let client = state.feature::<PaymentsState>()?.client().await?;
     match client.close(&payment.out_trade_no).await {
         Ok(()) | Err(PayError::NotFound { .. } | PayError::OrderClosed { .. }) => {}
         Err(PayError::OrderPaid { .. }) => {
@@ -866,7 +872,7 @@ pub async fn refund(
     subject_id: i64,
     input: &RefundInput,
 ) -> AppResult<RefundView> {
-    let client = state.payments.client().await?;
+    let client = state.feature::<PaymentsState>()?.client().await?;
     let payment = repo::find_by_subject(&state.db, subject, subject_id)
         .await?
         .ok_or_else(|| AppError::not_found("payment"))?;
@@ -972,7 +978,11 @@ async fn send_refund(
             out_trade_no: payment.out_trade_no.clone(),
             out_refund_no: row.out_refund_no.clone(),
             reason: Some(row.reason.clone()),
-            notify_url: Some(state.payments.refund_notify_url()),
+            // Registered: the caller's client came from it.
+            notify_url: state
+                .feature::<PaymentsState>()
+                .ok()
+                .map(PaymentsState::refund_notify_url),
             amount: RefundAmountRequest {
                 refund: row.amount_cents,
                 total: payment.amount_cents,
@@ -1019,7 +1029,7 @@ fn query_job(
             return Ok(());
         }
         let client = state
-            .payments
+            .feature::<PaymentsState>()?
             .client()
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -1065,7 +1075,7 @@ fn refund_job(
             return Ok(());
         };
         let client = state
-            .payments
+            .feature::<PaymentsState>()?
             .client()
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
