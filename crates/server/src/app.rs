@@ -350,7 +350,9 @@ pub async fn serve(
         let _ = stopping_tx.send(true);
         // Realtime connections outlive any request: tell them to reconnect elsewhere now (SSE
         // streams end, so the HTTP server's own drain can finish).
-        lifecycle.realtime.begin_shutdown();
+        if let Ok(realtime) = lifecycle.feature::<crate::realtime::Realtime>() {
+            realtime.begin_shutdown();
+        }
     });
     let deadline = async move {
         let _ = stopping_rx.wait_for(|stopping| *stopping).await;
@@ -364,7 +366,9 @@ pub async fn serve(
         ),
     }
     // WebSockets left the HTTP server at their upgrade: give their close frames time to go.
-    state.realtime.wait_closed(grace).await;
+    if let Ok(realtime) = state.feature::<crate::realtime::Realtime>() {
+        realtime.wait_closed(grace).await;
+    }
     reconciler.abort();
     if let Some(sweeper) = sweeper {
         sweeper.abort();

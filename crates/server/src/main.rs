@@ -335,7 +335,7 @@ async fn import(config: Config, command: ImportCommand) -> anyhow::Result<()> {
     };
     let db = store::db::connect(&config.database).await?;
     store::db::migrate(&db).await?;
-    let files = minibase::files::store::FileStore::new(&config.files)?;
+    let files = minibase::store::objects::FileStore::new(&config.files)?;
     let report = import::run(&db, &files, platform, &path, dry_run).await?;
     print!("{}", report.render());
     Ok(())

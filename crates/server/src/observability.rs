@@ -171,6 +171,25 @@ pub fn record_request(method: &Method, route: &str, status: StatusCode, elapsed:
     traffic::record(status_is_error(status), elapsed);
 }
 
+/// What the WeChat clients are told to report to: trace headers on every call, and
+/// `wechat_calls_total` / `wechat_call_duration_seconds` by API and outcome. Here rather than in
+/// `telemetry`, which stays below this module (it knows traces, not metrics).
+pub fn wechat_observer() -> minibase_wechat::Observer {
+    minibase_wechat::Observer::new(WechatCalls)
+}
+
+struct WechatCalls;
+
+impl minibase_wechat::CallObserver for WechatCalls {
+    fn inject(&self, headers: &mut axum::http::HeaderMap) {
+        telemetry::inject_trace_headers(headers);
+    }
+
+    fn finished(&self, api: &'static str, outcome: &str, elapsed: Duration) {
+        record_wechat_call(api, outcome, elapsed);
+    }
+}
+
 /// Count one HTTP call to WeChat or WeChat Pay (each attempt) by API and errcode (`0`: success;
 /// `timeout`, `network`, `http_<status>` for failures without one), and its latency by API.
 pub fn record_wechat_call(api: &'static str, errcode: &str, elapsed: Duration) {

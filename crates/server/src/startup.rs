@@ -1,17 +1,20 @@
-//! Start-up: connect the stores and gather every feature's parts (job handlers, feature state)
-//! into one [`AppState`].
+//! Start-up, the composition root: connect the stores and gather every feature's parts (job
+//! handlers, feature state, event listeners) into one [`AppState`]. The one place below `app`
+//! that names features; nothing but `app`, `main` and tests imports it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::auth::guard::SessionGuard;
+use futures::future::BoxFuture;
+
 use crate::config::Config;
-use crate::files::store::FileStore;
-use crate::state::{AppState, Shared};
+use crate::state::{AppState, Events, Features, Shared};
 use crate::store::cache::Cache;
-use crate::store::jobs::{Handler, Jobs};
+use crate::store::jobs::{Handler, JobFailed, Jobs};
+use crate::store::objects::FileStore;
 use crate::store::ratelimit::RateLimiter;
 use crate::store::{self, redis::Redis, replica::Replica};
+use crate::users::ProfileChanged;
 use crate::wechat::Wechat;
 
 impl AppState {
@@ -30,24 +33,27 @@ impl AppState {
         };
         let wechat = Wechat::start(&config, redis.as_ref()).await?;
         let files = FileStore::new(&config.files)?;
-        let payments = crate::payments::PaymentsState::new(&config, &wechat);
         let cache = Cache::new(redis.clone());
-        let realtime = crate::realtime::Realtime::new(&config.realtime, redis.clone());
+        let features = Features::default()
+            .with(crate::flash_sale::FlashSaleState::new(redis.clone()))
+            .with_shared(crate::payments::PaymentsState::new(&config, &wechat))
+            .with(crate::realtime::Realtime::new(
+                &config.realtime,
+                redis.clone(),
+            ));
         Ok(AppState::new(Shared {
             config: Arc::new(config),
             db,
             replica,
             limiter: RateLimiter::new(redis.clone()),
-            flash_sale: crate::flash_sale::FlashSaleState::new(redis.clone()),
-            realtime,
             redis,
             wechat,
-            sessions: SessionGuard::new(cache.clone()),
             cache,
             jobs: Jobs::new(job_handlers()),
             queries,
             files,
-            payments,
+            features,
+            events: listeners(),
             stopping: std::sync::atomic::AtomicBool::new(false),
             closing: tokio::sync::watch::Sender::new(false),
         }))
@@ -67,4 +73,21 @@ fn job_handlers() -> HashMap<&'static str, Handler> {
         handlers.insert(kind, handler);
     }
     handlers
+}
+
+/// Which feature listens to which other feature's events.
+fn listeners() -> Events {
+    Events::default()
+        .on(refresh_latest_feed)
+        .on(announce_failed_job)
+}
+
+fn announce_failed_job<'a>(state: &'a AppState, failed: &'a JobFailed) -> BoxFuture<'a, ()> {
+    crate::realtime::publish(state, crate::realtime::Channel::Admin, "job.failed", failed);
+    Box::pin(async {})
+}
+
+/// Cached feed pages show authors' names and avatars.
+fn refresh_latest_feed<'a>(state: &'a AppState, _: &'a ProfileChanged) -> BoxFuture<'a, ()> {
+    Box::pin(crate::community::latest_changed(state))
 }

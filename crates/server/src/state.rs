@@ -1,15 +1,24 @@
 //! The state every handler reaches: the node's shared resources, one pointer cloned per request.
-//! Features depend on it; it depends on no feature's routes or rules.
+//! Features depend on it; it depends on no feature. What every feature uses (database, Redis,
+//! cache, object store, WeChat client, jobs) is infrastructure and lives in fields here. What
+//! belongs to one feature (the flash-sale gate, the pay client, the realtime hub) is built by
+//! that feature at start-up and kept in [`Features`], a map by type, so this file never names a
+//! feature and a new feature adds its state without touching it. Features tell each other about
+//! changes through [`Events`], so the listener's feature is not named by the sender's.
 
+use std::any::{type_name, Any, TypeId};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::auth::guard::SessionGuard;
+use futures::future::BoxFuture;
+
 use crate::config::Config;
-use crate::files::store::FileStore;
+use crate::error::{AppError, AppResult};
 use crate::store::cache::Cache;
 use crate::store::db::QueryCounter;
 use crate::store::jobs::Jobs;
+use crate::store::objects::FileStore;
 use crate::store::ratelimit::RateLimiter;
 use crate::store::{redis::Redis, replica::Replica, Db};
 use crate::wechat::Wechat;
@@ -43,14 +52,15 @@ pub struct Shared {
     pub limiter: RateLimiter,
     pub wechat: Wechat,
     pub cache: Cache,
-    pub sessions: SessionGuard,
     pub jobs: Jobs,
     /// Statements run by `db`.
     pub queries: QueryCounter,
+    /// Where uploaded file bytes live (a local folder or S3).
     pub files: FileStore,
-    pub flash_sale: crate::flash_sale::FlashSaleState,
-    pub realtime: crate::realtime::Realtime,
-    pub payments: Arc<crate::payments::PaymentsState>,
+    /// Each feature's own per-node state, reached with [`Shared::feature`].
+    pub features: Features,
+    /// Who listens to which feature's events, reached with [`AppState::emit`].
+    pub events: Events,
     /// True once a stop signal came: `/readyz` answers 503 from then on.
     pub stopping: std::sync::atomic::AtomicBool,
     /// Turns true when the listeners stop accepting (after `shutdown_delay`).
@@ -73,6 +83,17 @@ impl Shared {
 }
 
 impl Shared {
+    /// The state feature `T` registered at start-up. A feature missing from the registry is a
+    /// start-up mistake: it is answered as an internal error, never a panic.
+    pub fn feature<T: Any + Send + Sync>(&self) -> AppResult<&T> {
+        self.features.get::<T>().ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "{} was not registered at start-up",
+                type_name::<T>()
+            ))
+        })
+    }
+
     /// The database for reads that tolerate lag (feed pages, public lists): the replica while it
     /// is within `database_replica_max_lag_ms` of the primary, else the primary. Never for a
     /// read that must see a write just made, nor for a cache fill.
@@ -81,5 +102,62 @@ impl Shared {
             .as_deref()
             .and_then(Replica::if_fresh)
             .unwrap_or(&self.db)
+    }
+}
+
+/// Per-feature state by type: filled once at start-up, read-only afterwards.
+#[derive(Default)]
+pub struct Features(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl Features {
+    /// Register a feature's state (one value per type).
+    pub fn with<T: Any + Send + Sync>(self, value: T) -> Self {
+        self.with_shared(Arc::new(value))
+    }
+
+    /// Register a feature's state that the feature already holds in an `Arc`.
+    pub fn with_shared<T: Any + Send + Sync>(mut self, value: Arc<T>) -> Self {
+        self.0.insert(TypeId::of::<T>(), value);
+        self
+    }
+
+    fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+}
+
+type Listener = Box<
+    dyn for<'a> Fn(&'a AppState, &'a (dyn Any + Send + Sync)) -> BoxFuture<'a, ()> + Send + Sync,
+>;
+
+/// In-process listeners by event type. The sending feature owns the event type; a listening
+/// feature registers at start-up. Listeners run in order and are awaited by the sender, so
+/// what they do (say, dropping a cached page) is done before the sender answers.
+#[derive(Default)]
+pub struct Events(HashMap<TypeId, Vec<Listener>>);
+
+impl Events {
+    /// Call `listener` for every `E` emitted.
+    pub fn on<E: Any + Send + Sync>(
+        mut self,
+        listener: for<'a> fn(&'a AppState, &'a E) -> BoxFuture<'a, ()>,
+    ) -> Self {
+        let erased: Listener = Box::new(move |state, event| match event.downcast_ref::<E>() {
+            Some(event) => listener(state, event),
+            None => Box::pin(async {}),
+        });
+        self.0.entry(TypeId::of::<E>()).or_default().push(erased);
+        self
+    }
+}
+
+impl AppState {
+    /// Tell every listener of `E` that `event` happened, and wait for them.
+    pub async fn emit<E: Any + Send + Sync>(&self, event: E) {
+        if let Some(listeners) = self.events.0.get(&TypeId::of::<E>()) {
+            for listener in listeners {
+                listener(self, &event).await;
+            }
+        }
     }
 }

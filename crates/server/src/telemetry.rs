@@ -297,24 +297,11 @@ pub fn record_statement(system: &'static str, sql: &str, elapsed: Duration, fail
     span.end_with_timestamp(end);
 }
 
-/// What the WeChat clients are told to report to: trace headers on every call, and
-/// `wechat_calls_total` / `wechat_call_duration_seconds` by API and outcome.
-pub fn wechat_observer() -> minibase_wechat::Observer {
-    minibase_wechat::Observer::new(WechatCalls)
-}
-
-struct WechatCalls;
-
-impl minibase_wechat::CallObserver for WechatCalls {
-    fn inject(&self, headers: &mut HeaderMap) {
-        if enabled() {
-            let cx = tracing::Span::current().context();
-            TraceContextPropagator::new().inject_context(&cx, &mut HeaderInjector(headers));
-        }
-    }
-
-    fn finished(&self, api: &'static str, outcome: &str, elapsed: Duration) {
-        crate::observability::record_wechat_call(api, outcome, elapsed);
+/// Put the current span's trace context on an outgoing call's headers (when tracing is on).
+pub fn inject_trace_headers(headers: &mut HeaderMap) {
+    if enabled() {
+        let cx = tracing::Span::current().context();
+        TraceContextPropagator::new().inject_context(&cx, &mut HeaderInjector(headers));
     }
 }
 

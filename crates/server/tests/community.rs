@@ -1124,7 +1124,7 @@ async fn when_wechat_is_unreachable_the_fallback_policy_decides() {
         .await
         .unwrap();
         // Login needs WeChat too, so the user and token are made directly.
-        let user = minibase::users::repo::upsert_login(
+        let user = minibase::users::service::upsert_login(
             &app.state.db,
             "fallback-openid",
             None,

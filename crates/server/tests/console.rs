@@ -602,16 +602,16 @@ async fn failed_jobs_are_retried_and_discarded(backend: Backend, test: &str) {
     let now = Utc::now();
     let mut ids = Vec::new();
     for (kind, status) in [
-        ("a", "failed"),
-        ("b", "failed"),
-        ("c", "pending"),
-        ("d", "done"),
+        ("a", jobs::Status::Failed),
+        ("b", jobs::Status::Failed),
+        ("c", jobs::Status::Pending),
+        ("d", jobs::Status::Done),
     ] {
         let row = jobs::ActiveModel {
             kind: Set(format!("test.{kind}")),
             payload: Set("{}".into()),
             dedupe_key: Set(None),
-            status: Set(status.into()),
+            status: Set(status),
             attempts: Set(8),
             max_attempts: Set(8),
             run_at: Set(now),

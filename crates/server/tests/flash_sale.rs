@@ -785,7 +785,13 @@ async fn abandoned_redis_reservations_come_back_and_lost_keys_reload() {
         .unwrap()
         .unwrap();
     let redis_keys = SaleKeys::new(&sale_row.redis_tag);
-    let gate = app.state.flash_sale.redis.clone().unwrap();
+    let gate = app
+        .state
+        .feature::<minibase::flash_sale::FlashSaleState>()
+        .unwrap()
+        .redis
+        .clone()
+        .unwrap();
     assert_eq!(gate.stock(&redis_keys).await.unwrap(), Some(4));
 
     // A "dead node" reserved two units and never wrote its orders.
@@ -945,7 +951,13 @@ async fn a_dead_nodes_reservation_comes_back_after_its_lease(backend: Backend, t
         .await
         .assert_ok(201);
     let redis_keys = sale_keys(&app.state.db, sale_id).await;
-    let gate = app.state.flash_sale.redis.clone().unwrap();
+    let gate = app
+        .state
+        .feature::<minibase::flash_sale::FlashSaleState>()
+        .unwrap()
+        .redis
+        .clone()
+        .unwrap();
 
     // The dead node's reservation: taken in Redis, never renewed, no order.
     let reservation = uuid::Uuid::new_v4().simple().to_string();
@@ -1057,7 +1069,13 @@ async fn a_late_order_cannot_commit_a_reclaimed_reservation(backend: Backend, te
         .await
         .assert_ok(201);
     let redis_keys = sale_keys(&app.state.db, sale_id).await;
-    let gate = app.state.flash_sale.redis.clone().unwrap();
+    let gate = app
+        .state
+        .feature::<minibase::flash_sale::FlashSaleState>()
+        .unwrap()
+        .redis
+        .clone()
+        .unwrap();
 
     // Hold the row the order's transaction updates for the user's count.
     purchase::Entity::insert(purchase::ActiveModel {

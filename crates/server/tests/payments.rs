@@ -1075,7 +1075,13 @@ async fn certificate_mode_verifies_with_downloaded_certificates_and_follows_a_ro
         .as_str()
         .unwrap()
         .to_string();
-    let client = app.state.payments.client().await.unwrap();
+    let client = app
+        .state
+        .feature::<minibase::payments::PaymentsState>()
+        .unwrap()
+        .client()
+        .await
+        .unwrap();
     assert_eq!(client.verifier().serials(), first);
     let delivered = platform.mock.pay(MCHID, &a_no, once()).await.unwrap();
     assert_eq!(delivered[0].status, 204, "{delivered:?}");
@@ -1159,7 +1165,13 @@ async fn certificate_mode_refreshes_the_certificates_in_the_background() {
         return;
     };
     // The first use downloads the certificates and starts the refresh.
-    let client = app.state.payments.client().await.unwrap();
+    let client = app
+        .state
+        .feature::<minibase::payments::PaymentsState>()
+        .unwrap()
+        .client()
+        .await
+        .unwrap();
     assert_eq!(
         client.verifier().serials(),
         platform.mock.certificate_serials()

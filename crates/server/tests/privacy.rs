@@ -469,10 +469,7 @@ async fn export_and_deletion(backend: Backend, test: &str) {
     app.get(&format!("/files/{path}"))
         .await
         .assert_error(404, 40401);
-    assert!(minibase::privacy::repo::files_of(&app.state.db, id)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(files_of(&app.state.db, id).await.unwrap().is_empty());
     // Their collection records are gone; the friend's stay.
     let friend_diaries = app
         .get_auth("/api/v1/collections/diaries/records", &other_token)
@@ -484,10 +481,7 @@ async fn export_and_deletion(backend: Backend, test: &str) {
             .len(),
         1
     );
-    let left =
-        minibase::privacy::repo::rows_of(&app.state.db, "c_diaries", None, "owner", "id", id)
-            .await
-            .unwrap();
+    let left = records_of(&app.state.db, "c_diaries", "owner", id).await;
     assert!(left.is_empty(), "{left:?}");
     // The payment is kept for the books, without the payer's WeChat identity.
     let kept = payment::Entity::find_by_id(payment_id)
@@ -584,9 +578,7 @@ async fn purges_run_on_a_schedule() {
         .unwrap();
 
     until("the purges", || async {
-        let files = minibase::privacy::repo::files_of(&app.state.db, id)
-            .await
-            .unwrap();
+        let files = files_of(&app.state.db, id).await.unwrap();
         let sessions = minibase::auth::model::session::Entity::find()
             .filter(minibase::auth::model::session::Column::UserId.eq(id))
             .all(&app.state.db)
@@ -598,9 +590,7 @@ async fn purges_run_on_a_schedule() {
         files.len() == 2 && sessions.len() == 1 && done.is_empty()
     })
     .await;
-    let files = minibase::privacy::repo::files_of(&app.state.db, id)
-        .await
-        .unwrap();
+    let files = files_of(&app.state.db, id).await.unwrap();
     let kept: Vec<i64> = files.iter().map(|f| f.id).collect();
     assert!(kept.contains(&used["id"].as_i64().unwrap()));
     assert!(kept.contains(&avatar["id"].as_i64().unwrap()));
@@ -718,4 +708,37 @@ async fn erasure_once_on_two_nodes_postgres() {
 #[tokio::test]
 async fn erasure_once_on_two_nodes_mysql() {
     erasure_once_on_two_nodes(Backend::MySql, "erasure_once_on_two_nodes_mysql").await;
+}
+
+/// The user's files, as the database holds them.
+async fn files_of(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i64,
+) -> Result<Vec<minibase::files::model::Model>, sea_orm::DbErr> {
+    use minibase::files::model as files;
+    files::Entity::find()
+        .filter(files::Column::OwnerId.eq(id))
+        .all(db)
+        .await
+}
+
+/// The rows of collection table `table` whose `owner` column is the user.
+async fn records_of(
+    db: &impl sea_orm::ConnectionTrait,
+    table: &str,
+    owner: &str,
+    id: i64,
+) -> Vec<Value> {
+    use sea_orm::sea_query::{Alias, Asterisk, Query};
+    use sea_orm::FromQueryResult;
+    let mut select = Query::select();
+    select
+        .column(Asterisk)
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new(owner)).eq(id));
+    let backend = db.get_database_backend();
+    Value::find_by_statement(backend.build(&select))
+        .all(db)
+        .await
+        .unwrap()
 }

@@ -68,7 +68,12 @@ async fn second_node(first: &TestApp, configure: impl FnOnce(&mut RawConfig)) ->
 async fn wait_live(apps: &[&TestApp]) {
     eventually(WAIT, "every node hears the bus", || async {
         apps.iter()
-            .all(|app| app.state.realtime.is_live())
+            .all(|app| {
+                app.state
+                    .feature::<minibase::realtime::Realtime>()
+                    .unwrap()
+                    .is_live()
+            })
             .then_some(())
     })
     .await;
@@ -325,7 +330,14 @@ async fn upgrades_without_credentials_are_refused_with_401() {
         (401, Some(40108)),
         "{body}"
     );
-    assert_eq!(app.state.realtime.connections(), 0, "nothing was held");
+    assert_eq!(
+        app.state
+            .feature::<minibase::realtime::Realtime>()
+            .unwrap()
+            .connections(),
+        0,
+        "nothing was held"
+    );
 
     // SSE is refused the same way.
     let reply = app.get("/api/v1/realtime/sse?channels=config").await;
@@ -762,7 +774,12 @@ async fn a_slow_consumer_is_disconnected() {
     assert_eq!(code, Some(4008));
     assert!(received < published, "{received} of {published} delivered");
     eventually(WAIT, "the slow connection is gone", || async {
-        (app.state.realtime.connections() == 1).then_some(())
+        (app.state
+            .feature::<minibase::realtime::Realtime>()
+            .unwrap()
+            .connections()
+            == 1)
+            .then_some(())
     })
     .await;
 }
@@ -885,7 +902,16 @@ async fn redis_restarted_mid_stream() {
 
     tokio::task::block_in_place(|| redis_server.kill());
     eventually(WAIT, "the nodes notice", || async {
-        (!a.state.realtime.is_live() && !b.state.realtime.is_live()).then_some(())
+        (!a.state
+            .feature::<minibase::realtime::Realtime>()
+            .unwrap()
+            .is_live()
+            && !b
+                .state
+                .feature::<minibase::realtime::Realtime>()
+                .unwrap()
+                .is_live())
+        .then_some(())
     })
     .await;
     tick(&b, 2);

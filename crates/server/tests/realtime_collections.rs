@@ -206,7 +206,12 @@ async fn record_events_follow_each_subscribers_view_rule(backend: Backend, test:
     let b = TestApp::start(raw, a.backend, Some(db), |routes| routes).await;
     for app in [&a, &b] {
         let started = std::time::Instant::now();
-        while !app.state.realtime.is_live() {
+        while !app
+            .state
+            .feature::<minibase::realtime::Realtime>()
+            .unwrap()
+            .is_live()
+        {
             assert!(started.elapsed() < WAIT, "the node hears the bus");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

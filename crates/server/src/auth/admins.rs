@@ -142,7 +142,7 @@ pub async fn set_disabled(
     if !repo::set_admin_disabled(&state.db, id, disabled, Utc::now()).await? {
         return Err(AppError::not_found("no such admin account"));
     }
-    state.sessions.forget_subject(SubjectKind::Admin, id).await;
+    super::guard::forget_subject(state, SubjectKind::Admin, id).await;
     repo::find_admin(&state.db, id)
         .await?
         .map(view)
@@ -181,7 +181,7 @@ pub async fn change_password(
     }
     let hash = hash(new_password).await?;
     repo::set_admin_password(&state.db, id, &hash, Utc::now()).await?;
-    state.sessions.forget_subject(SubjectKind::Admin, id).await;
+    super::guard::forget_subject(state, SubjectKind::Admin, id).await;
     let account = repo::find_admin(&state.db, id)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::TokenRevoked, "the account no longer exists"))?;
@@ -199,6 +199,6 @@ pub async fn change_password(
 /// The account a freshly issued admin token names.
 pub async fn current_with_token(state: &AppState, token: &str) -> AppResult<AdminAccountView> {
     let claims = state.config.jwt.keys.verify(token)?;
-    let principal = state.sessions.authenticate(&state.db, &claims).await?;
+    let principal = super::guard::authenticate(state, &claims).await?;
     current(state, &principal).await
 }

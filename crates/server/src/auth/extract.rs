@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for Principal {
                 "the console cookie holds no admin session",
             ));
         }
-        let principal = state.sessions.authenticate(&state.db, &claims).await?;
+        let principal = super::guard::authenticate(state, &claims).await?;
         if let Some(slot) = parts.extensions.get::<AuditSlot>() {
             slot.record(&principal);
         }

@@ -10,6 +10,7 @@ pub mod refresh;
 mod repo;
 mod routes;
 pub mod service;
+pub mod sessions;
 pub mod settings;
 
 pub use routes::routes;

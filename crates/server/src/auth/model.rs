@@ -1,6 +1,18 @@
 //! Tables of the auth feature: login sessions (each with its current refresh token), admin
 //! accounts.
 
+use serde::{Deserialize, Serialize};
+
+use crate::users::model::Role;
+
+/// What the guard checks a token against: the subject's live role, token version and ban.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LiveSubject {
+    pub role: Role,
+    pub token_version: i32,
+    pub blocked: bool,
+}
+
 pub mod session {
     use sea_orm::entity::prelude::*;
 

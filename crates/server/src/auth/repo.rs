@@ -5,12 +5,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
     EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
-    TransactionTrait,
 };
 
-use super::guard::LiveSubject;
 use super::jwt::SubjectKind;
-use super::model::{admin_account, session};
+use super::model::{admin_account, session, LiveSubject};
 use crate::users::model::{self as users, Role};
 
 pub async fn live_subject(
@@ -70,49 +68,31 @@ pub struct NewLogin<'a> {
     pub async_commit: bool,
 }
 
-/// Upsert the user by openid and open the session, atomically; `None` (and nothing written) when
-/// the user is banned. Logging in cancels a pending account deletion (docs/privacy.md). Login is the write every user makes, so on PostgreSQL it is one statement
-/// (data-modifying CTEs: one round trip, one commit); elsewhere a transaction of four.
-pub async fn record_login(
+/// PostgreSQL's login: upsert the user by openid and open the session in one statement
+/// (data-modifying CTEs: one round trip, one commit), as `auth::service` does elsewhere in a
+/// transaction. `None` (and nothing written) when the user is banned.
+pub async fn record_login_postgres(
     db: &DatabaseConnection,
     login: &NewLogin<'_>,
 ) -> Result<Option<users::Model>, DbErr> {
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        return users::Model::find_by_statement(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            RECORD_LOGIN_POSTGRES,
-            [
-                login.openid.into(),
-                login.unionid.map(str::to_string).into(),
-                login.session_key.into(),
-                login.now.into(),
-                login.session_id.into(),
-                login.expires_at.into(),
-                login.refresh_token_hash.into(),
-                Role::User.as_str().into(),
-                if login.async_commit { "off" } else { "on" }.into(),
-                login.refresh_key.into(),
-            ],
-        ))
-        .one(db)
-        .await;
-    }
-    let txn = db.begin().await?;
-    let user = crate::users::repo::upsert_login(
-        &txn,
-        login.openid,
-        login.unionid,
-        login.session_key,
-        login.now,
-    )
-    .await?;
-    if user.banned {
-        // Dropping the transaction rolls the session-key update back.
-        return Ok(None);
-    }
-    create_session(&txn, user.id, login).await?;
-    txn.commit().await?;
-    Ok(Some(user))
+    users::Model::find_by_statement(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        RECORD_LOGIN_POSTGRES,
+        [
+            login.openid.into(),
+            login.unionid.map(str::to_string).into(),
+            login.session_key.into(),
+            login.now.into(),
+            login.session_id.into(),
+            login.expires_at.into(),
+            login.refresh_token_hash.into(),
+            Role::User.as_str().into(),
+            if login.async_commit { "off" } else { "on" }.into(),
+            login.refresh_key.into(),
+        ],
+    ))
+    .one(db)
+    .await
 }
 
 /// A banned user's row is left alone (`WHERE NOT users.banned`), so `u` is empty and so is the
@@ -146,7 +126,7 @@ pub async fn session_revoked(db: &impl ConnectionTrait, sid: &str) -> Result<boo
     Ok(row.is_none_or(|s| s.revoked_at.is_some()))
 }
 
-async fn create_session(
+pub async fn create_session(
     db: &impl ConnectionTrait,
     user_id: i64,
     login: &NewLogin<'_>,

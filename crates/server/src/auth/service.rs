@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use chrono::Utc;
 use rand::RngCore;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, TransactionTrait};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -21,8 +21,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::privacy::cipher::Field;
 use crate::state::AppState;
 use crate::users::model::Role;
-use crate::users::repo as users;
-use crate::users::service::UserSummary;
+use crate::users::service::{self as users, UserSummary};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResult {
@@ -98,7 +97,7 @@ pub async fn login(state: &AppState, code: &str, client_ip: IpAddr) -> AppResult
         now,
         async_commit: state.config.login_async_commit,
     };
-    let Some(user) = repo::record_login(&state.db, &login).await? else {
+    let Some(user) = record_login(&state.db, &login).await? else {
         return Err(AppError::new(
             ErrorCode::UserBanned,
             "the account is banned",
@@ -267,10 +266,39 @@ fn pair(
     })
 }
 
+/// Upsert the user by openid and open the session, atomically; `None` (and nothing written) when
+/// the user is banned. Logging in cancels a pending account deletion (docs/privacy.md). Login is
+/// the write every user makes, so on PostgreSQL it is one statement; elsewhere a transaction in
+/// which users' service writes the user.
+async fn record_login(
+    db: &DatabaseConnection,
+    login: &repo::NewLogin<'_>,
+) -> AppResult<Option<crate::users::model::Model>> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        return Ok(repo::record_login_postgres(db, login).await?);
+    }
+    let txn = db.begin().await?;
+    let user = users::upsert_login(
+        &txn,
+        login.openid,
+        login.unionid,
+        login.session_key,
+        login.now,
+    )
+    .await?;
+    if user.banned {
+        // Dropping the transaction rolls the session-key update back.
+        return Ok(None);
+    }
+    repo::create_session(&txn, user.id, login).await?;
+    txn.commit().await?;
+    Ok(Some(user))
+}
+
 async fn revoke_on_reuse(state: &AppState, sid: &str, user_id: i64) -> AppError {
     match repo::revoke_session(&state.db, sid, Utc::now()).await {
         Ok(_) => {
-            state.sessions.forget_session(sid).await;
+            super::guard::forget_session(state, sid).await;
             crate::realtime::disconnect(state, SubjectKind::User, user_id, Some(sid)).await;
             tracing::warn!(session = sid, "refresh token reused: session revoked");
             AppError::new(
@@ -282,38 +310,20 @@ async fn revoke_on_reuse(state: &AppState, sid: &str, user_id: i64) -> AppError 
     }
 }
 
-/// End every session of a user, refresh tokens included (a ban, or an admin's "revoke
-/// sessions"). The access tokens die with the user's token version, which the caller bumps.
-pub async fn end_user_sessions(state: &AppState, user_id: i64) -> AppResult<()> {
-    repo::revoke_user_sessions(&state.db, user_id, Utc::now()).await?;
-    state
-        .sessions
-        .forget_subject(SubjectKind::User, user_id)
-        .await;
-    crate::realtime::disconnect(state, SubjectKind::User, user_id, None).await;
-    Ok(())
-}
-
 /// End the caller's session (users) or all of the account's tokens (admin accounts).
 pub async fn logout(state: &AppState, principal: &Principal) -> AppResult<()> {
     match (principal.kind, &principal.session_id) {
         (SubjectKind::User, Some(sid)) => {
             repo::revoke_session(&state.db, sid, Utc::now()).await?;
-            state.sessions.forget_session(sid).await;
+            super::guard::forget_session(state, sid).await;
         }
         (SubjectKind::User, None) => {
-            users::bump_token_version(&state.db, principal.id, Utc::now()).await?;
-            state
-                .sessions
-                .forget_subject(SubjectKind::User, principal.id)
-                .await;
+            users::bump_token_version(state, principal.id).await?;
+            super::guard::forget_subject(state, SubjectKind::User, principal.id).await;
         }
         (SubjectKind::Admin, _) => {
             repo::bump_admin_token_version(&state.db, principal.id).await?;
-            state
-                .sessions
-                .forget_subject(SubjectKind::Admin, principal.id)
-                .await;
+            super::guard::forget_subject(state, SubjectKind::Admin, principal.id).await;
         }
     }
     let session = principal

@@ -24,7 +24,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use crate::store::jobs::{self, Handler, JobSpec};
 use crate::users::model as users;
-use crate::users::repo as users_repo;
+use crate::users::service as users_service;
 
 pub const MEDIA_CHECK_JOB: &str = "community.media_check";
 pub const RECHECK_JOB: &str = "community.recheck_text";
@@ -52,7 +52,7 @@ pub enum TextVerdict {
 
 /// The author of new content: WeChat's check wants their openid.
 pub(super) async fn author_of(state: &AppState, user: &Principal) -> AppResult<users::Model> {
-    users_repo::find(&state.db, user.id)
+    users_service::find(&state.db, user.id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))
 }
@@ -138,7 +138,7 @@ fn media_check_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow
         let Some(post) = repo::find_post(&state.db, job.post_id).await? else {
             return Ok(());
         };
-        let Some(author) = users_repo::find(&state.db, post.author_id).await? else {
+        let Some(author) = crate::users::service::find(&state.db, post.author_id).await? else {
             return Ok(());
         };
         let images: Vec<ImageRef> = serde_json::from_str(&post.images)?;
@@ -180,7 +180,7 @@ fn recheck_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow::Re
                 None => return Ok(()),
             },
         };
-        let Some(author) = users_repo::find(&state.db, author_id).await? else {
+        let Some(author) = crate::users::service::find(&state.db, author_id).await? else {
             return Ok(());
         };
         let check = state

@@ -20,7 +20,7 @@ use crate::notifications::{
 };
 use crate::realtime::{self, Channel};
 use crate::state::AppState;
-use crate::users::repo as users_repo;
+use crate::users::service as users_service;
 use crate::users::service::UserSummary;
 
 /// Like or unlike a post or comment: idempotent, and the count always equals the rows.
@@ -109,7 +109,7 @@ pub async fn set_follow(
     if target == user.id {
         return Err(AppError::validation("id", "you cannot follow yourself"));
     }
-    users_repo::find(&state.db, target)
+    users_service::find(&state.db, target)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
     let now = Utc::now();
@@ -142,7 +142,7 @@ pub async fn set_follow(
 }
 
 pub async fn profile(state: &AppState, viewer: Option<&Principal>, id: i64) -> AppResult<Profile> {
-    let user = users_repo::find(&state.db, id)
+    let user = users_service::find(&state.db, id)
         .await?
         .filter(|u| !u.banned)
         .ok_or_else(|| AppError::not_found("user"))?;
@@ -172,7 +172,7 @@ pub async fn follow_list(
     let before: Option<i64> = page.decode()?;
     let ids = repo::follow_ids(&state.db, id, followers, before, u64::from(limit) + 1).await?;
     let page = Page::from_rows(ids, limit, |id| *id);
-    let users: HashMap<i64, UserSummary> = users_repo::find_many(&state.db, &page.items)
+    let users: HashMap<i64, UserSummary> = users_service::find_many(&state.db, &page.items)
         .await?
         .iter()
         .map(|u| (u.id, UserSummary::from(u)))

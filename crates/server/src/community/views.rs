@@ -15,7 +15,7 @@ use crate::error::AppResult;
 use crate::files::service::{url, FileView};
 use crate::http::pagination::Page;
 use crate::state::AppState;
-use crate::users::repo as users_repo;
+use crate::users::service as users_service;
 use crate::users::service::UserSummary;
 
 /// The authors of a page (one query) and which of its items the caller liked (one query).
@@ -34,7 +34,7 @@ impl Authors {
     ) -> AppResult<Self> {
         let (ids, author_ids): (Vec<i64>, HashSet<i64>) = items.unzip();
         let author_ids: Vec<i64> = author_ids.into_iter().collect();
-        let authors = users_repo::find_many(&state.db, &author_ids)
+        let authors = users_service::find_many(&state.db, &author_ids)
             .await?
             .iter()
             .map(|u| (u.id, UserSummary::from(u)))

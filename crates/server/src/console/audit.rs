@@ -17,6 +17,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use chrono::Utc;
 
+use super::model::AuditRecord;
 use super::repo;
 use crate::auth::cookie::is_safe_method;
 use crate::auth::guard::Principal;
@@ -63,20 +64,6 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditNote {
 }
 
 const ADMIN_PREFIX: &str = "/api/v1/admin/";
-
-/// A new row of the audit log.
-pub struct AuditRecord {
-    pub actor_kind: &'static str,
-    pub actor_id: i64,
-    pub actor_role: &'static str,
-    pub method: String,
-    pub route: String,
-    pub path: String,
-    pub status: u16,
-    pub client_ip: String,
-    pub request_id: String,
-    pub note: Option<String>,
-}
 
 pub async fn audit_admin_actions(
     State(state): State<AppState>,

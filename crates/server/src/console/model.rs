@@ -5,6 +5,20 @@ use utoipa::ToSchema;
 
 use crate::users::model::Role;
 
+/// A new row of the audit log.
+pub struct AuditRecord {
+    pub actor_kind: &'static str,
+    pub actor_id: i64,
+    pub actor_role: &'static str,
+    pub method: String,
+    pub route: String,
+    pub path: String,
+    pub status: u16,
+    pub client_ip: String,
+    pub request_id: String,
+    pub note: Option<String>,
+}
+
 pub mod admin_audit {
     use sea_orm::entity::prelude::*;
 

@@ -1,13 +1,10 @@
 //! Queries of the console feature: the admin audit log.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::audit::AuditRecord;
-use super::model::admin_audit;
+use super::model::{admin_audit, AuditRecord};
+use crate::store::keyset::newest_first;
 
 pub async fn insert_audit(
     db: &impl ConnectionTrait,
@@ -47,14 +44,14 @@ pub async fn list_audit(
             .filter(admin_audit::Column::ActorKind.eq("admin"))
             .filter(admin_audit::Column::ActorId.eq(admin_id));
     }
-    if let Some(before) = before_id {
-        query = query.filter(admin_audit::Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(admin_audit::Column::Id)
-        .limit(u64::from(limit) + 1)
-        .all(db)
-        .await
+    newest_first(
+        query,
+        admin_audit::Column::Id,
+        before_id,
+        u64::from(limit) + 1,
+    )
+    .all(db)
+    .await
 }
 
 /// The dashboard's counts. They read other features' tables, read-only, in one place: the

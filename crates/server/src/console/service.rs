@@ -15,6 +15,7 @@ use crate::auth::service::{self as auth, AdminLoginResult};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
 use crate::state::AppState;
+use crate::store::jobs::model::Status as JobState;
 use crate::store::jobs::repo as jobs_repo;
 
 /// The audit log, newest first, optionally one console account's.
@@ -95,8 +96,8 @@ pub async fn dashboard(state: &AppState) -> AppResult<Dashboard> {
         posts: counts.posts,
         orders: counts.orders,
         approvals_pending: counts.approvals_pending,
-        jobs_failed: jobs_repo::count_by_status(&state.db, jobs_repo::FAILED).await?,
-        jobs_pending: jobs_repo::count_by_status(&state.db, jobs_repo::PENDING).await?,
+        jobs_failed: jobs_repo::count_by_status(&state.db, JobState::Failed).await?,
+        jobs_pending: jobs_repo::count_by_status(&state.db, JobState::Pending).await?,
         traffic: crate::observability::traffic::samples(),
     })
 }
@@ -115,8 +116,8 @@ pub async fn jobs(
     page: &PageQuery,
 ) -> AppResult<Page<JobView>> {
     let status = match status {
-        JobStatus::Failed => jobs_repo::FAILED,
-        JobStatus::Pending => jobs_repo::PENDING,
+        JobStatus::Failed => JobState::Failed,
+        JobStatus::Pending => JobState::Pending,
     };
     let before: Option<i64> = page.decode()?;
     let limit = page.limit();
@@ -126,7 +127,7 @@ pub async fn jobs(
             id: row.id,
             kind: row.kind,
             payload: row.payload,
-            status: row.status,
+            status: row.status.as_str().to_string(),
             attempts: row.attempts,
             max_attempts: row.max_attempts,
             run_at: row.run_at,

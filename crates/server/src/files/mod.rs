@@ -6,6 +6,5 @@ mod repo;
 mod routes;
 pub mod service;
 pub mod settings;
-pub mod store;
 
 pub use routes::routes;

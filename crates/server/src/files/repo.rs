@@ -1,10 +1,9 @@
 //! Queries on `files`.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::model::{self as files, Column};
+use crate::store::keyset::newest_first;
 
 pub async fn insert(db: &impl ConnectionTrait, row: files::ActiveModel) -> Result<i64, DbErr> {
     Ok(files::Entity::insert(row).exec(db).await?.last_insert_id)
@@ -31,12 +30,7 @@ pub async fn list(
     if let Some(owner) = owner_id {
         query = query.filter(Column::OwnerId.eq(owner));
     }
-    if let Some(before) = before_id {
-        query = query.filter(Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(Column::Id)
-        .limit(u64::from(limit) + 1)
+    newest_first(query, Column::Id, before_id, u64::from(limit) + 1)
         .all(db)
         .await
 }

@@ -15,6 +15,7 @@ use super::model::{
 };
 use super::reconcile::rebuild_redis;
 use super::repo;
+use super::stock::FlashSaleState;
 use super::stock::SaleKeys;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
@@ -227,7 +228,7 @@ pub async fn update_sale(state: &AppState, id: i64, input: &SaleInput) -> AppRes
         ));
     }
     state.cache.invalidate(&SALES, &id.to_string()).await;
-    state.flash_sale.flags.clear(id);
+    state.feature::<FlashSaleState>()?.flags.clear(id);
     if input.starts_at != current_starts_at {
         schedule_start(state, id, input.starts_at).await?;
     }
@@ -307,7 +308,7 @@ pub async fn sale_stats(state: &AppState, id: i64) -> AppResult<SaleStats> {
         .redis_tag;
     // Redis before the database: orders leave Redis first and the database second, so read in
     // this order a busy sale does not look inconsistent.
-    let redis = match &state.flash_sale.redis {
+    let redis = match &state.feature::<FlashSaleState>()?.redis {
         Some(gate) if gate.redis.is_healthy() => {
             gate.inspect(&SaleKeys::new(&tag)).await.unwrap_or(None)
         }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::model::{order, OrderStatus};
 use super::orders::close_order;
 use super::repo;
+use super::stock::FlashSaleState;
 use super::stock::SaleKeys;
 use crate::payments::{self, Settled, FLASH_SALE_ORDER};
 use crate::state::AppState;
@@ -74,7 +75,7 @@ pub(super) async fn give_back_redis(state: &AppState, order: &order::Model) -> a
     if !matches!(order.status, OrderStatus::Cancelled | OrderStatus::Expired) {
         return Ok(());
     }
-    let Some(gate) = &state.flash_sale.redis else {
+    let Some(gate) = &state.feature::<FlashSaleState>()?.redis else {
         return Ok(());
     };
     let Some(sale) = repo::find_sale(&state.db, order.sale_id).await? else {

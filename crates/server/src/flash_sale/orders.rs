@@ -10,6 +10,7 @@ use super::announce::{announce_order, announce_stock};
 use super::expiry::{give_back_redis, GIVE_BACK_JOB};
 use super::model::{order, AdminOrderView, OrderStatus, OrderView};
 use super::repo;
+use super::stock::FlashSaleState;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
@@ -189,7 +190,7 @@ pub async fn close_order(state: &AppState, id: i64, to: OrderStatus) -> AppResul
     };
     repo::give_stock(&txn, order.sale_id, order.quantity).await?;
     repo::remove_purchase(&txn, order.sale_id, order.user_id, order.quantity).await?;
-    if state.flash_sale.redis.is_some() {
+    if state.feature::<FlashSaleState>()?.redis.is_some() {
         // Redis gets the units back by a job, so a crash right after the commit loses nothing.
         jobs::enqueue(
             &txn,
@@ -204,8 +205,11 @@ pub async fn close_order(state: &AppState, id: i64, to: OrderStatus) -> AppResul
         .await?;
     }
     txn.commit().await?;
-    state.flash_sale.flags.clear(order.sale_id);
-    if state.flash_sale.redis.is_some() {
+    state
+        .feature::<FlashSaleState>()?
+        .flags
+        .clear(order.sale_id);
+    if state.feature::<FlashSaleState>()?.redis.is_some() {
         if let Err(err) = give_back_redis(state, &order).await {
             tracing::debug!(order = id, error = %format!("{err:#}"), "flash sale: Redis give-back deferred to its job");
         }

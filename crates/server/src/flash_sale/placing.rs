@@ -17,6 +17,7 @@ use super::expiry::EXPIRE_JOB;
 use super::model::{order, OrderInput, OrderStatus, OrderView, SalePhase};
 use super::reconcile::load_redis;
 use super::repo;
+use super::stock::FlashSaleState;
 use super::stock::{self, RedisStock, Reserve, SaleKeys, LEASE_RENEWAL};
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -124,7 +125,7 @@ async fn attempt_order(
     if quantity > sale.per_user_limit {
         return Err(over_limit(sale.per_user_limit));
     }
-    let flags = &state.flash_sale.flags;
+    let flags = &state.feature::<FlashSaleState>()?.flags;
     if flags.is_sold_out(sale.id) {
         return Err(sold_out());
     }
@@ -140,14 +141,14 @@ async fn attempt_order(
 
     // With Redis: reserve first, so that only winners reach the database.
     let gate = state
-        .flash_sale
+        .feature::<FlashSaleState>()?
         .redis
         .as_ref()
         .filter(|g| g.redis.is_healthy());
     let keys = SaleKeys::new(&sale.redis_tag);
     let mut reservation: Option<(String, String)> = None;
     let mut left_after: Option<i64> = None;
-    let mut dirty = state.flash_sale.redis.is_some();
+    let mut dirty = state.feature::<FlashSaleState>()?.redis.is_some();
     if let Some(gate) = gate {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let member = stock::pending_member(&id, user.id, quantity);
@@ -311,7 +312,7 @@ async fn why_no_stock(state: &AppState, sale_id: i64, quantity: i32) -> AppResul
             format!("the sale starts at {}", row.starts_at.to_rfc3339()),
         ),
         SalePhase::SoldOut => {
-            state.flash_sale.flags.mark(sale_id);
+            state.feature::<FlashSaleState>()?.flags.mark(sale_id);
             sold_out()
         }
         SalePhase::Active if row.stock_left < quantity => {

@@ -8,6 +8,7 @@ use chrono::Utc;
 use sea_orm::{AccessMode, ConnectionTrait, DatabaseBackend, IsolationLevel, TransactionTrait};
 
 use super::repo;
+use super::stock::FlashSaleState;
 use super::stock::{self, RedisStock, SaleKeys, Snapshot};
 use crate::state::AppState;
 
@@ -34,7 +35,7 @@ async fn resolve_reservation(
         repo::Outcome::Ordered => gate.settle(keys, member).await?,
         repo::Outcome::Reclaimed => {
             if gate.release(keys, member, user_id, quantity).await? {
-                state.flash_sale.flags.clear(sale_id);
+                state.feature::<FlashSaleState>()?.flags.clear(sale_id);
                 tracing::info!(
                     sale = sale_id,
                     user = user_id,
@@ -54,7 +55,7 @@ async fn resolve_reservation(
 /// Fill a sale's Redis keys from the database. `force`: replace keys that exist (after stock
 /// moved without Redis), waiting first for reservations in flight to finish.
 pub async fn load_redis(state: &AppState, sale_id: i64, force: bool) -> anyhow::Result<()> {
-    let Some(gate) = &state.flash_sale.redis else {
+    let Some(gate) = &state.feature::<FlashSaleState>()?.redis else {
         return Ok(());
     };
     let Some(sale) = repo::find_sale(&state.db, sale_id).await? else {
@@ -97,7 +98,7 @@ pub async fn load_redis(state: &AppState, sale_id: i64, force: bool) -> anyhow::
     .await;
     match result {
         Ok(true) => {
-            state.flash_sale.flags.clear(sale_id);
+            state.feature::<FlashSaleState>()?.flags.clear(sale_id);
             tracing::info!(
                 sale = sale_id,
                 force,
@@ -152,7 +153,7 @@ async fn snapshot(state: &AppState, sale_id: i64) -> anyhow::Result<(Snapshot, i
 /// One round over the live sales: load missing keys, reclaim reservations whose lease lapsed
 /// (their node died or stalled), rebuild sales whose stock moved without Redis.
 pub async fn reconcile_once(state: &AppState) -> anyhow::Result<()> {
-    let Some(gate) = &state.flash_sale.redis else {
+    let Some(gate) = &state.feature::<FlashSaleState>()?.redis else {
         return Ok(());
     };
     if !gate.redis.is_healthy() {
@@ -182,7 +183,10 @@ pub async fn reconcile_once(state: &AppState) -> anyhow::Result<()> {
 
 /// The per-node reconciler: at start, then every `flash_sale_reconcile_interval_secs`.
 pub async fn run_reconciler(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    if state.flash_sale.redis.is_none() {
+    if !state
+        .feature::<FlashSaleState>()
+        .is_ok_and(|sales| sales.redis.is_some())
+    {
         return;
     }
     let every = state.config.flash_sale.reconcile_interval;

@@ -4,10 +4,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder,
 };
 
 use super::model::{self as notifications, Column};
+use crate::store::keyset::newest_first;
 
 pub async fn insert(
     db: &impl ConnectionTrait,
@@ -50,13 +51,12 @@ pub async fn list(
     limit: u64,
 ) -> Result<Vec<notifications::Model>, DbErr> {
     let mut query = notifications::Entity::find().filter(Column::UserId.eq(user_id));
-    if let Some(before) = before_id {
-        query = query.filter(Column::Id.lt(before));
-    }
     if unread_only {
         query = query.filter(Column::ReadAt.is_null());
     }
-    query.order_by_desc(Column::Id).limit(limit).all(db).await
+    newest_first(query, Column::Id, before_id, limit)
+        .all(db)
+        .await
 }
 
 pub async fn unread_count(db: &impl ConnectionTrait, user_id: i64) -> Result<u64, DbErr> {

@@ -16,7 +16,7 @@ use crate::auth::guard::Principal;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::jobs::{self, Handler, JobSpec};
-use crate::users::repo as users;
+use crate::users::service as users;
 
 pub const SEND_JOB: &str = "wechat.subscribe_message";
 

@@ -130,7 +130,7 @@ impl PaymentsState {
                     }
                 };
                 let client = PayClient::new(PayConfig {
-                    observer: Some(crate::telemetry::wechat_observer()),
+                    observer: Some(crate::observability::wechat_observer()),
                     ..config
                 })
                 .map_err(AppError::internal)?;

@@ -5,6 +5,7 @@ use minibase_wechat::pay::{PayClient, PayError, Signed};
 use sea_orm::{ActiveEnum, TransactionTrait};
 use serde_json::json;
 
+use super::client::PaymentsState;
 use super::model::EventKind;
 use super::records::{alert, record};
 use super::refunds::finish_refund;
@@ -34,7 +35,12 @@ async fn verified<'a>(
     state: &'a AppState,
     signed: &SignedNotification,
 ) -> Result<(&'a PayClient, minibase_wechat::pay::Notification), NotifyError> {
-    let client = state.payments.client().await.map_err(NotifyError::Retry)?;
+    let client = state
+        .feature::<PaymentsState>()
+        .map_err(NotifyError::Retry)?
+        .client()
+        .await
+        .map_err(NotifyError::Retry)?;
     let parsed = client
         .parse_notification(&Signed {
             serial: &signed.serial,

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::client::pay_error;
+use super::client::PaymentsState;
 use super::model::{payment, EventKind, PayParams, PaymentStatus, WxRequestPayment};
 use super::records::record;
 use super::repo;
@@ -40,13 +41,13 @@ pub struct Charge {
 /// Start (or resume) paying: the payment row (once per subject), a prepay at WeChat Pay (reused
 /// while valid), and freshly signed `wx.requestPayment` parameters.
 pub async fn start(state: &AppState, charge: Charge) -> AppResult<PayParams> {
-    let client = state.payments.client().await?;
+    let client = state.feature::<PaymentsState>()?.client().await?;
     let config = client.config();
     let now = Utc::now();
     let payment = match repo::find_by_subject(&state.db, charge.subject, charge.subject_id).await? {
         Some(payment) => payment,
         None => {
-            let user = crate::users::repo::find(&state.db, charge.user_id)
+            let user = crate::users::service::find(&state.db, charge.user_id)
                 .await?
                 .ok_or_else(|| AppError::not_found("user"))?;
             if user.openid.is_empty() {
@@ -112,7 +113,7 @@ pub async fn start(state: &AppState, charge: Charge) -> AppResult<PayParams> {
                         .to_rfc3339_opts(SecondsFormat::Secs, false),
                 ),
                 attach: Some(format!("{}:{}", payment.subject, payment.subject_id)),
-                notify_url: state.payments.notify_url(),
+                notify_url: state.feature::<PaymentsState>()?.notify_url(),
                 amount: Amount {
                     total: payment.amount_cents,
                     currency: "CNY".into(),
@@ -199,7 +200,7 @@ pub async fn settle_before_close(
         PaymentStatus::Closed => return Ok(Settled::Closed),
         _ => {}
     }
-    let client = state.payments.client().await?;
+    let client = state.feature::<PaymentsState>()?.client().await?;
     match client.close(&payment.out_trade_no).await {
         Ok(()) | Err(PayError::NotFound { .. } | PayError::OrderClosed { .. }) => {}
         Err(PayError::OrderPaid { .. }) => {
@@ -264,7 +265,7 @@ pub(super) fn query_job(
         if payment.status != PaymentStatus::Pending {
             return Ok(());
         }
-        let client = state.payments.job_client().await?;
+        let client = state.feature::<PaymentsState>()?.job_client().await?;
         let applied = query_and_apply(&state, client, &payment)
             .await
             .map_err(|e| anyhow::anyhow!("querying payment {}: {e}", payment.id))?;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::client::pay_error;
+use super::client::PaymentsState;
 use super::model::{
     payment, refund, EventKind, PaymentStatus, RefundInput, RefundStatus, RefundView,
 };
@@ -31,7 +32,7 @@ pub async fn refund(
     subject_id: i64,
     input: &RefundInput,
 ) -> AppResult<RefundView> {
-    let client = state.payments.client().await?;
+    let client = state.feature::<PaymentsState>()?.client().await?;
     let payment = repo::find_by_subject(&state.db, subject, subject_id)
         .await?
         .ok_or_else(|| AppError::not_found("payment"))?;
@@ -137,7 +138,11 @@ async fn send_refund(
             out_trade_no: payment.out_trade_no.clone(),
             out_refund_no: row.out_refund_no.clone(),
             reason: Some(row.reason.clone()),
-            notify_url: Some(state.payments.refund_notify_url()),
+            // Registered: the caller's client came from it.
+            notify_url: state
+                .feature::<PaymentsState>()
+                .ok()
+                .map(PaymentsState::refund_notify_url),
             amount: RefundAmountRequest {
                 refund: row.amount_cents,
                 total: payment.amount_cents,
@@ -214,7 +219,7 @@ pub(super) fn refund_job(
         let Some(payment) = repo::find(&state.db, row.payment_id).await? else {
             return Ok(());
         };
-        let client = state.payments.job_client().await?;
+        let client = state.feature::<PaymentsState>()?.job_client().await?;
         if row.refund_id.is_some() {
             let answer = client.query_refund(&row.out_refund_no).await?;
             let txn = state.db.begin().await?;

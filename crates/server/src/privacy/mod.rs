@@ -2,7 +2,7 @@
 //! account deletion with a grace period, and scheduled purges. See docs/privacy.md.
 
 pub mod cipher;
-pub mod repo;
+mod repo;
 pub mod routes;
 pub mod service;
 pub mod settings;

@@ -43,9 +43,9 @@ pub async fn request_deletion(
     if !repo::request_deletion(&state.db, principal.id, now).await? {
         return Err(AppError::not_found("user"));
     }
-    crate::auth::service::end_user_sessions(state, principal.id).await?;
+    crate::auth::sessions::end_user_sessions(state, principal.id).await?;
     crate::users::service::forget_profile(state, principal.id).await;
-    let user = crate::users::repo::find(&state.db, principal.id)
+    let user = crate::users::service::find(&state.db, principal.id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
     let requested_at = user.deletion_requested_at.unwrap_or(now);
@@ -145,7 +145,7 @@ const SECTIONS: &[Section] = &[
 
 pub async fn export(state: &AppState, principal: &Principal) -> AppResult<DataExport> {
     let db = &state.db;
-    let user = crate::users::repo::find(db, principal.id)
+    let user = crate::users::service::find(db, principal.id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
     let cipher = &state.config.privacy.cipher;
@@ -249,7 +249,7 @@ pub async fn erase_user(state: &AppState, id: i64) -> anyhow::Result<bool> {
         state.files.delete(&file.storage_key).await?;
     }
     txn.commit().await?;
-    state.sessions.forget_subject(SubjectKind::User, id).await;
+    crate::auth::guard::forget_subject(state, SubjectKind::User, id).await;
     crate::realtime::disconnect(state, SubjectKind::User, id, None).await;
     crate::users::service::forget_profile(state, id).await;
     crate::community::latest_changed(state).await;

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use super::hub::Delivery;
 use super::metrics;
 use super::model::{collection_of, EventId, ServerFrame};
+use super::service::Realtime;
 use crate::collections::query::Caller;
 use crate::state::AppState;
 
@@ -25,7 +26,10 @@ const GATE_QUEUE: usize = 4096;
 /// Route this node's collection events through the gate, and run it.
 pub fn start(state: AppState) -> tokio::task::JoinHandle<()> {
     let (tx, rx) = mpsc::channel(GATE_QUEUE);
-    state.realtime.hub.set_gate(tx);
+    match state.feature::<Realtime>() {
+        Ok(realtime) => realtime.hub.set_gate(tx),
+        Err(err) => tracing::error!(error = ?err, "realtime: no state; record events go nowhere"),
+    }
     tokio::spawn(run(state, rx))
 }
 
@@ -39,7 +43,10 @@ async fn run(state: AppState, mut incoming: mpsc::Receiver<Delivery>) {
         let Some(collection) = collection_of(&delivery.channel) else {
             continue;
         };
-        let hub = &state.realtime.hub;
+        let Ok(realtime) = state.feature::<Realtime>() else {
+            return;
+        };
+        let hub = &realtime.hub;
         let viewers: Vec<Arc<Caller>> = hub
             .viewers(&delivery.channel)
             .into_iter()

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use validator::Validate;
 
-use super::service;
+use super::service::{self, Realtime};
 use super::socket::{self, Session};
 use crate::auth::extract::bearer_token;
 use crate::auth::guard::Principal;
@@ -139,7 +139,7 @@ pub async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .or(query.last_event_id.as_deref());
-    let heartbeat = state.realtime.settings.heartbeat;
+    let heartbeat = state.feature::<Realtime>()?.settings.heartbeat;
     let stream = service::open_sse(
         &state,
         bearer,

@@ -129,27 +129,41 @@ pub fn publish(state: &AppState, channel: Channel, event: &str, data: impl Seria
             return;
         }
     };
+    let Some(realtime) = registered(state) else {
+        return;
+    };
     let body = super::model::render_body(event, &data);
-    state
-        .realtime
+    realtime
         .bus
-        .publish(&state.realtime.hub, channel.to_string(), body);
+        .publish(&realtime.hub, channel.to_string(), body);
 }
 
 /// Close every realtime connection of a subject (ban, revoked sessions), or of one login session
 /// (logout), on every node.
 pub async fn disconnect(state: &AppState, kind: SubjectKind, id: i64, session: Option<&str>) {
-    state
-        .realtime
+    let Some(realtime) = registered(state) else {
+        return;
+    };
+    realtime
         .bus
-        .disconnect(&state.realtime.hub, (kind, id), session)
+        .disconnect(&realtime.hub, (kind, id), session)
         .await;
+}
+
+/// This node's realtime state for the calls that never fail (the error is logged: it is a
+/// start-up mistake, not the caller's).
+fn registered(state: &AppState) -> Option<&Realtime> {
+    state
+        .feature::<Realtime>()
+        .inspect_err(|err| tracing::error!(error = ?err, "realtime: no state"))
+        .ok()
 }
 
 /// A ticket for one connection, standing for the caller's token.
 pub async fn issue_ticket(state: &AppState, claims: &Claims) -> AppResult<(String, u64)> {
-    let ttl = state.realtime.settings.ticket_ttl;
-    let ticket = state.realtime.tickets.issue(claims, ttl).await?;
+    let realtime = state.feature::<Realtime>()?;
+    let ttl = realtime.settings.ticket_ttl;
+    let ticket = realtime.tickets.issue(claims, ttl).await?;
     Ok((ticket, ttl.as_secs()))
 }
 
@@ -163,7 +177,7 @@ pub async fn authenticate(
     let claims = match (bearer, ticket) {
         (Some(token), _) => state.config.jwt.keys.verify(token)?,
         (None, Some(ticket)) => state
-            .realtime
+            .feature::<Realtime>()?
             .tickets
             .redeem(ticket)
             .await?
@@ -178,7 +192,7 @@ pub async fn authenticate(
             "send Authorization: Bearer <token>, or ?ticket= from POST /api/v1/realtime/tickets",
         )),
     };
-    let principal = state.sessions.authenticate(&state.db, &claims).await?;
+    let principal = crate::auth::guard::authenticate(state, &claims).await?;
     Ok((principal, claims))
 }
 
@@ -196,7 +210,7 @@ pub async fn connect(
     ticket: Option<&str>,
 ) -> AppResult<Admitted> {
     let (principal, claims) = authenticate(state, bearer, ticket).await?;
-    let slot = state.realtime.admit(&principal)?;
+    let slot = state.feature::<Realtime>()?.admit(&principal)?;
     Ok(Admitted {
         principal,
         claims,
@@ -239,7 +253,7 @@ pub async fn open_sse(
             "channels: name at least one channel, comma-separated",
         ));
     }
-    if names.len() > state.realtime.settings.max_subscriptions {
+    if names.len() > state.feature::<Realtime>()?.settings.max_subscriptions {
         return Err(AppError::new(
             ErrorCode::InvalidQuery,
             "channels: more than realtime_max_subscriptions",
@@ -310,7 +324,7 @@ pub async fn viewer_for(
 /// even if a disconnect broadcast was missed). Only a definite "no" counts: a database hiccup
 /// does not close sockets.
 pub async fn still_valid(state: &AppState, claims: &Claims) -> bool {
-    match state.sessions.authenticate(&state.db, claims).await {
+    match crate::auth::guard::authenticate(state, claims).await {
         Ok(_) => true,
         Err(err) => !matches!(
             err.code(),

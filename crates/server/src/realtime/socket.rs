@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::hub::{CloseReason, Delivery, Slot};
 use super::metrics::{self, Transport};
 use super::model::{Channel, ClientFrame, EventId, ServerFrame};
-use super::service;
+use super::service::{self, Realtime};
 use crate::auth::guard::Principal;
 use crate::auth::jwt::Claims;
 use crate::error::ErrorCode;
@@ -35,8 +35,14 @@ enum Gone {
 }
 
 pub async fn run(socket: WebSocket, mut session: Session) {
+    let settings = match session.state.feature::<Realtime>() {
+        Ok(realtime) => realtime.settings.clone(),
+        Err(err) => {
+            tracing::error!(error = ?err, "realtime: no state");
+            return;
+        }
+    };
     metrics::connection(Transport::Ws, 1.0);
-    let settings = session.state.realtime.settings.clone();
     let (tx, mut rx) = mpsc::channel::<Delivery>(settings.send_queue);
     let (mut sink, mut stream) = socket.split();
     // Per subscribed channel, the last id already sent (by replay): live copies up to it are
@@ -120,7 +126,11 @@ async fn on_frame(
     floors: &mut Vec<(Arc<str>, EventId)>,
     text: &str,
 ) -> Result<(), Gone> {
-    let timeout = session.state.realtime.settings.write_timeout;
+    let realtime = session
+        .state
+        .feature::<Realtime>()
+        .map_err(|_| Gone::Client)?;
+    let timeout = realtime.settings.write_timeout;
     let frame = match serde_json::from_str::<ClientFrame>(text) {
         Ok(frame) => frame,
         Err(err) => {
@@ -150,7 +160,10 @@ async fn subscribe(
     name: &str,
     since: Option<&str>,
 ) -> Result<(), Gone> {
-    let realtime = &session.state.realtime;
+    let realtime = session
+        .state
+        .feature::<Realtime>()
+        .map_err(|_| Gone::Client)?;
     let timeout = realtime.settings.write_timeout;
     let channel = match name.parse::<Channel>() {
         Ok(channel) => channel,

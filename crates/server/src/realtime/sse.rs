@@ -14,7 +14,7 @@ use tokio::time::{Instant, Interval};
 use super::hub::{CloseReason, Delivery, Kick, Slot};
 use super::metrics::{self, Transport};
 use super::model::{EventId, ServerFrame};
-use super::service;
+use super::service::{self, Realtime};
 use crate::auth::jwt::Claims;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -64,7 +64,8 @@ pub async fn open(
         viewers,
         since,
     } = opening;
-    let settings = state.realtime.settings.clone();
+    let realtime = state.feature::<Realtime>()?;
+    let settings = realtime.settings.clone();
     let (tx, rx) = mpsc::channel(settings.send_queue);
     for (channel, viewer) in channels.iter().zip(viewers) {
         slot.subscribe_as(channel, &tx, viewer);
@@ -73,9 +74,9 @@ pub async fn open(
     let names: Vec<&str> = channels.iter().map(String::as_str).collect();
     let mut replayed = Vec::new();
     let position = match since {
-        None => state.realtime.position().await?,
+        None => realtime.position().await?,
         Some(since) => {
-            let replay = state.realtime.replay(&names, since).await?;
+            let replay = realtime.replay(&names, since).await?;
             if replay.complete {
                 replayed = replay.events;
             } else {

@@ -1,4 +1,5 @@
-//! Storage: the database pool and migrations, Redis, and (later) cache, bus and jobs.
+//! Storage every feature shares: the database pool and migrations, Redis, the cache, jobs, rate
+//! limits and the object store for file bytes.
 
 pub mod cache;
 pub mod db;
@@ -6,6 +7,7 @@ pub mod jobs;
 pub mod json;
 pub mod keyset;
 pub mod migrations;
+pub mod objects;
 pub mod ratelimit;
 pub mod redis;
 pub mod redis_trace;

@@ -1,8 +1,9 @@
 //! Users of the mini-program: profile, phone number, open data, and their administration.
 
 pub mod model;
-pub mod repo;
+mod repo;
 mod routes;
 pub mod service;
 
 pub use routes::routes;
+pub use service::ProfileChanged;

@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
 };
 
 use super::model::{self as users, Role};
+use crate::store::keyset::newest_first;
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<users::Model>, DbErr> {
     users::Entity::find_by_id(id).one(db).await
@@ -194,12 +194,7 @@ pub async fn list(
     if let Some(banned) = banned {
         select = select.filter(users::Column::Banned.eq(banned));
     }
-    if let Some(before) = before_id {
-        select = select.filter(users::Column::Id.lt(before));
-    }
-    select
-        .order_by_desc(users::Column::Id)
-        .limit(limit)
+    newest_first(select, users::Column::Id, before_id, limit)
         .all(db)
         .await
 }

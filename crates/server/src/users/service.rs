@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -17,6 +18,12 @@ use crate::privacy::cipher::{mask_phone, DataCipher, Field};
 use crate::state::AppState;
 use crate::store::cache::CacheSpec;
 use crate::wechat::map_error;
+
+/// A user's name or avatar changed (sent after the change is committed): whatever shows
+/// authors' profiles, such as cached feed pages, listens for it.
+pub struct ProfileChanged {
+    pub user_id: i64,
+}
 
 /// A user as others see them (authors, the login answer).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -159,6 +166,34 @@ const PROFILES: CacheSpec = CacheSpec {
     shared: false,
 };
 
+/// A user by id, banned or not: for other features, which never read the users table's repo.
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<users::Model>> {
+    Ok(repo::find(db, id).await?)
+}
+
+/// The users of `ids` that exist, in no particular order.
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Vec<users::Model>> {
+    Ok(repo::find_many(db, ids).await?)
+}
+
+/// A login's write to the user, inside the caller's transaction (`auth`'s login): creates the
+/// user on first login, else refreshes the session key and cancels a pending deletion.
+pub async fn upsert_login(
+    db: &impl ConnectionTrait,
+    openid: &str,
+    unionid: Option<&str>,
+    session_key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<users::Model> {
+    Ok(repo::upsert_login(db, openid, unionid, session_key, now).await?)
+}
+
+/// End every token of the user at once (the caller forgets the cached subject). False when no
+/// such user.
+pub async fn bump_token_version(state: &AppState, id: i64) -> AppResult<bool> {
+    Ok(repo::bump_token_version(&state.db, id, Utc::now()).await?)
+}
+
 pub async fn me(state: &AppState, principal: &Principal) -> AppResult<Me> {
     let profile: Arc<Option<Me>> = state
         .cache
@@ -200,8 +235,11 @@ pub async fn update_me(
         return Err(caller_gone());
     }
     forget_profile(state, principal.id).await;
-    // Cached feed pages show authors' names and avatars.
-    crate::community::latest_changed(state).await;
+    state
+        .emit(ProfileChanged {
+            user_id: principal.id,
+        })
+        .await;
     me(state, principal).await
 }
 
@@ -401,9 +439,9 @@ pub async fn set_banned(
     }
     repo::set_banned(&state.db, id, banned, Utc::now()).await?;
     if banned {
-        crate::auth::service::end_user_sessions(state, id).await?;
+        crate::auth::sessions::end_user_sessions(state, id).await?;
     } else {
-        state.sessions.forget_subject(SubjectKind::User, id).await;
+        crate::auth::guard::forget_subject(state, SubjectKind::User, id).await;
     }
     tracing::info!(
         target_user = id,
@@ -419,7 +457,7 @@ pub async fn revoke_sessions(state: &AppState, id: i64) -> AppResult<()> {
     if !repo::bump_token_version(&state.db, id, Utc::now()).await? {
         return Err(AppError::not_found("user"));
     }
-    crate::auth::service::end_user_sessions(state, id).await
+    crate::auth::sessions::end_user_sessions(state, id).await
 }
 
 pub async fn set_role(
@@ -431,7 +469,7 @@ pub async fn set_role(
     if !repo::set_role(&state.db, id, role, Utc::now()).await? {
         return Err(AppError::not_found("user"));
     }
-    state.sessions.forget_subject(SubjectKind::User, id).await;
+    crate::auth::guard::forget_subject(state, SubjectKind::User, id).await;
     forget_profile(state, id).await;
     admin_get(state, actor, id).await
 }

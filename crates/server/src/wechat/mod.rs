@@ -64,7 +64,7 @@ impl Wechat {
         let client_config = WechatConfig {
             timeout: settings.timeout,
             pool_idle_timeout: settings.pool_idle_timeout,
-            observer: Some(crate::telemetry::wechat_observer()),
+            observer: Some(crate::observability::wechat_observer()),
             ..client_config
         };
         let appid: Arc<str> = Arc::from(client_config.appid.as_str());

@@ -23,7 +23,7 @@ use super::model::{CollectionSpec, FieldDef, FieldType, Rules, USERS_TARGET};
 use super::repo;
 use super::service;
 use super::sql::{valid_name, Ident, RESERVED_COLLECTIONS, RESERVED_FIELDS};
-use crate::files::store::FileStore;
+use crate::store::objects::FileStore;
 use crate::store::Db;
 
 pub use source::ExportSource;

@@ -22,6 +22,7 @@ use tracing::Instrument;
 
 use crate::error::AppError;
 use crate::state::AppState;
+use model::Status;
 
 /// A job handler: gets the app state and the payload (JSON); an error means "retry later".
 pub type Handler = fn(AppState, serde_json::Value) -> BoxFuture<'static, anyhow::Result<()>>;
@@ -182,10 +183,10 @@ async fn run_in_span(
         tracing::Span::current().record("otel.status_code", "error");
     }
     let (status, run_at, error) = match outcome {
-        Ok(()) => (repo::DONE, now, None),
+        Ok(()) => (Status::Done, now, None),
         Err(err) if job.attempts >= job.max_attempts => {
             tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %format!("{err:#}"), "job failed for good");
-            (repo::FAILED, now, Some(format!("{err:#}")))
+            (Status::Failed, now, Some(format!("{err:#}")))
         }
         Err(err) => {
             // 1 s, 2 s, 4 s, ... capped at 10 minutes.
@@ -194,22 +195,35 @@ async fn run_in_span(
                 .min(600);
             tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, retry_in_secs = delay, error = %format!("{err:#}"), "job failed; will retry");
             (
-                repo::PENDING,
+                Status::Pending,
                 now + chrono::Duration::seconds(delay),
                 Some(format!("{err:#}")),
             )
         }
     };
-    metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "status" => status)
+    metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "status" => status.as_str())
         .increment(1);
-    let failed = (status == repo::FAILED).then(|| {
-        serde_json::json!({ "id": job.id, "kind": job.kind, "attempts": job.attempts, "error": error })
+    let failed = (status == Status::Failed).then(|| JobFailed {
+        id: job.id,
+        kind: job.kind.clone(),
+        attempts: job.attempts,
+        error: error.clone(),
     });
     if let Err(err) = repo::finish(&state.db, &job, status, run_at, error, now).await {
         tracing::warn!(job = job.id, error = %err, "jobs: could not record the outcome; the job will run again");
         return;
     }
     if let Some(failed) = failed {
-        crate::realtime::publish(state, crate::realtime::Channel::Admin, "job.failed", failed);
+        state.emit(failed).await;
     }
+}
+
+/// A job that used up its attempts, sent as an event once that is recorded (the admin console
+/// hears of it live). Jobs sit below the features, so they name no listener.
+#[derive(Debug, Serialize)]
+pub struct JobFailed {
+    pub id: i64,
+    pub kind: String,
+    pub attempts: i32,
+    pub error: Option<String>,
 }

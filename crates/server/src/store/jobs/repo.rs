@@ -8,12 +8,8 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::model::{self as jobs, Column};
-
-pub const PENDING: &str = "pending";
-pub const RUNNING: &str = "running";
-pub const DONE: &str = "done";
-pub const FAILED: &str = "failed";
+use super::model::{self as jobs, Column, Status};
+use crate::store::keyset::newest_first;
 
 pub struct NewJob<'a> {
     pub kind: &'a str,
@@ -33,7 +29,7 @@ pub async fn insert(
         kind: Set(job.kind.to_string()),
         payload: Set(job.payload),
         dedupe_key: Set(job.dedupe_key.map(String::from)),
-        status: Set(PENDING.into()),
+        status: Set(Status::Pending),
         attempts: Set(0),
         max_attempts: Set(job.max_attempts),
         run_at: Set(job.run_at),
@@ -64,12 +60,12 @@ fn claimable(now: DateTime<Utc>) -> Condition {
     Condition::any()
         .add(
             Condition::all()
-                .add(Column::Status.eq(PENDING))
+                .add(Column::Status.eq(Status::Pending))
                 .add(Column::RunAt.lte(now)),
         )
         .add(
             Condition::all()
-                .add(Column::Status.eq(RUNNING))
+                .add(Column::Status.eq(Status::Running))
                 .add(Column::LockedUntil.lt(now)),
         )
 }
@@ -98,7 +94,7 @@ pub async fn claim(
     locked_until: DateTime<Utc>,
 ) -> Result<Option<jobs::Model>, DbErr> {
     let result = jobs::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(RUNNING))
+        .col_expr(Column::Status, Expr::value(Status::Running))
         .col_expr(Column::LockedUntil, Expr::value(locked_until))
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .col_expr(Column::UpdatedAt, Expr::value(now))
@@ -116,7 +112,7 @@ pub async fn claim(
 pub async fn finish(
     db: &impl ConnectionTrait,
     job: &jobs::Model,
-    status: &str,
+    status: Status,
     run_at: DateTime<Utc>,
     error: Option<String>,
     now: DateTime<Utc>,
@@ -131,7 +127,7 @@ pub async fn finish(
         .col_expr(Column::LastError, Expr::value(error))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(job.id))
-        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::Status.eq(Status::Running))
         .filter(Column::LockedUntil.eq(job.locked_until))
         .exec(db)
         .await
@@ -141,7 +137,7 @@ pub async fn finish(
 /// Forget finished jobs older than `before`.
 pub async fn purge_done(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
     jobs::Entity::delete_many()
-        .filter(Column::Status.eq(DONE))
+        .filter(Column::Status.eq(Status::Done))
         .filter(Column::UpdatedAt.lt(before))
         .exec(db)
         .await
@@ -164,17 +160,12 @@ pub async fn by_kind(db: &impl ConnectionTrait, kind: &str) -> Result<Vec<jobs::
 /// with ids below `before_id`.
 pub async fn list_by_status(
     db: &impl ConnectionTrait,
-    status: &str,
+    status: Status,
     before_id: Option<i64>,
     limit: u32,
 ) -> Result<Vec<jobs::Model>, DbErr> {
-    let mut query = jobs::Entity::find().filter(Column::Status.eq(status));
-    if let Some(before) = before_id {
-        query = query.filter(Column::Id.lt(before));
-    }
-    query
-        .order_by_desc(Column::Id)
-        .limit(u64::from(limit) + 1)
+    let query = jobs::Entity::find().filter(Column::Status.eq(status));
+    newest_first(query, Column::Id, before_id, u64::from(limit) + 1)
         .all(db)
         .await
 }
@@ -183,7 +174,7 @@ pub async fn list_by_status(
 /// alone (its worker holds it). False when there is no such job in those states.
 pub async fn retry(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let result = jobs::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(PENDING))
+        .col_expr(Column::Status, Expr::value(Status::Pending))
         .col_expr(Column::Attempts, Expr::value(0))
         .col_expr(Column::RunAt, Expr::value(now))
         .col_expr(
@@ -192,7 +183,7 @@ pub async fn retry(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Re
         )
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.is_in([FAILED, PENDING]))
+        .filter(Column::Status.is_in([Status::Failed, Status::Pending]))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -202,14 +193,14 @@ pub async fn retry(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Re
 pub async fn discard(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     let result = jobs::Entity::delete_many()
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.is_in([FAILED, PENDING]))
+        .filter(Column::Status.is_in([Status::Failed, Status::Pending]))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
 }
 
 /// How many jobs are in `status`.
-pub async fn count_by_status(db: &impl ConnectionTrait, status: &str) -> Result<u64, DbErr> {
+pub async fn count_by_status(db: &impl ConnectionTrait, status: Status) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     jobs::Entity::find()
         .filter(Column::Status.eq(status))
@@ -245,7 +236,7 @@ pub async fn queue_stats(
         .into_tuple::<DateTime<Utc>>()
         .one(db)
         .await?;
-    let failed = count_by_status(db, FAILED).await?;
+    let failed = count_by_status(db, Status::Failed).await?;
     Ok(QueueStats {
         due,
         oldest_due,
