@@ -241,12 +241,7 @@ pub async fn update(
         sql.push(", ").ident(column).push(" = ").bind(value.clone());
     }
     sql.push(" WHERE id = ").bind(id);
-    if let Some(condition) = condition {
-        sql.push(" AND (");
-        condition(&mut sql).map_err(SelectError::Expr)?;
-        sql.push(")");
-    }
-    Ok(db.execute(sql.statement()).await?.rows_affected())
+    execute_where(db, sql, condition).await
 }
 
 /// Delete a record where the condition holds; rows deleted (0 or 1).
@@ -261,6 +256,16 @@ pub async fn delete(
         .ident(table)
         .push(" WHERE id = ")
         .bind(id);
+    execute_where(db, sql, condition).await
+}
+
+/// Run a write whose `WHERE` is written, narrowed by `condition` when there is one; the rows
+/// it affected.
+async fn execute_where(
+    db: &impl ConnectionTrait,
+    mut sql: Sql,
+    condition: Option<Condition<'_>>,
+) -> Result<u64, SelectError> {
     if let Some(condition) = condition {
         sql.push(" AND (");
         condition(&mut sql).map_err(SelectError::Expr)?;
