@@ -6,8 +6,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use validator::Validate;
 
+use super::definitions;
 use super::model::{CollectionSpec, CollectionView};
-use super::service::{self, BatchOp, ListParams};
+use super::reads::{self, ListParams};
+use super::writes::{self, BatchOp};
 use crate::auth::extract::{Admin, MaybePrincipal, RequireRole};
 use crate::error::AppResult;
 use crate::http::pagination::Page;
@@ -41,7 +43,9 @@ pub async fn list_collections(
     State(state): State<AppState>,
     _admin: RequireRole<Admin>,
 ) -> AppResult<ApiJson<Vec<CollectionView>>> {
-    service::list_collections(&state.db).await.map(ApiJson::ok)
+    definitions::list_collections(&state.db)
+        .await
+        .map(ApiJson::ok)
 }
 
 /// Define a collection: its fields, indexes, owner field and rules. Its table is created at once.
@@ -58,8 +62,8 @@ pub async fn create_collection(
     _admin: RequireRole<Admin>,
     ValidJson(spec): ValidJson<SpecBody>,
 ) -> AppResult<ApiJson<CollectionView>> {
-    let view = service::create_collection(&state.db, spec.0).await?;
-    service::forget(&state.cache, &view.spec.name).await;
+    let view = definitions::create_collection(&state.db, spec.0).await?;
+    definitions::forget(&state.cache, &view.spec.name).await;
     Ok(ApiJson::created(view))
 }
 
@@ -87,7 +91,7 @@ pub async fn get_collection(
     _admin: RequireRole<Admin>,
     Path(name): Path<String>,
 ) -> AppResult<ApiJson<CollectionView>> {
-    service::get_collection(&state.db, &name)
+    definitions::get_collection(&state.db, &name)
         .await
         .map(ApiJson::ok)
 }
@@ -118,8 +122,9 @@ pub async fn update_collection(
     ValidQuery(q): ValidQuery<ChangeQuery>,
     ValidJson(spec): ValidJson<SpecBody>,
 ) -> AppResult<ApiJson<CollectionView>> {
-    let result = service::update_collection(&state.db, &name, spec.0, q.confirm_data_loss).await;
-    service::forget(&state.cache, &name).await;
+    let result =
+        definitions::update_collection(&state.db, &name, spec.0, q.confirm_data_loss).await;
+    definitions::forget(&state.cache, &name).await;
     result.map(ApiJson::ok)
 }
 
@@ -145,8 +150,8 @@ pub async fn delete_collection(
     Path(name): Path<String>,
     ValidQuery(q): ValidQuery<DeleteQuery>,
 ) -> AppResult<ApiJson<Option<String>>> {
-    service::delete_collection(&state.db, &name, q.confirm).await?;
-    service::forget(&state.cache, &name).await;
+    definitions::delete_collection(&state.db, &name, q.confirm).await?;
+    definitions::forget(&state.cache, &name).await;
     Ok(ApiJson::ok(None))
 }
 
@@ -186,6 +191,20 @@ pub struct ListQuery {
     pub expand: Option<String>,
 }
 
+impl From<ListQuery> for ListParams {
+    fn from(q: ListQuery) -> Self {
+        ListParams {
+            filter: q.filter,
+            where_json: q.where_json,
+            sort: q.sort,
+            limit: q.limit,
+            cursor: q.cursor,
+            fields: q.fields,
+            expand: q.expand,
+        }
+    }
+}
+
 /// Records the caller may see (the list rule filters them), filtered, sorted and
 /// keyset-paginated.
 #[utoipa::path(get, path = "/api/v1/collections/{name}/records", tag = "collections",
@@ -202,16 +221,7 @@ pub async fn list_records(
     Path(name): Path<String>,
     ValidQuery(q): ValidQuery<ListQuery>,
 ) -> AppResult<ApiJson<Page<Map<String, Value>>>> {
-    let params = ListParams {
-        filter: q.filter,
-        where_json: q.where_json,
-        sort: q.sort,
-        limit: q.limit,
-        cursor: q.cursor,
-        fields: q.fields,
-        expand: q.expand,
-    };
-    service::list_records(&state, caller.as_ref(), &name, &params)
+    reads::list_records(&state, caller.as_ref(), &name, &q.into())
         .await
         .map(ApiJson::ok)
 }
@@ -244,7 +254,7 @@ pub async fn create_record(
     Path(name): Path<String>,
     ValidJson(body): ValidJson<RecordBody>,
 ) -> AppResult<ApiJson<Map<String, Value>>> {
-    service::create_record(&state, caller.as_ref(), &name, &body.0)
+    writes::create_record(&state, caller.as_ref(), &name, &body.0)
         .await
         .map(ApiJson::created)
 }
@@ -271,7 +281,7 @@ pub async fn get_record(
     Path((name, id)): Path<(String, i64)>,
     ValidQuery(q): ValidQuery<GetQuery>,
 ) -> AppResult<ApiJson<Map<String, Value>>> {
-    service::get_record(
+    reads::get_record(
         &state,
         caller.as_ref(),
         &name,
@@ -299,7 +309,7 @@ pub async fn update_record(
     Path((name, id)): Path<(String, i64)>,
     ValidJson(body): ValidJson<RecordBody>,
 ) -> AppResult<ApiJson<Map<String, Value>>> {
-    service::update_record(&state, caller.as_ref(), &name, id, &body.0)
+    writes::update_record(&state, caller.as_ref(), &name, id, &body.0)
         .await
         .map(ApiJson::ok)
 }
@@ -317,7 +327,7 @@ pub async fn delete_record(
     MaybePrincipal(caller): MaybePrincipal,
     Path((name, id)): Path<(String, i64)>,
 ) -> AppResult<ApiJson<Option<String>>> {
-    service::delete_record(&state, caller.as_ref(), &name, id).await?;
+    writes::delete_record(&state, caller.as_ref(), &name, id).await?;
     Ok(ApiJson::ok(None))
 }
 
@@ -344,7 +354,7 @@ pub async fn batch(
     Path(name): Path<String>,
     ValidJson(body): ValidJson<BatchBody>,
 ) -> AppResult<ApiJson<Vec<Value>>> {
-    service::batch(&state, caller.as_ref(), &name, &body.requests)
+    writes::batch(&state, caller.as_ref(), &name, &body.requests)
         .await
         .map(ApiJson::ok)
 }
@@ -369,16 +379,7 @@ pub async fn admin_list_records(
     Path(name): Path<String>,
     ValidQuery(q): ValidQuery<ListQuery>,
 ) -> AppResult<ApiJson<Page<Map<String, Value>>>> {
-    let params = ListParams {
-        filter: q.filter,
-        where_json: q.where_json,
-        sort: q.sort,
-        limit: q.limit,
-        cursor: q.cursor,
-        fields: q.fields,
-        expand: q.expand,
-    };
-    service::list_records(&state, Some(&admin), &name, &params)
+    reads::list_records(&state, Some(&admin), &name, &q.into())
         .await
         .map(ApiJson::ok)
 }
@@ -400,7 +401,7 @@ pub async fn admin_create_record(
     Path(name): Path<String>,
     ValidJson(body): ValidJson<RecordBody>,
 ) -> AppResult<ApiJson<Map<String, Value>>> {
-    service::create_record(&state, Some(&admin), &name, &body.0)
+    writes::create_record(&state, Some(&admin), &name, &body.0)
         .await
         .map(ApiJson::created)
 }
@@ -422,7 +423,7 @@ pub async fn admin_update_record(
     Path((name, id)): Path<(String, i64)>,
     ValidJson(body): ValidJson<RecordBody>,
 ) -> AppResult<ApiJson<Map<String, Value>>> {
-    service::update_record(&state, Some(&admin), &name, id, &body.0)
+    writes::update_record(&state, Some(&admin), &name, id, &body.0)
         .await
         .map(ApiJson::ok)
 }
@@ -441,6 +442,6 @@ pub async fn admin_delete_record(
     RequireRole(admin, _): RequireRole<Admin>,
     Path((name, id)): Path<(String, i64)>,
 ) -> AppResult<ApiJson<Option<String>>> {
-    service::delete_record(&state, Some(&admin), &name, id).await?;
+    writes::delete_record(&state, Some(&admin), &name, id).await?;
     Ok(ApiJson::ok(None))
 }

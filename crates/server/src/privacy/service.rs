@@ -161,7 +161,7 @@ pub async fn export(state: &AppState, principal: &Principal) -> AppResult<DataEx
         sections.insert(*name, rows);
     }
     let mut collections = BTreeMap::new();
-    for owned in crate::collections::service::owned_tables(db).await? {
+    for owned in crate::collections::owned_tables(db).await? {
         let rows = repo::rows_of(
             db,
             owned.table.as_str(),
@@ -235,7 +235,7 @@ pub async fn erase_user(state: &AppState, id: i64) -> anyhow::Result<bool> {
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     }
     repo::erase_activity(&txn, id, now).await?;
-    for owned in crate::collections::service::owned_tables(&txn)
+    for owned in crate::collections::owned_tables(&txn)
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?
     {

@@ -58,7 +58,7 @@ async fn run(state: AppState, mut incoming: mpsc::Receiver<Delivery>) {
         let checked = match serde_json::from_str::<Frame>(&delivery.frame) {
             Ok(frame) => {
                 let callers: Vec<&Caller> = viewers.iter().map(|v| &**v).collect();
-                crate::collections::service::visible_to(&state, collection, &frame.data, &callers)
+                crate::collections::visible_to(&state, collection, &frame.data, &callers)
                     .await
                     .map_err(|err| anyhow::anyhow!("{err:?}"))
             }

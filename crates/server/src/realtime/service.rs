@@ -316,7 +316,7 @@ pub async fn viewer_for(
     let Channel::Collection(name) = channel else {
         return Ok(None);
     };
-    let caller = crate::collections::service::watcher(state, principal, name).await?;
+    let caller = crate::collections::watcher(state, principal, name).await?;
     Ok(Some(Arc::new(caller)))
 }
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    bump, locked, parse_body, str_field, unix_now, CallbackError, MediaCheck, MockWechat, Params,
+    bump, locked, str_field, unix_now, CallbackError, MediaCheck, MockWechat, Params,
     MOCK_ORIGINAL_ID,
 };
 use crate::loopback::is_loopback;
@@ -100,12 +100,9 @@ pub(super) async fn msg_sec_check(
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    bump(&mock.state.counters.msg_sec_check);
-    if let Some(response) = mock.token_rejection(&params) {
-        return response;
-    }
-    let Some(body) = parse_body(&body) else {
-        return mock.err(47001, "data format error");
+    let body = match mock.token_call(&mock.state.counters.msg_sec_check, &params, &body) {
+        Ok(body) => body,
+        Err(answer) => return *answer,
     };
     let Some(content) = str_field(&body, "content") else {
         return mock.err(47001, "data format error: content is empty");
@@ -168,12 +165,9 @@ pub(super) async fn media_check_async(
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    bump(&mock.state.counters.media_check_async);
-    if let Some(response) = mock.token_rejection(&params) {
-        return response;
-    }
-    let Some(body) = parse_body(&body) else {
-        return mock.err(47001, "data format error");
+    let body = match mock.token_call(&mock.state.counters.media_check_async, &params, &body) {
+        Ok(body) => body,
+        Err(answer) => return *answer,
     };
     let Some(media_url) = str_field(&body, "media_url") else {
         return mock.err(47001, "data format error: media_url is required");

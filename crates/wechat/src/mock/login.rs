@@ -11,7 +11,7 @@ use base64::{engine::general_purpose::STANDARD, Engine as _};
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use super::{bump, locked, parse_body, sha256, str_field, unix_now, MockWechat, Params};
+use super::{bump, locked, sha256, str_field, unix_now, MockWechat, Params};
 
 /// The user a login or phone code stands for: the part before the first `:`,
 /// after dropping a `busy-once:` prefix.
@@ -119,12 +119,9 @@ pub(super) async fn phone_number(
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    bump(&mock.state.counters.phone);
-    if let Some(response) = mock.token_rejection(&params) {
-        return response;
-    }
-    let Some(body) = parse_body(&body) else {
-        return mock.err(47001, "data format error");
+    let body = match mock.token_call(&mock.state.counters.phone, &params, &body) {
+        Ok(body) => body,
+        Err(answer) => return *answer,
     };
     let Some(code) = str_field(&body, "code") else {
         return mock.err(47001, "data format error: code is required");

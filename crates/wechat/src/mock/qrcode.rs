@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{bump, parse_body, str_field, MockWechat, Params, MOCK_PNG};
+use super::{str_field, MockWechat, Params, MOCK_PNG};
 
 /// Characters WeChat allows in a scene: letters, digits and these.
 const SCENE_PUNCTUATION: &str = "!#$&'()*+,/:;=?@-._~";
@@ -16,12 +16,9 @@ pub(super) async fn wxacode_unlimited(
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    bump(&mock.state.counters.wxacode);
-    if let Some(response) = mock.token_rejection(&params) {
-        return response;
-    }
-    let Some(body) = parse_body(&body) else {
-        return mock.err(47001, "data format error");
+    let body = match mock.token_call(&mock.state.counters.wxacode, &params, &body) {
+        Ok(body) => body,
+        Err(answer) => return *answer,
     };
     let scene_ok = str_field(&body, "scene").is_some_and(|scene| {
         scene.chars().count() <= 32

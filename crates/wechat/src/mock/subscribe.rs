@@ -6,19 +6,16 @@ use axum::Json;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use super::{bump, locked, parse_body, str_field, MockWechat, Params, SentMessage};
+use super::{locked, str_field, MockWechat, Params, SentMessage};
 
 pub(super) async fn subscribe_send(
     State(mock): State<MockWechat>,
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    bump(&mock.state.counters.subscribe_send);
-    if let Some(response) = mock.token_rejection(&params) {
-        return response;
-    }
-    let Some(body) = parse_body(&body) else {
-        return mock.err(47001, "data format error");
+    let body = match mock.token_call(&mock.state.counters.subscribe_send, &params, &body) {
+        Ok(body) => body,
+        Err(answer) => return *answer,
     };
     let Some(touser) = str_field(&body, "touser").filter(|o| MockWechat::is_known_openid(o)) else {
         return mock.err(40003, "invalid openid");

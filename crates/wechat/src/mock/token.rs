@@ -2,6 +2,7 @@
 //! endpoint checks it (41001 missing, 40001 unknown, 42001 expired).
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -62,6 +63,22 @@ impl MockWechat {
             bump(&self.state.counters.token_rejections);
             self.err(code, msg)
         })
+    }
+
+    /// What every call with an access token goes through first: counted, the token checked,
+    /// the JSON body read. The body, or the answer that refuses the call (boxed: it is large,
+    /// and answered at once).
+    pub(super) fn token_call(
+        &self,
+        counter: &AtomicU64,
+        params: &HashMap<String, String>,
+        body: &Bytes,
+    ) -> Result<serde_json::Map<String, Value>, Box<Response>> {
+        bump(counter);
+        if let Some(response) = self.token_rejection(params) {
+            return Err(Box::new(response));
+        }
+        parse_body(body).ok_or_else(|| Box::new(self.err(47001, "data format error")))
     }
 
     /// Hands out the current token, or a new one when forced, when there is

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
 
 use super::super::certificates::{self_signed_pem, serial_hex, CERTIFICATE_AAD};
@@ -161,12 +161,9 @@ pub(super) async fn list_certificates(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(fault) = mock.fault() {
-        return fault;
-    }
-    let merchant = match mock.authenticate(&method, &uri, &headers, "") {
+    let merchant = match mock.admit(&method, &uri, &headers, "") {
         Ok(m) => m,
-        Err(refused) => return refused.into_response(),
+        Err(answer) => return *answer,
     };
     let (certificates, signer) = match (mock.platform_certificates(), mock.current_certificate()) {
         (Ok(certificates), Ok(signer)) => (certificates, signer),

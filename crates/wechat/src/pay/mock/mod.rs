@@ -446,6 +446,23 @@ impl PayMock {
             .with_state(self.clone())
     }
 
+    /// What every `/v3` call goes through first: a fault injected by [`Self::fail_next`], then
+    /// the merchant's signature. The merchant, or the answer that refuses the call (boxed: it is
+    /// large, and answered at once).
+    fn admit(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &str,
+    ) -> Result<MockMerchant, Box<Response>> {
+        if let Some(fault) = self.fault() {
+            return Err(Box::new(fault));
+        }
+        self.authenticate(method, uri, headers, body)
+            .map_err(|refused| Box::new(refused.into_response()))
+    }
+
     /// Check the merchant's signature as WeChat Pay does; the merchant on success.
     fn authenticate(
         &self,

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::super::JsapiPrepayBody;
@@ -110,13 +110,10 @@ pub(super) async fn prepay(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(fault) = mock.fault() {
-        return fault;
-    }
     let text = body_text(&body);
-    let merchant = match mock.authenticate(&method, &uri, &headers, &text) {
+    let merchant = match mock.admit(&method, &uri, &headers, &text) {
         Ok(m) => m,
-        Err(refused) => return refused.into_response(),
+        Err(answer) => return *answer,
     };
     let signer = mock.signer_for(&merchant, &headers);
     let Ok(request) = serde_json::from_str::<JsapiPrepayBody>(&text) else {
@@ -227,12 +224,9 @@ pub(super) async fn query_order(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(fault) = mock.fault() {
-        return fault;
-    }
-    let merchant = match mock.authenticate(&method, &uri, &headers, "") {
+    let merchant = match mock.admit(&method, &uri, &headers, "") {
         Ok(m) => m,
-        Err(refused) => return refused.into_response(),
+        Err(answer) => return *answer,
     };
     let signer = mock.signer_for(&merchant, &headers);
     match mock.order(&merchant.mchid, &no) {
@@ -253,12 +247,9 @@ pub(super) async fn close_order(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(fault) = mock.fault() {
-        return fault;
-    }
-    let merchant = match mock.authenticate(&method, &uri, &headers, &body_text(&body)) {
+    let merchant = match mock.admit(&method, &uri, &headers, &body_text(&body)) {
         Ok(m) => m,
-        Err(refused) => return refused.into_response(),
+        Err(answer) => return *answer,
     };
     let signer = mock.signer_for(&merchant, &headers);
     let mut orders = locked(&mock.inner.orders);

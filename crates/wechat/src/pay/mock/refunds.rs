@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::super::RefundRequest;
@@ -70,13 +70,10 @@ pub(super) async fn create_refund(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(fault) = mock.fault() {
-        return fault;
-    }
     let text = body_text(&body);
-    let merchant = match mock.authenticate(&method, &uri, &headers, &text) {
+    let merchant = match mock.admit(&method, &uri, &headers, &text) {
         Ok(m) => m,
-        Err(refused) => return refused.into_response(),
+        Err(answer) => return *answer,
     };
     let signer = mock.signer_for(&merchant, &headers);
     let Ok(request) = serde_json::from_str::<RefundRequest>(&text) else {
@@ -163,12 +160,9 @@ pub(super) async fn query_refund(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(fault) = mock.fault() {
-        return fault;
-    }
-    let merchant = match mock.authenticate(&method, &uri, &headers, "") {
+    let merchant = match mock.admit(&method, &uri, &headers, "") {
         Ok(m) => m,
-        Err(refused) => return refused.into_response(),
+        Err(answer) => return *answer,
     };
     let signer = mock.signer_for(&merchant, &headers);
     match mock.refund(&merchant.mchid, &no) {
