@@ -33,81 +33,13 @@ pub use crate::files::settings::{FileBackend, FilesConfig};
 pub use crate::realtime::settings::RealtimeConfig;
 pub use crate::store::db::{DatabaseBackend, DatabaseConfig, ReplicaConfig};
 
-pub const ENV_PREFIX: &str = "MINIBASE_";
+pub mod values;
+
+pub(crate) use values::positive;
+pub use values::{redact_url, ConfigError, Mode, RateLimit, StringList, ENV_PREFIX};
+
 pub const DEFAULT_CONFIG_FILE: &str = "minibase.toml";
 pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
-
-/// A configuration problem, naming the key.
-#[derive(Debug, thiserror::Error)]
-#[error("configuration error: {key}: {problem}")]
-pub struct ConfigError {
-    pub key: String,
-    pub problem: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(key: &str, problem: impl Into<String>) -> Self {
-        Self {
-            key: env_name(key),
-            problem: problem.into(),
-        }
-    }
-}
-
-/// `database_url` -> `MINIBASE_DATABASE_URL (database_url)`: both spellings an operator may use.
-pub(crate) fn env_name(key: &str) -> String {
-    format!("{ENV_PREFIX}{} ({key})", key.to_ascii_uppercase())
-}
-
-/// A list given either as a TOML array or as a comma-separated string (environment variables).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(untagged)]
-pub enum StringList {
-    List(Vec<String>),
-    Csv(String),
-}
-
-impl Default for StringList {
-    fn default() -> Self {
-        Self::Csv(String::new())
-    }
-}
-
-impl StringList {
-    pub fn items(&self) -> Vec<String> {
-        match self {
-            Self::List(items) => items
-                .iter()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-            Self::Csv(text) => text
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-        }
-    }
-}
-
-/// A value that is text but may be all digits: a merchant id (`1900000109`) read from the
-/// environment arrives as a number, which is the same text.
-pub(crate) fn digits_as_text<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Text {
-        Text(String),
-        Number(u64),
-    }
-    Ok(
-        Option::<Text>::deserialize(deserializer)?.map(|value| match value {
-            Text::Text(text) => text,
-            Text::Number(number) => number.to_string(),
-        }),
-    )
-}
 
 /// The raw keys, as read from files and the environment. Field names are the config keys; the
 /// environment variable of each is `MINIBASE_` + the name in capitals. The server's own keys
@@ -205,12 +137,6 @@ fn known_keys() -> Vec<String> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Dev,
-    Prod,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Json,
     Pretty,
@@ -260,13 +186,6 @@ impl std::fmt::Debug for WechatSettings {
             .field("api_base", &self.api_base)
             .finish()
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct RateLimit {
-    /// 0 turns the limit off.
-    pub max: u32,
-    pub window: Duration,
 }
 
 /// The validated configuration the server runs with.
@@ -721,25 +640,6 @@ impl RawConfig {
                 )),
             },
         }
-    }
-}
-
-pub(crate) fn positive(key: &str, value: u64) -> Result<(), ConfigError> {
-    if value == 0 {
-        Err(ConfigError::new(key, "must be greater than 0"))
-    } else {
-        Ok(())
-    }
-}
-
-/// Hide the password of a database URL before it reaches a message or a log.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
     }
 }
 

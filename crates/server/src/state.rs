@@ -12,12 +12,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::store::cache::Cache;
 use crate::store::db::QueryCounter;
-use crate::store::jobs::Jobs;
 use crate::store::objects::FileStore;
 use crate::store::ratelimit::RateLimiter;
 use crate::store::{redis::Redis, replica::Replica, Db};
@@ -159,5 +159,42 @@ impl AppState {
                 listener(self, &event).await;
             }
         }
+    }
+}
+
+/// A background job's handler (see `store::jobs`): gets the app state and the payload (JSON); an
+/// error means "retry later".
+pub type JobHandler = fn(AppState, serde_json::Value) -> BoxFuture<'static, anyhow::Result<()>>;
+
+/// The node's handle on the job queue: the handlers it knows and a bell to ring after
+/// enqueueing. It lives beside the state its handlers receive, so that the queue (`store::jobs`)
+/// depends on the state and the state not on the queue.
+#[derive(Clone)]
+pub struct Jobs {
+    handlers: Arc<HashMap<&'static str, JobHandler>>,
+    wake: Arc<Notify>,
+}
+
+impl Jobs {
+    pub fn new(handlers: HashMap<&'static str, JobHandler>) -> Self {
+        Self {
+            handlers: Arc::new(handlers),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Run due jobs now rather than at the next poll.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves when someone rang [`Jobs::wake`].
+    pub async fn rung(&self) {
+        self.wake.notified().await;
+    }
+
+    /// Every handler, by job kind.
+    pub fn handlers(&self) -> Arc<HashMap<&'static str, JobHandler>> {
+        self.handlers.clone()
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigError;
+use crate::config::values::ConfigError;
 
 /// The mini-program page an approval's subscribe message opens (`?id=<request id>` is added).
 pub const DEFAULT_APPROVALS_PAGE: &str = "pages/approvals/detail";

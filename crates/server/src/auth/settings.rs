@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::jwt::{JwtKeys, KeyMaterial};
-use crate::config::{positive, ConfigError, Mode, RateLimit, StringList};
+use crate::config::values::{positive, ConfigError, Mode, RateLimit, StringList};
 
 /// Signs dev-mode tokens when no secret is configured; prod mode refuses to start with it.
 const DEV_JWT_SECRET: &str = "minibase-dev-secret-do-not-use-in-production";

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{positive, ConfigError, Mode, RateLimit};
+use crate::config::values::{positive, ConfigError, Mode, RateLimit};
 
 /// Verifies the in-process mock WeChat's callbacks in dev mode.
 pub const DEV_PUSH_TOKEN: &str = "minibase-dev-push-token";

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigError, Mode};
+use crate::config::values::{ConfigError, Mode};
 
 /// The raw keys (`MINIBASE_` + the name in capitals).
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{positive, ConfigError};
+use crate::config::values::{positive, ConfigError};
 
 /// The raw keys (`MINIBASE_` + the name in capitals).
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{positive, ConfigError, RateLimit};
+use crate::config::values::{positive, ConfigError, RateLimit};
 
 /// The raw keys (`MINIBASE_` + the name in capitals).
 #[derive(Debug, Clone, Deserialize, Serialize)]

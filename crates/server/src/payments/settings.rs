@@ -7,7 +7,7 @@ use minibase_wechat::mock::MockConfig;
 use minibase_wechat::pay::{ApiV3Key, KeyMode, PayConfig, PrivateKey, PublicKey, Verifier};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{digits_as_text, env_name, positive, ConfigError, Mode};
+use crate::config::values::{digits_as_text, env_name, positive, ConfigError, Mode};
 
 /// The raw keys (`MINIBASE_` + the name in capitals).
 #[derive(Debug, Clone, Deserialize, Serialize)]

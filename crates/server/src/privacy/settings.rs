@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{positive, ConfigError, Mode, StringList};
+use crate::config::values::{positive, ConfigError, Mode, StringList};
 use crate::privacy::cipher::{decode_key, DataCipher};
 
 /// The raw keys (`MINIBASE_` + the name in capitals).

@@ -18,7 +18,7 @@ use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::config::{positive, redact_url, ConfigError};
+use crate::config::values::{positive, redact_url, ConfigError};
 use crate::store::migrations::Migrator;
 
 pub type Db = DatabaseConnection;

@@ -14,18 +14,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::future::BoxFuture;
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{watch, Semaphore};
 use tracing::Instrument;
 
 use crate::error::AppError;
 use crate::state::AppState;
+pub use crate::state::{JobHandler as Handler, Jobs};
 use model::Status;
-
-/// A job handler: gets the app state and the payload (JSON); an error means "retry later".
-pub type Handler = fn(AppState, serde_json::Value) -> BoxFuture<'static, anyhow::Result<()>>;
 
 /// How long a claimed job belongs to its worker; past this another node may take it over.
 const LEASE: Duration = Duration::from_secs(60);
@@ -75,27 +72,6 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// The node's handle on the queue: the handlers it knows and a bell to ring after enqueueing.
-#[derive(Clone)]
-pub struct Jobs {
-    handlers: Arc<HashMap<&'static str, Handler>>,
-    wake: Arc<Notify>,
-}
-
-impl Jobs {
-    pub fn new(handlers: HashMap<&'static str, Handler>) -> Self {
-        Self {
-            handlers: Arc::new(handlers),
-            wake: Arc::new(Notify::new()),
-        }
-    }
-
-    /// Run due jobs now rather than at the next poll.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-}
-
 /// Run jobs until `stop` turns true; `concurrency` jobs at a time.
 pub async fn run_worker(state: AppState, concurrency: usize, mut stop: watch::Receiver<bool>) {
     let jobs = state.jobs.clone();
@@ -121,7 +97,7 @@ pub async fn run_worker(state: AppState, concurrency: usize, mut stop: watch::Re
                     {
                         Ok(Some(job)) => {
                             let state = state.clone();
-                            let handlers = jobs.handlers.clone();
+                            let handlers = jobs.handlers();
                             tokio::spawn(async move {
                                 run_one(&state, &handlers, job).await;
                                 drop(permit);
@@ -136,7 +112,7 @@ pub async fn run_worker(state: AppState, concurrency: usize, mut stop: watch::Re
         }
         tokio::select! {
             () = tokio::time::sleep(POLL) => {}
-            () = jobs.wake.notified() => {}
+            () = jobs.rung() => {}
             _ = stop.changed() => {}
         }
     }
