@@ -37,6 +37,9 @@ impl AppState {
         let features = Features::default()
             .with(crate::flash_sale::FlashSaleState::new(redis.clone()))
             .with_shared(crate::payments::PaymentsState::new(&config, &wechat))
+            .with(crate::payments::PaySubjects::new([
+                crate::flash_sale::PAY_SUBJECT,
+            ]))
             .with(crate::realtime::Realtime::new(
                 &config.realtime,
                 redis.clone(),

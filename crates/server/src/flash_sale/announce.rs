@@ -95,7 +95,7 @@ pub(super) fn announce_order(state: &AppState, order: &order::Model) {
 }
 
 /// After a payment made an order paid (committed): tell its buyer on the realtime channel.
-pub async fn announce_paid(state: &AppState, id: i64) -> AppResult<()> {
+pub(super) async fn announce_paid(state: &AppState, id: i64) -> AppResult<()> {
     if let Some(order) = repo::find_order(&state.db, id).await? {
         announce_order(state, &order);
     }

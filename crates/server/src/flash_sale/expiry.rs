@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use super::model::{order, OrderStatus};
 use super::orders::close_order;
+use super::orders::FLASH_SALE_ORDER;
 use super::repo;
 use super::stock::FlashSaleState;
 use super::stock::SaleKeys;
-use crate::payments::{self, Settled, FLASH_SALE_ORDER};
+use crate::payments::{self, Settled};
 use crate::state::AppState;
 
 pub const EXPIRE_JOB: &str = "flash_sale.expire_order";

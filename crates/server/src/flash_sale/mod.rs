@@ -24,9 +24,8 @@ pub mod stock;
 
 use crate::store::jobs::Handler;
 
-pub use announce::announce_paid;
 pub use expiry::{EXPIRE_JOB, GIVE_BACK_JOB};
-pub use orders::{close_order, fulfil_paid, mark_paid};
+pub use orders::{close_order, mark_paid, FLASH_SALE_ORDER, PAY_SUBJECT};
 pub use reconcile::{reconcile_once, run_reconciler};
 pub use routes::routes;
 pub use stock::FlashSaleState;

@@ -15,7 +15,7 @@ use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::pagination::{Page, PageQuery};
 use crate::payments::{
-    self, Charge, PayParams, PaymentView, RefundInput, RefundView, Settled, FLASH_SALE_ORDER,
+    self, Charge, PayParams, PaySubject, PaymentView, RefundInput, RefundView, Settled,
 };
 use crate::state::AppState;
 use crate::store::jobs::{self, JobSpec};
@@ -111,9 +111,19 @@ pub async fn mark_paid(state: &AppState, admin_id: i64, id: i64) -> AppResult<Or
     Ok(paid.into())
 }
 
+/// What a payment for a flash-sale order is (`payments.subject`).
+pub const FLASH_SALE_ORDER: &str = "flash_sale_order";
+
+/// How a payment for an order settles it: registered with payments at start-up.
+pub const PAY_SUBJECT: PaySubject = PaySubject {
+    name: FLASH_SALE_ORDER,
+    fulfil: |txn, id, now| Box::pin(fulfil_paid(txn, id, now)),
+    announce: |state, id| Box::pin(super::announce::announce_paid(state, id)),
+};
+
 /// The payment's move of an order to paid, in the payment's transaction: created -> paid, or
 /// already paid (an admin override came first). False when the order was closed meanwhile.
-pub async fn fulfil_paid(
+pub(super) async fn fulfil_paid(
     txn: &sea_orm::DatabaseTransaction,
     id: i64,
     now: DateTime<Utc>,

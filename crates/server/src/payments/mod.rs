@@ -28,19 +28,19 @@ mod refunds;
 mod repo;
 pub mod routes;
 pub mod settings;
+mod subjects;
 mod transactions;
 
 use crate::store::jobs::Handler;
 
 pub use client::PaymentsState;
-pub use model::{
-    PayParams, PaymentView, RefundInput, RefundView, WxRequestPayment, FLASH_SALE_ORDER,
-};
+pub use model::{PayParams, PaymentView, RefundInput, RefundView, WxRequestPayment};
 pub use notifications::{pay_notification, refund_notification, NotifyError, SignedNotification};
 pub use paying::{settle_before_close, start, Charge, Settled, QUERY_JOB};
 pub use records::{record_override, view};
 pub use refunds::{refund, REFUND_JOB};
 pub use routes::routes;
+pub use subjects::{PaySubject, PaySubjects};
 pub use transactions::{apply_transaction, Applied};
 
 /// The job handlers of this feature.

@@ -101,9 +101,6 @@ pub mod event {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Subjects: what a payment pays for.
-pub const FLASH_SALE_ORDER: &str = "flash_sale_order";
-
 /// pending -> paid | closed; closed -> paid when WeChat Pay took the money after the close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]

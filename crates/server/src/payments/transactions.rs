@@ -8,9 +8,10 @@ use sea_orm::{ActiveEnum, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
 use super::client::pay_error;
-use super::model::{payment, EventKind, PaymentStatus, FLASH_SALE_ORDER};
+use super::model::{payment, EventKind, PaymentStatus};
 use super::records::{alert, record};
 use super::repo::{self, NewEvent};
+use super::subjects::PaySubjects;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -144,7 +145,7 @@ async fn apply_once(
     )
     .await?
     {
-        if fulfil(&txn, &payment, now).await? {
+        if fulfil(state, &txn, &payment, now).await? {
             Applied::Paid
         } else {
             Applied::PaidAfterClose
@@ -177,26 +178,35 @@ async fn apply_once(
 }
 
 /// The subject's own move to paid, in the payment's transaction. False when the subject can no
-/// longer be paid (closed meanwhile). A new feature that takes payments adds its arm here.
+/// longer be paid (closed meanwhile).
 async fn fulfil(
+    state: &AppState,
     txn: &DatabaseTransaction,
     payment: &payment::Model,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    match payment.subject.as_str() {
-        FLASH_SALE_ORDER => crate::flash_sale::fulfil_paid(txn, payment.subject_id, now).await,
-        other => Err(AppError::internal(anyhow::anyhow!(
-            "payment {} has an unknown subject '{other}'",
-            payment.id
-        ))),
-    }
+    let subject = state
+        .feature::<PaySubjects>()?
+        .get(&payment.subject)
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "payment {} has an unknown subject '{}'",
+                payment.id,
+                payment.subject
+            ))
+        })?;
+    (subject.fulfil)(txn, payment.subject_id, now).await
 }
 
 /// Tell the subject's owner it is paid (best effort: the database already says so).
 async fn announce(state: &AppState, payment: &payment::Model) {
-    let result = match payment.subject.as_str() {
-        FLASH_SALE_ORDER => crate::flash_sale::announce_paid(state, payment.subject_id).await,
-        _ => Ok(()),
+    let subject = state
+        .feature::<PaySubjects>()
+        .ok()
+        .and_then(|subjects| subjects.get(&payment.subject));
+    let result = match subject {
+        Some(subject) => (subject.announce)(state, payment.subject_id).await,
+        None => Ok(()),
     };
     if let Err(err) = result {
         tracing::debug!(payment = payment.id, error = %err, "payments: paid announcement skipped");
