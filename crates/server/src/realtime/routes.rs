@@ -97,10 +97,11 @@ pub async fn websocket(
         claims: admitted.claims,
         slot: admitted.slot,
     };
-    // Small buffers: client frames are tiny, and an idle connection should cost little (the
-    // default read buffer is 128 KiB).
+    // Small buffers: client frames are tiny (a subscribe frame is under 128 bytes, larger ones
+    // are read in several steps), and the read buffer is held for the connection's life (the
+    // default is 128 KiB). No write buffer: each frame goes out as it is written.
     Ok(upgrade
-        .read_buffer_size(1024)
+        .read_buffer_size(128)
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)

@@ -33,6 +33,7 @@ impl Realtime {
             per_node: settings.max_connections,
             per_user: settings.max_connections_per_user,
             subscriptions: settings.max_subscriptions,
+            send_queue: settings.send_queue,
         });
         Self {
             bus: Bus::new(

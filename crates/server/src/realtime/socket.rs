@@ -5,12 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures::stream::SplitSink;
-use futures::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::hub::{CloseReason, Delivery, Slot};
+use super::hub::{CloseReason, Next, Slot};
 use super::metrics::{self, Transport};
 use super::model::{Channel, ClientFrame, EventId, ServerFrame};
 use super::service::{self, Realtime};
@@ -26,7 +23,9 @@ pub struct Session {
     pub slot: Slot,
 }
 
-type Sink = SplitSink<WebSocket, Message>;
+/// Frames go out on the socket itself: one task reads and writes, so the socket is not split
+/// (which would put it behind a lock of its own).
+type Sink = WebSocket;
 
 /// Why the loop ended without a close from the server.
 enum Gone {
@@ -34,21 +33,17 @@ enum Gone {
     Client,
 }
 
-pub async fn run(socket: WebSocket, mut session: Session) {
-    let settings = match session.state.feature::<Realtime>() {
-        Ok(realtime) => realtime.settings.clone(),
-        Err(err) => {
-            tracing::error!(error = ?err, "realtime: no state");
-            return;
-        }
+pub async fn run(mut sink: WebSocket, mut session: Session) {
+    // Only the durations, not a copy of the whole settings (which owns strings).
+    let Some(settings) = Timings::of(&session.state) else {
+        tracing::error!("realtime: no state registered at start-up");
+        return;
     };
     metrics::connection(Transport::Ws, 1.0);
-    let (tx, mut rx) = mpsc::channel::<Delivery>(settings.send_queue);
-    let (mut sink, mut stream) = socket.split();
     // Per subscribed channel, the last id already sent (by replay): live copies up to it are
     // skipped, so nothing arrives twice.
     let mut floors: Vec<(Arc<str>, EventId)> = Vec::new();
-    let kick = session.slot.kick.clone();
+    let outbox = session.slot.outbox.clone();
     let mut heartbeat =
         tokio::time::interval_at(Instant::now() + settings.heartbeat, settings.heartbeat);
     let mut last_heard = Instant::now();
@@ -60,13 +55,14 @@ pub async fn run(socket: WebSocket, mut session: Session) {
     let mut outcome: Result<(), Gone> =
         send(&mut sink, welcome.to_json().into(), settings.write_timeout).await;
     while outcome.is_ok() {
+        // A kick goes first, even before frames the client keeps sending.
+        if let Some(reason) = outbox.reason() {
+            Box::pin(close(&mut sink, reason)).await;
+            break;
+        }
         tokio::select! {
             biased;
-            reason = kick.kicked() => {
-                close(&mut sink, reason).await;
-                break;
-            }
-            incoming = stream.next() => {
+            incoming = sink.recv() => {
                 let Some(Ok(message)) = incoming else { break };
                 last_heard = Instant::now();
                 outcome = match message {
@@ -75,7 +71,7 @@ pub async fn run(socket: WebSocket, mut session: Session) {
                         // Boxed, like the session check below: a task's future is as large as its
                         // largest state for its whole life, and these (log reads, database
                         // queries) are rare; inline they would cost every idle connection.
-                        Box::pin(on_frame(&mut session, &mut sink, &tx, &mut floors, text.as_str())).await
+                        Box::pin(on_frame(&mut session, &mut sink, &mut floors, text.as_str())).await
                     }
                     Message::Binary(_) => {
                         metrics::message_in();
@@ -90,7 +86,14 @@ pub async fn run(socket: WebSocket, mut session: Session) {
                     Message::Ping(_) | Message::Pong(_) => Ok(()),
                 };
             }
-            Some(delivery) = rx.recv() => {
+            next = outbox.next() => {
+                let delivery = match next {
+                    Next::Close(reason) => {
+                        Box::pin(close(&mut sink, reason)).await;
+                        break;
+                    }
+                    Next::Deliver(delivery) => delivery,
+                };
                 let stale = floors
                     .iter()
                     .find(|(channel, _)| *channel == delivery.channel)
@@ -104,11 +107,11 @@ pub async fn run(socket: WebSocket, mut session: Session) {
             }
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() >= settings.idle_timeout {
-                    close(&mut sink, CloseReason::IdleTimeout).await;
+                    Box::pin(close(&mut sink, CloseReason::IdleTimeout)).await;
                     break;
                 }
                 if !Box::pin(service::still_valid(&session.state, &session.claims)).await {
-                    close(&mut sink, CloseReason::SessionEnded).await;
+                    Box::pin(close(&mut sink, CloseReason::SessionEnded)).await;
                     break;
                 }
                 let ping = Message::Ping(axum::body::Bytes::from_static(b"hb"));
@@ -119,10 +122,27 @@ pub async fn run(socket: WebSocket, mut session: Session) {
     metrics::connection(Transport::Ws, -1.0);
 }
 
+#[derive(Clone, Copy)]
+struct Timings {
+    heartbeat: Duration,
+    idle_timeout: Duration,
+    write_timeout: Duration,
+}
+
+impl Timings {
+    fn of(state: &AppState) -> Option<Self> {
+        let settings = &state.feature::<Realtime>().ok()?.settings;
+        Some(Self {
+            heartbeat: settings.heartbeat,
+            idle_timeout: settings.idle_timeout,
+            write_timeout: settings.write_timeout,
+        })
+    }
+}
+
 async fn on_frame(
     session: &mut Session,
     sink: &mut Sink,
-    tx: &mpsc::Sender<Delivery>,
     floors: &mut Vec<(Arc<str>, EventId)>,
     text: &str,
 ) -> Result<(), Gone> {
@@ -147,7 +167,7 @@ async fn on_frame(
             send(sink, frame.to_json().into(), timeout).await
         }
         ClientFrame::Subscribe { channel, since } => {
-            subscribe(session, sink, tx, floors, &channel, since.as_deref()).await
+            subscribe(session, sink, floors, &channel, since.as_deref()).await
         }
     }
 }
@@ -155,7 +175,6 @@ async fn on_frame(
 async fn subscribe(
     session: &mut Session,
     sink: &mut Sink,
-    tx: &mpsc::Sender<Delivery>,
     floors: &mut Vec<(Arc<str>, EventId)>,
     name: &str,
     since: Option<&str>,
@@ -195,7 +214,7 @@ async fn subscribe(
         return refuse(sink, ErrorCode::RateLimited, message, Some(name), timeout).await;
     }
     // Subscribe first, then read the log: every event after the position read arrives live.
-    session.slot.subscribe_as(name, tx, viewer);
+    session.slot.subscribe_as(name, viewer);
     let position = match since {
         None => realtime.position().await,
         Some(since) => match realtime.replay(&[name], since).await {
@@ -226,7 +245,11 @@ async fn subscribe(
             return refuse(sink, ErrorCode::Unavailable, message, Some(name), timeout).await;
         }
     };
-    floors.push((Arc::from(name), position));
+    let name_shared = session
+        .slot
+        .subscription(name)
+        .unwrap_or_else(|| Arc::from(name));
+    floors.push((name_shared, position));
     let frame = ServerFrame::Subscribed {
         channel: name,
         position: position.to_string(),
@@ -280,4 +303,23 @@ async fn close(sink: &mut Sink, reason: CloseReason) {
         reason: reason.text().into(),
     }));
     let _ = timed(sink, close, quick).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output_size<A, B, F>(_: impl FnOnce(A, B) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// A connection's task is as large as the largest state of its future, for its whole life,
+    /// idle or not: rare states (frames in, closes, session checks) are boxed so that they do
+    /// not cost every idle connection. docs/benchmarks.md has the breakdown this bound keeps.
+    #[test]
+    fn the_connection_task_future_stays_small() {
+        let size = output_size(run);
+        eprintln!("socket::run future: {size} bytes");
+        assert!(size <= 2560, "socket::run's future grew to {size} bytes");
+    }
 }

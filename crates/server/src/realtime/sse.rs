@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 use axum::response::sse::Event;
 use futures::Stream;
-use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval};
 
-use super::hub::{CloseReason, Delivery, Kick, Slot};
+use super::hub::{CloseReason, Next, Outbox, Slot};
 use super::metrics::{self, Transport};
 use super::model::{EventId, ServerFrame};
 use super::service::{self, Realtime};
@@ -34,8 +33,7 @@ struct Open {
     state: AppState,
     claims: Claims,
     _slot: Slot,
-    kick: Arc<Kick>,
-    rx: mpsc::Receiver<Delivery>,
+    outbox: Arc<Outbox>,
     pending: VecDeque<Event>,
     floor: EventId,
     check: Interval,
@@ -66,9 +64,8 @@ pub async fn open(
     } = opening;
     let realtime = state.feature::<Realtime>()?;
     let settings = realtime.settings.clone();
-    let (tx, rx) = mpsc::channel(settings.send_queue);
     for (channel, viewer) in channels.iter().zip(viewers) {
-        slot.subscribe_as(channel, &tx, viewer);
+        slot.subscribe_as(channel, viewer);
     }
     let mut pending = VecDeque::new();
     let names: Vec<&str> = channels.iter().map(String::as_str).collect();
@@ -118,9 +115,8 @@ pub async fn open(
     let open = Open {
         state,
         claims,
-        kick: slot.kick.clone(),
+        outbox: slot.outbox.clone(),
         _slot: slot,
-        rx,
         pending,
         floor: position,
         check: tokio::time::interval_at(Instant::now() + settings.heartbeat, settings.heartbeat),
@@ -139,31 +135,32 @@ async fn next(mut open: Open) -> Option<(Result<Event, Infallible>, Open)> {
         }
         tokio::select! {
             biased;
-            reason = open.kick.kicked() => {
-                open.done = true;
-                if reason != CloseReason::SlowConsumer {
-                    let closing = ServerFrame::Closing {
-                        reason: reason.text(),
-                        reconnect: reason.reconnect(),
-                    };
-                    open.pending.push_back(frame(closing.to_json()));
+            next = open.outbox.next() => match next {
+                Next::Close(reason) => {
+                    open.done = true;
+                    if reason != CloseReason::SlowConsumer {
+                        let closing = ServerFrame::Closing {
+                            reason: reason.text(),
+                            reconnect: reason.reconnect(),
+                        };
+                        open.pending.push_back(frame(closing.to_json()));
+                    }
                 }
-            }
-            delivery = open.rx.recv() => {
-                let delivery = delivery?;
-                if delivery.id > open.floor {
-                    metrics::message_out(Transport::Sse);
-                    let event = frame(delivery.frame.as_str().to_string());
-                    open.pending.push_back(if delivery.id == EventId::MAX {
-                        event
-                    } else {
-                        event.id(delivery.id.to_string())
-                    });
+                Next::Deliver(delivery) => {
+                    if delivery.id > open.floor {
+                        metrics::message_out(Transport::Sse);
+                        let event = frame(delivery.frame.as_str().to_string());
+                        open.pending.push_back(if delivery.id == EventId::MAX {
+                            event
+                        } else {
+                            event.id(delivery.id.to_string())
+                        });
+                    }
                 }
-            }
+            },
             _ = open.check.tick() => {
                 if !Box::pin(service::still_valid(&open.state, &open.claims)).await {
-                    open.kick.kick(CloseReason::SessionEnded);
+                    open.outbox.kick(CloseReason::SessionEnded);
                 }
             }
         }
