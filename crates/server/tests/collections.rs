@@ -633,6 +633,10 @@ async fn rules_allow_and_refuse(backend: Backend, test: &str) {
     call(&app, "GET", None, &path(&b_private), None)
         .await
         .assert_error(404, 40401);
+    // A record id that is not a number is a 400 naming the parameter.
+    let not_an_id = call(&app, "GET", Some(&bob), &format!("{notes}/abc"), None).await;
+    not_an_id.assert_error(400, 40000);
+    assert_eq!(not_an_id.json["message"], "id: 'abc' is not an integer");
 
     // Update: visible but not Bob's -> 403; invisible -> 404; own -> 200; the owner stays.
     call(

@@ -13,9 +13,16 @@ use super::writes::{self, BatchOp};
 use crate::auth::extract::{Admin, MaybePrincipal, RequireRole};
 use crate::error::AppResult;
 use crate::http::pagination::Page;
-use crate::http::{ApiJson, Envelope, ValidJson, ValidQuery};
+use crate::http::{ApiJson, Envelope, Id, ValidJson, ValidQuery};
 use crate::openapi::ErrorEnvelope;
 use crate::state::AppState;
+
+/// The `{name}` of a record's path; its `{id}` is read by [`Id`], which names it when it is not
+/// a number.
+#[derive(Deserialize)]
+pub struct RecordPath {
+    name: String,
+}
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -278,7 +285,8 @@ pub struct GetQuery {
 pub async fn get_record(
     State(state): State<AppState>,
     MaybePrincipal(caller): MaybePrincipal,
-    Path((name, id)): Path<(String, i64)>,
+    Path(RecordPath { name }): Path<RecordPath>,
+    Id(id): Id,
     ValidQuery(q): ValidQuery<GetQuery>,
 ) -> AppResult<ApiJson<Map<String, Value>>> {
     reads::get_record(
@@ -306,7 +314,8 @@ pub async fn get_record(
 pub async fn update_record(
     State(state): State<AppState>,
     MaybePrincipal(caller): MaybePrincipal,
-    Path((name, id)): Path<(String, i64)>,
+    Path(RecordPath { name }): Path<RecordPath>,
+    Id(id): Id,
     ValidJson(body): ValidJson<RecordBody>,
 ) -> AppResult<ApiJson<Map<String, Value>>> {
     writes::update_record(&state, caller.as_ref(), &name, id, &body.0)
@@ -325,7 +334,8 @@ pub async fn update_record(
 pub async fn delete_record(
     State(state): State<AppState>,
     MaybePrincipal(caller): MaybePrincipal,
-    Path((name, id)): Path<(String, i64)>,
+    Path(RecordPath { name }): Path<RecordPath>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     writes::delete_record(&state, caller.as_ref(), &name, id).await?;
     Ok(ApiJson::ok(None))
@@ -420,7 +430,8 @@ pub async fn admin_create_record(
 pub async fn admin_update_record(
     State(state): State<AppState>,
     RequireRole(admin, _): RequireRole<Admin>,
-    Path((name, id)): Path<(String, i64)>,
+    Path(RecordPath { name }): Path<RecordPath>,
+    Id(id): Id,
     ValidJson(body): ValidJson<RecordBody>,
 ) -> AppResult<ApiJson<Map<String, Value>>> {
     writes::update_record(&state, Some(&admin), &name, id, &body.0)
@@ -440,7 +451,8 @@ pub async fn admin_update_record(
 pub async fn admin_delete_record(
     State(state): State<AppState>,
     RequireRole(admin, _): RequireRole<Admin>,
-    Path((name, id)): Path<(String, i64)>,
+    Path(RecordPath { name }): Path<RecordPath>,
+    Id(id): Id,
 ) -> AppResult<ApiJson<Option<String>>> {
     writes::delete_record(&state, Some(&admin), &name, id).await?;
     Ok(ApiJson::ok(None))
