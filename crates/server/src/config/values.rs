@@ -2,6 +2,7 @@
 //! limit, a list given as an array or as text. They sit below config.rs and the features'
 //! `settings.rs` files, which config.rs composes, so that the sections need not import it.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -110,5 +111,23 @@ pub fn redact_url(url: &str) -> String {
             parsed.to_string()
         }
         _ => url.to_string(),
+    }
+}
+
+/// An optional socket address (`console_listen`, `ops_listen`): unset or blank is `None`; text
+/// that is not an address is refused, naming the key and showing `example`.
+pub(crate) fn optional_addr(
+    key: &str,
+    value: Option<&str>,
+    example: &str,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    match value.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(|_| {
+            ConfigError::new(
+                key,
+                format!("'{text}' is not a socket address like {example}"),
+            )
+        }),
     }
 }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::values::{ConfigError, Mode};
+use crate::config::values::{optional_addr, ConfigError, Mode};
 
 /// The raw keys (`MINIBASE_` + the name in capitals).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -43,29 +43,19 @@ impl ConsoleConfig {
 
 impl RawConsoleSettings {
     pub fn validate(&self, mode: Mode, listen: SocketAddr) -> Result<ConsoleConfig, ConfigError> {
-        let console_listen = match self
-            .console_listen
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => None,
-            Some(text) => {
-                let addr: SocketAddr = text.parse().map_err(|_| {
-                    ConfigError::new(
-                        "console_listen",
-                        format!("'{text}' is not a socket address like 127.0.0.1:8081"),
-                    )
-                })?;
-                if addr == listen && addr.port() != 0 {
-                    return Err(ConfigError::new(
-                        "console_listen",
-                        "must differ from listen (leave it unset to serve the console there)",
-                    ));
-                }
-                Some(addr)
+        let console_listen = optional_addr(
+            "console_listen",
+            self.console_listen.as_deref(),
+            "127.0.0.1:8081",
+        )?;
+        if let Some(addr) = console_listen {
+            if addr == listen && addr.port() != 0 {
+                return Err(ConfigError::new(
+                    "console_listen",
+                    "must differ from listen (leave it unset to serve the console there)",
+                ));
             }
-        };
+        }
         if console_listen.is_some() && !self.console_enabled {
             return Err(ConfigError::new(
                 "console_listen",

@@ -190,6 +190,8 @@ pub async fn order_payment(state: &AppState, id: i64) -> AppResult<PaymentView> 
 /// caller whose conditional update changed the row gives anything back. False when the order
 /// was no longer `created`.
 pub async fn close_order(state: &AppState, id: i64, to: OrderStatus) -> AppResult<bool> {
+    // Looked up before the transaction, so nothing can fail between the commit and the flags.
+    let sales = state.feature::<FlashSaleState>()?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
     if !repo::transition_from_created(&txn, id, to, now).await? {
@@ -200,7 +202,7 @@ pub async fn close_order(state: &AppState, id: i64, to: OrderStatus) -> AppResul
     };
     repo::give_stock(&txn, order.sale_id, order.quantity).await?;
     repo::remove_purchase(&txn, order.sale_id, order.user_id, order.quantity).await?;
-    if state.feature::<FlashSaleState>()?.redis.is_some() {
+    if sales.redis.is_some() {
         // Redis gets the units back by a job, so a crash right after the commit loses nothing.
         jobs::enqueue(
             &txn,
@@ -215,11 +217,8 @@ pub async fn close_order(state: &AppState, id: i64, to: OrderStatus) -> AppResul
         .await?;
     }
     txn.commit().await?;
-    state
-        .feature::<FlashSaleState>()?
-        .flags
-        .clear(order.sale_id);
-    if state.feature::<FlashSaleState>()?.redis.is_some() {
+    sales.flags.clear(order.sale_id);
+    if sales.redis.is_some() {
         if let Err(err) = give_back_redis(state, &order).await {
             tracing::debug!(order = id, error = %format!("{err:#}"), "flash sale: Redis give-back deferred to its job");
         }

@@ -125,7 +125,8 @@ async fn attempt_order(
     if quantity > sale.per_user_limit {
         return Err(over_limit(sale.per_user_limit));
     }
-    let flags = &state.feature::<FlashSaleState>()?.flags;
+    let sales = state.feature::<FlashSaleState>()?;
+    let flags = &sales.flags;
     if flags.is_sold_out(sale.id) {
         return Err(sold_out());
     }
@@ -140,15 +141,11 @@ async fn attempt_order(
         .await?;
 
     // With Redis: reserve first, so that only winners reach the database.
-    let gate = state
-        .feature::<FlashSaleState>()?
-        .redis
-        .as_ref()
-        .filter(|g| g.redis.is_healthy());
+    let gate = sales.redis.as_ref().filter(|g| g.redis.is_healthy());
     let keys = SaleKeys::new(&sale.redis_tag);
     let mut reservation: Option<(String, String)> = None;
     let mut left_after: Option<i64> = None;
-    let mut dirty = state.feature::<FlashSaleState>()?.redis.is_some();
+    let mut dirty = sales.redis.is_some();
     if let Some(gate) = gate {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let member = stock::pending_member(&id, user.id, quantity);

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::values::{ConfigError, Mode};
+use crate::config::values::{optional_addr, ConfigError, Mode};
 
 /// The raw keys (`MINIBASE_` + the name in capitals).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -46,29 +46,15 @@ impl RawOpsSettings {
         listen: SocketAddr,
         console_listen: Option<SocketAddr>,
     ) -> Result<OpsConfig, ConfigError> {
-        let ops_listen = match self
-            .ops_listen
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => None,
-            Some(text) => {
-                let addr: SocketAddr = text.parse().map_err(|_| {
-                    ConfigError::new(
-                        "ops_listen",
-                        format!("'{text}' is not a socket address like 127.0.0.1:9090"),
-                    )
-                })?;
-                if addr.port() != 0 && (addr == listen || Some(addr) == console_listen) {
-                    return Err(ConfigError::new(
-                        "ops_listen",
-                        "must differ from listen and console_listen",
-                    ));
-                }
-                Some(addr)
+        let ops_listen = optional_addr("ops_listen", self.ops_listen.as_deref(), "127.0.0.1:9090")?;
+        if let Some(addr) = ops_listen {
+            if addr.port() != 0 && (addr == listen || Some(addr) == console_listen) {
+                return Err(ConfigError::new(
+                    "ops_listen",
+                    "must differ from listen and console_listen",
+                ));
             }
-        };
+        }
         let token = match self.ops_token.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(token) if token.len() < 16 => {
