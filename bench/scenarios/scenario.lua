@@ -2,6 +2,9 @@
 --   ping, config, feed   a fixed GET (wrk's static request: the cheapest for the load generator);
 --                        ping is pipelined BENCH_PIPELINE deep (see below)
 --   me                   GET /api/v1/users/me, the Bearer token of a different user each request
+--   feed-pages           GET /api/v1/posts, as a different user each request, a page in turn of
+--                        the pre-computed pages in BENCH_CURSORS (the first page, then each
+--                        next_cursor): what users scrolling do, not the cheapest cached page
 --   login                POST /api/v1/auth/login, code "<prefix><user>:<n>": a fresh code each
 --                        time, for one of the seeded users (the mock WeChat maps C:n to C's openid)
 --   post                 POST /api/v1/posts as a different user each request
@@ -18,6 +21,7 @@ local paths = {
   ping = "/ping",
   config = "/api/v1/config",
   feed = "/api/v1/posts?limit=20",
+  ["feed-pages"] = "/api/v1/posts?limit=20",
   me = "/api/v1/users/me",
   login = "/api/v1/auth/login",
   post = "/api/v1/posts",
@@ -43,7 +47,7 @@ function setup(thread)
   threads[#threads + 1] = thread
 end
 
-local prepared, counter = nil, 0
+local prepared, pages, counter = nil, nil, 0
 
 function init(args)
   if scenario == "me" or scenario == "flash" then
@@ -57,6 +61,13 @@ function init(args)
     end
   elseif scenario == "post" then
     prepared = read_tokens()
+  elseif scenario == "feed-pages" then
+    prepared = read_tokens()
+    pages = {}
+    for line in io.lines(os.getenv("BENCH_CURSORS")) do
+      if line ~= "" then pages[#pages + 1] = line end
+    end
+    assert(#pages > 0, "no pages in BENCH_CURSORS")
   end
   -- Distinct across runs too (warm-up, then each connection count): posts must not repeat a
   -- text (Minibase refuses a user's duplicate within its window) and login codes must be new.
@@ -76,6 +87,15 @@ elseif scenario == "login" then
     counter = counter + 1
     local body = '{"code":"' .. prefix .. (counter % users) .. ':' .. counter .. '"}'
     return wrk.format("POST", wrk.path, { ["Content-Type"] = "application/json" }, body)
+  end
+elseif scenario == "feed-pages" then
+  function request()
+    counter = counter + 1
+    -- One user scrolls the pages in order, then the next user does: every page is asked for
+    -- equally often (the first, which a server may cache, one time in #pages), as many users.
+    local page = counter % #pages
+    local user = (counter - page) / #pages % #prepared
+    return wrk.format("GET", pages[page + 1], { ["Authorization"] = "Bearer " .. prepared[user + 1] })
   end
 elseif scenario == "post" then
   function request()

@@ -125,3 +125,18 @@ count_orders() {
   [ -n "$found" ] || return 0
   q "$db" -c "SELECT count(*) FROM \"${found%%|*}\" WHERE \"${found##*|}\" = $sale"
 }
+
+# collect_cursors BASE PAGES OUT: walk the feed from its first page through next_cursor and write
+# the path of each page, one a line (the first page, then PAGES-1 more), for the scenarios that
+# rotate through pages. Cursors are keyset positions: they stay valid as new posts arrive.
+collect_cursors() {
+  local base=$1 pages=$2 out=$3 path="/api/v1/posts?limit=20" cursor i
+  : >"$out"
+  for i in $(seq 1 "$pages"); do
+    printf '%s\n' "$path" >>"$out"
+    [ "$i" -lt "$pages" ] || break
+    cursor=$(api_json GET "$base$path" | jq -r '.data.next_cursor // empty') || return 1
+    [ -n "$cursor" ] || { echo "page $i of the feed has no next_cursor" >&2; return 1; }
+    path="/api/v1/posts?limit=20&cursor=$(jq -rn --arg c "$cursor" '$c | @uri')"
+  done
+}

@@ -1,6 +1,7 @@
 //! `benchkit`: the parts of the benchmark that are awkward in shell. `bench/run` drives it.
 
 mod hold;
+mod mix;
 mod report;
 mod seed;
 mod startup;
@@ -52,6 +53,32 @@ enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
+    /// The mixed scenario: mostly reads (feed pages as rotating users, users/me, config), some
+    /// writes (posts, logins), over N connections; prints `BENCH_JSON {...}` with per-kind figures.
+    Mix {
+        /// host:port of the server.
+        #[arg(long)]
+        addr: String,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Access tokens, one per line (from login-users).
+        #[arg(long)]
+        tokens: PathBuf,
+        /// Feed page paths, one per line (the first page, then each next_cursor).
+        #[arg(long)]
+        cursors: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value = "bench-user-")]
+        login_prefix: String,
+        /// Percent of each kind of request.
+        #[arg(long, default_value = "feed=45,me=30,config=15,post=5,login=5")]
+        weights: String,
+    },
     /// Read a run's results.jsonl and meta.json; write the charts and the results section of the
     /// benchmarks document.
     Report {
@@ -67,9 +94,23 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // One thread for the mixed load, as wrk -t1; the other helpers keep the multi-thread runtime.
+    if let Command::Mix { .. } = cli.command {
+        return tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(run(cli.command));
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(cli.command))
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::LoginUsers {
             base,
             prefix,
@@ -83,6 +124,30 @@ async fn main() -> anyhow::Result<()> {
             seconds,
         } => hold::hold(&addr, connections, seconds).await,
         Command::Startup { url, runs, command } => startup::startup(&url, runs, &command).await,
+        Command::Mix {
+            addr,
+            connections,
+            warmup,
+            duration,
+            tokens,
+            cursors,
+            users,
+            login_prefix,
+            weights,
+        } => {
+            mix::mix(mix::MixArgs {
+                addr: &addr,
+                connections,
+                warmup,
+                duration,
+                tokens: &tokens,
+                cursors: &cursors,
+                users,
+                login_prefix: &login_prefix,
+                weights: &weights,
+            })
+            .await
+        }
         Command::Report { run, doc, charts } => report::report(&run, &doc, &charts),
     }
 }
