@@ -10,6 +10,11 @@ PSQL_BASE=${PSQL_BASE:-postgres://postgres@127.0.0.1:5432}
 # Every server signs with it, and the seeded tokens (target/bench-work/<server>.tokens) carry it.
 JWT_SECRET=bench-jwt-secret-that-is-long-enough-0123456789
 
+# Each server's database: <prefix><server> (BENCH_DB_PREFIX, default bench_), so that two runs on one
+# PostgreSQL can keep apart; a '-' in a server's name becomes '_'.
+DB_PREFIX=${BENCH_DB_PREFIX:-bench_}
+db_of() { local n=$1; echo "$DB_PREFIX${n//-/_}"; }
+
 # psql on one database, quiet, unaligned, stop on error.
 q() { local db=$1; shift; PGOPTIONS='-c client_min_messages=warning' psql "$PSQL_BASE/$db" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
