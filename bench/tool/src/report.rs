@@ -884,7 +884,7 @@ fn write_extras(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
         .collect();
     if !feed_1m.is_empty() {
         writeln!(md, "### The feed at 100k and at 1M posts\n")?;
-        writeln!(md, "| server | connections | 100k: req/s | 100k: p50 / p99 ms | 1M: req/s | 1M: p50 / p99 ms |\n|---|--:|--:|--:|--:|--:|")?;
+        writeln!(md, "| server | connections | 100k: req/s | 100k: p50 / p99 ms | 1M: req/s | 1M: p50 / p99 ms | 1M: peak RSS MiB |\n|---|--:|--:|--:|--:|--:|--:|")?;
         for (label, small, big) in feed_1m {
             let (srps, slat) = small
                 .map(|l| {
@@ -896,8 +896,12 @@ fn write_extras(md: &mut String, run: &Run, c: u32) -> anyhow::Result<()> {
                 .unwrap_or(("-".into(), "-".into()));
             writeln!(
                 md,
-                "| {label} | {} | {srps} | {slat} | {:.0} | {:.2} / {:.2} |",
-                big.concurrency, big.rps, big.p50_ms, big.p99_ms
+                "| {label} | {} | {srps} | {slat} | {:.0} | {:.2} / {:.2} | {} |",
+                big.concurrency,
+                big.rps,
+                big.p50_ms,
+                big.p99_ms,
+                mib(big.peak_rss_kb)
             )?;
         }
         writeln!(md)?;
