@@ -478,7 +478,12 @@ fn write_run(md: &mut String, meta: &Value, run: &Run) -> anyhow::Result<()> {
     if let Some(note) = meta["note"].as_str().filter(|n| !n.is_empty()) {
         writeln!(md, "\n> **Caveat.** {note}")?;
     }
-    writeln!(md, "\n**Limits, plainly.** This is a shared machine of {} CPUs. Each server has one core; PostgreSQL, the load generator and the mock WeChat share the other. Scenarios that write or read PostgreSQL hard (login, create post, feed pages) are therefore bounded by that second core for every server alike, and a server that needs less of PostgreSQL gains from it; a server whose CPU share (below) is well under 100% was waiting, not working. Other people's work on the machine moves every figure; the rounds and their spread show by how much. Figures from different runs, or machines, are not comparable; ratios within one run are what this page reports.\n",
+    let sharing = if matches!(meta["db_cpu"].as_str(), None | Some("any")) {
+        "the load generator and the mock WeChat share the other, and PostgreSQL was left unpinned (`--db-cpu any`): its backends may also have run on the server's core and been charged to it"
+    } else {
+        "PostgreSQL, the load generator and the mock WeChat share the other"
+    };
+    writeln!(md, "\n**Limits, plainly.** This is a shared machine of {} CPUs. Each server has one core; {sharing}. Scenarios that write or read PostgreSQL hard (login, create post, feed pages) are therefore bounded by that second core for every server alike, and a server that needs less of PostgreSQL gains from it; a server whose CPU share (below) is well under 100% was waiting, not working. Other people's work on the machine moves every figure; the rounds and their spread show by how much. Figures from different runs, or machines, are not comparable; ratios within one run are what this page reports.\n",
         meta["machine"]["nproc"])?;
     Ok(())
 }
