@@ -14,8 +14,8 @@ JWT_SECRET=bench-jwt-secret-that-is-long-enough-0123456789
 q() { local db=$1; shift; PGOPTIONS='-c client_min_messages=warning' psql "$PSQL_BASE/$db" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 recreate_db() {
-  q postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
-  q postgres -c "CREATE DATABASE $1" >/dev/null
+  q postgres -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null
+  q postgres -c "CREATE DATABASE \"$1\"" >/dev/null
 }
 
 # Every server's users table has nickname and avatar_url (the contract's user summary).
