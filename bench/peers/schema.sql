@@ -1,4 +1,4 @@
--- The peers' schema (Gin and Express share it): what a team following the usual Gin/Express
+-- The peers' schema (Gin, Gin+GORM, Express and Fastify share it): what a team following the usual
 -- mini-program articles would write for the api-contract core. Applied by bench/run to each
 -- peer's own database before the peer starts.
 
@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS users (
     updated_at  TIMESTAMPTZ  NOT NULL DEFAULT now()
 );
 
--- Refresh tokens are stored hashed; login inserts one per sign-in.
+-- Sessions: refresh tokens stored hashed. Only equal-work mode (PEER_EQUAL_WORK=1) writes one per
+-- login; as shipped, the peers' refresh tokens are stateless JWTs (see README.md).
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     id         BIGSERIAL PRIMARY KEY,
     user_id    BIGINT      NOT NULL REFERENCES users (id) ON DELETE CASCADE,

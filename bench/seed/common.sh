@@ -19,8 +19,8 @@ db_of() { local n=$1; echo "$DB_PREFIX${n//-/_}"; }
 q() { local db=$1; shift; PGOPTIONS='-c client_min_messages=warning' psql "$PSQL_BASE/$db" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 recreate_db() {
-  q postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
-  q postgres -c "CREATE DATABASE $1" >/dev/null
+  q postgres -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null
+  q postgres -c "CREATE DATABASE \"$1\"" >/dev/null
 }
 
 # Every server's users table has nickname and avatar_url (the contract's user summary).

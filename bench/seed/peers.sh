@@ -1,5 +1,6 @@
-# Seeding hooks for the Gin and Express peers (sourced by bench/run). They share one schema,
-# bench/peers/schema.sql, and have no admin API: configuration and sales go in by SQL.
+# Seeding hooks for the peers, Gin, Gin+GORM, Express and Fastify (sourced by bench/run). They
+# share one schema, bench/peers/schema.sql, and have no admin API: configuration and sales go in
+# by SQL.
 
 peer_schema() { # DB
   q "$1" -f "$BENCH_DIR/peers/schema.sql" >/dev/null

@@ -4,6 +4,12 @@
 //
 // Environment: LISTEN (127.0.0.1:8082), DATABASE_URL, DB_POOL_SIZE (10), JWT_SECRET,
 // WECHAT_APPID, WECHAT_SECRET, WECHAT_API_BASE.
+// PEER_EQUAL_WORK: unset or 0 runs the peer as shipped: login upserts the user in one statement
+// and returns a stateless refresh token (a signed JWT, no row); a post is inserted unchecked.
+// 1 makes it do what Minibase does beyond the api contract: login also writes a session row (the
+// hashed refresh token) in the same transaction as the user; every new post first passes
+// WeChat's msg_sec_check (v2, scene 3, the author's openid; the access token comes from
+// stable_token and is cached until it expires), a risky or to-be-reviewed text being refused.
 'use strict';
 
 const crypto = require('node:crypto');
@@ -13,6 +19,7 @@ const { Pool } = require('pg');
 
 const ACCESS_TTL = 2 * 60 * 60;
 const REFRESH_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const REFRESH_AUDIENCE = 'refresh';
 
 const env = (key, def) => process.env[key] || def;
 const secret = process.env.JWT_SECRET || '';
@@ -20,6 +27,12 @@ if (secret.length < 32) {
   console.error('JWT_SECRET must be at least 32 bytes');
   process.exit(2);
 }
+const equalWork = env('PEER_EQUAL_WORK', '0');
+if (equalWork !== '0' && equalWork !== '1') {
+  console.error('PEER_EQUAL_WORK must be 0 or 1');
+  process.exit(2);
+}
+const EQUAL_WORK = equalWork === '1';
 const pool = new Pool({
   connectionString: env('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/bench_express'),
   max: Number(env('DB_POOL_SIZE', '10')),
@@ -29,6 +42,56 @@ const wechat = {
   appid: env('WECHAT_APPID', 'wx-mock-appid'),
   secret: env('WECHAT_SECRET', 'mock-secret'),
 };
+
+// fetch (undici underneath) keeps connections to WeChat alive between calls.
+async function wxPost(path, body) {
+  const answer = await fetch(`${wechat.base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!answer.ok) throw new Error(`WeChat answered HTTP ${answer.status}`);
+  return answer.json();
+}
+
+// The access token, fetched once and shared until five minutes before it expires; concurrent
+// requests wait on the same fetch.
+let accessToken = null; // { token, expires } or a pending Promise of one
+async function getAccessToken(stale) {
+  if (accessToken && !(accessToken instanceof Promise)
+      && accessToken.token !== stale && Date.now() < accessToken.expires) {
+    return accessToken.token;
+  }
+  if (!(accessToken instanceof Promise)) {
+    accessToken = wxPost('/cgi-bin/stable_token', {
+      grant_type: 'client_credential', appid: wechat.appid, secret: wechat.secret, force_refresh: false,
+    }).then((out) => {
+      if (out.errcode || !out.access_token) throw new Error(`stable_token: ${out.errcode} ${out.errmsg}`);
+      accessToken = { token: out.access_token, expires: Date.now() + (out.expires_in - 300) * 1000 };
+      return accessToken;
+    }, (err) => {
+      accessToken = null;
+      throw err;
+    });
+  }
+  return (await accessToken).token;
+}
+
+// WeChat's suggestion for a text: "pass", "review" or "risky".
+async function msgSecCheck(content, openid, scene) {
+  let stale = null;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const token = await getAccessToken(stale);
+    const out = await wxPost(`/wxa/msg_sec_check?access_token=${encodeURIComponent(token)}`,
+      { content, version: 2, scene, openid });
+    if (!out.errcode) return out.result.suggest;
+    if (![40001, 42001, 41001].includes(out.errcode)) throw new Error(`msg_sec_check: ${out.errcode} ${out.errmsg}`);
+    // Expired or replaced elsewhere: fetch a new token and try once more.
+    stale = token;
+  }
+  throw new Error('msg_sec_check: access token refused twice');
+}
 
 // ---- envelope ----
 
@@ -70,7 +133,7 @@ function auth(req, res, next) {
   try {
     const claims = jwt.verify(match[1].trim(), secret, { algorithms: ['HS256'] });
     const id = Number(claims.sub);
-    if (!Number.isSafeInteger(id)) return fail(res, 401, 40102, 'token is not valid');
+    if (!Number.isSafeInteger(id) || claims.aud !== undefined) return fail(res, 401, 40102, 'token is not valid');
     req.userId = id;
     return next();
   } catch (err) {
@@ -107,33 +170,41 @@ app.post('/api/v1/auth/login', wrap(async (req, res) => {
     const [status, errCode, message] = WECHAT_ERRORS[session.errcode] || [502, 50202, 'WeChat answered an error'];
     return fail(res, status, errCode, message);
   }
-  const refreshToken = crypto.randomBytes(32).toString('base64url');
-  const hash = crypto.createHash('sha256').update(refreshToken).digest('hex');
-  const client = await pool.connect();
-  let user;
-  try {
-    await client.query('BEGIN');
-    const { rows } = await client.query(
-      `INSERT INTO users (openid, unionid, session_key) VALUES ($1, $2, $3)
+  const upsert = `INSERT INTO users (openid, unionid, session_key) VALUES ($1, $2, $3)
        ON CONFLICT (openid) DO UPDATE SET session_key = EXCLUDED.session_key,
          unionid = COALESCE(EXCLUDED.unionid, users.unionid), updated_at = now()
-       RETURNING id, nickname, avatar_url`,
-      [session.openid, session.unionid || null, session.session_key],
-    );
-    user = rows[0];
-    await client.query(
-      'INSERT INTO refresh_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, $3)',
-      [user.id, hash, new Date(Date.now() + REFRESH_TTL_MS)],
-    );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
+       RETURNING id, nickname, avatar_url`;
+  const values = [session.openid, session.unionid || null, session.session_key];
+  let user;
+  let refreshToken;
+  if (EQUAL_WORK) {
+    refreshToken = crypto.randomBytes(32).toString('base64url');
+    const hash = crypto.createHash('sha256').update(refreshToken).digest('hex');
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      ({ rows: [user] } = await client.query(upsert, values));
+      await client.query(
+        'INSERT INTO refresh_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, $3)',
+        [user.id, hash, new Date(Date.now() + REFRESH_TTL_MS)],
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  } else {
+    ({ rows: [user] } = await pool.query(upsert, values));
   }
   const id = Number(user.id);
   const token = jwt.sign({ sub: String(id) }, secret, { algorithm: 'HS256', expiresIn: ACCESS_TTL });
+  if (!EQUAL_WORK) {
+    // Stateless: the refresh token is a long-lived JWT of its own audience.
+    refreshToken = jwt.sign({ sub: String(id), aud: REFRESH_AUDIENCE }, secret,
+      { algorithm: 'HS256', expiresIn: REFRESH_TTL_MS / 1000 });
+  }
   return ok(res, {
     token, expires_in: ACCESS_TTL, refresh_token: refreshToken,
     user: { id, nickname: user.nickname, avatar_url: user.avatar_url },
@@ -204,6 +275,18 @@ app.post('/api/v1/posts', auth, wrap(async (req, res) => {
   if (typeof content !== 'string' || [...content].length < 1 || [...content].length > 2000) {
     return fail(res, 422, 42200, 'content: length must be between 1 and 2000');
   }
+  if (EQUAL_WORK) {
+    const { rows } = await pool.query('SELECT openid FROM users WHERE id = $1', [req.userId]);
+    if (rows.length === 0) return fail(res, 401, 40102, 'token is not valid');
+    let suggest;
+    try {
+      suggest = await msgSecCheck(content, rows[0].openid, 3);
+    } catch (err) {
+      console.error(`request ${res.locals.requestId}: content check:`, err.message);
+      return fail(res, 502, 50200, "WeChat's content check could not be reached");
+    }
+    if (suggest !== 'pass') return fail(res, 422, 42210, 'the content did not pass the content security check');
+  }
   const { rows } = await pool.query(
     `WITH p AS (
        INSERT INTO posts (author_id, content) VALUES ($1, $2)
@@ -267,7 +350,8 @@ app.use((err, req, res, next) => {
 });
 
 const [host, port] = env('LISTEN', '127.0.0.1:8082').split(/:(?=\d+$)/);
-const server = app.listen(Number(port), host, () => console.log(`express peer listening on ${host}:${port}`));
+const server = app.listen(Number(port), host,
+  () => console.log(`express peer listening on ${host}:${port} (equal work: ${EQUAL_WORK})`));
 // Node closes idle keep-alive connections after 5 s by default; production Express behind a
 // load balancer raises it past the balancer's idle timeout (60 s). Go and hyper never close them.
 server.keepAliveTimeout = 65000;
