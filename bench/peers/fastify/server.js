@@ -125,7 +125,17 @@ const app = Fastify({
     return `${ridPrefix}-${ridSeq.toString(16)}`;
   },
 });
-app.register(require('@fastify/jwt'), { secret, sign: { algorithm: 'HS256' }, verify: { algorithms: ['HS256'] } });
+// Signers are made once, with their lifetimes: passing options to sign() would build a new
+// signer on every call.
+app.register(require('@fastify/jwt'), {
+  secret, sign: { algorithm: 'HS256', expiresIn: ACCESS_TTL }, verify: { algorithms: ['HS256'] },
+});
+app.register(require('@fastify/jwt'), {
+  secret,
+  namespace: 'refresh',
+  sign: { algorithm: 'HS256', expiresIn: REFRESH_TTL, aud: REFRESH_AUDIENCE },
+  verify: { algorithms: ['HS256'], allowedAud: REFRESH_AUDIENCE },
+});
 
 app.addHook('onRequest', async (request, reply) => {
   reply.header('x-request-id', request.id);
@@ -250,10 +260,10 @@ app.post('/api/v1/auth/login', {
   }
   const user = result.rows[0];
   const sub = String(user.id);
-  const token = app.jwt.sign({ sub }, { expiresIn: ACCESS_TTL });
+  const token = app.jwt.sign({ sub });
   if (!EQUAL_WORK) {
     // Stateless: the refresh token is a long-lived JWT of its own audience.
-    refreshToken = app.jwt.sign({ sub, aud: REFRESH_AUDIENCE }, { expiresIn: REFRESH_TTL });
+    refreshToken = app.jwt.refresh.sign({ sub });
   }
   return ok({
     token, expires_in: ACCESS_TTL, refresh_token: refreshToken,
