@@ -52,6 +52,7 @@ pub struct RawConfig {
     pub listen: String,
     pub redis_url: Option<String>,
     pub redis_cluster: bool,
+    pub cache_enabled: bool,
     pub wechat_appid: Option<String>,
     pub wechat_secret: Option<String>,
     pub wechat_api_base: String,
@@ -98,6 +99,7 @@ impl Default for RawConfig {
             listen: "127.0.0.1:8080".into(),
             redis_url: None,
             redis_cluster: false,
+            cache_enabled: true,
             wechat_appid: None,
             wechat_secret: None,
             wechat_api_base: DEFAULT_WECHAT_API_BASE.into(),
@@ -200,6 +202,8 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// Talk to a Redis Cluster (keys spread over hash slots) rather than one server.
     pub redis_cluster: bool,
+    /// Keep read results in the cache (`store::cache`); false: every read goes to the database.
+    pub cache_enabled: bool,
     pub jwt: JwtConfig,
     /// True when the JWT secret is the built-in dev one (dev mode only).
     pub jwt_secret_is_default: bool,
@@ -596,6 +600,7 @@ impl RawConfig {
             replica,
             redis_url,
             redis_cluster: self.redis_cluster,
+            cache_enabled: self.cache_enabled,
             jwt: auth.jwt,
             jwt_secret_is_default: auth.jwt_secret_is_default,
             wechat: WechatSettings {

@@ -33,7 +33,7 @@ impl AppState {
         };
         let wechat = Wechat::start(&config, redis.as_ref()).await?;
         let files = FileStore::new(&config.files)?;
-        let cache = Cache::new(redis.clone());
+        let cache = Cache::configured(redis.clone(), config.cache_enabled);
         let features = Features::default()
             .with(crate::flash_sale::FlashSaleState::new(redis.clone()))
             .with_shared(crate::payments::PaymentsState::new(&config, &wechat))

@@ -174,3 +174,76 @@ async fn invalidation_crosses_nodes_and_degrades_to_short_ttls() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// `cache_enabled = false`: a read that is normally answered from the cache goes to the database
+/// every time, so a row changed behind the server's back shows at once; with the cache on, the
+/// same read costs no query and keeps the old answer.
+#[tokio::test]
+async fn with_the_cache_off_reads_go_to_the_database() {
+    use common::{Backend, TestApp};
+    use sea_orm::ConnectionTrait;
+
+    for enabled in [false, true] {
+        let test = format!("cache_off_reads_db_{enabled}");
+        let Some(app) = TestApp::spawn_with(Backend::Sqlite, &test, |raw| {
+            raw.cache_enabled = enabled;
+            raw.jobs_concurrency = 0;
+        })
+        .await
+        else {
+            return;
+        };
+        assert_eq!(app.state.cache.is_enabled(), enabled);
+        let login = app
+            .post_json(
+                "/api/v1/auth/login",
+                &serde_json::json!({"code": "cache-off"}),
+            )
+            .await;
+        let data = login.assert_ok(200);
+        let (id, token) = (
+            data["user"]["id"].as_i64().unwrap(),
+            data["token"].as_str().unwrap().to_string(),
+        );
+        // The first reads fill the caches (session, profile, anonymous first page).
+        app.get_auth("/api/v1/users/me", &token)
+            .await
+            .assert_ok(200);
+        app.get("/api/v1/posts?limit=20").await.assert_ok(200);
+
+        app.state
+            .db
+            .execute_unprepared(&format!(
+                "UPDATE users SET nickname = 'changed behind its back' WHERE id = {id}"
+            ))
+            .await
+            .unwrap();
+        let before = app.state.queries.get();
+        let me = app.get_auth("/api/v1/users/me", &token).await;
+        let me_queries = app.state.queries.get() - before;
+        let before = app.state.queries.get();
+        app.get("/api/v1/posts?limit=20").await.assert_ok(200);
+        let feed_queries = app.state.queries.get() - before;
+
+        let nickname = me.assert_ok(200)["nickname"].as_str().unwrap().to_string();
+        if enabled {
+            assert_eq!(
+                me_queries, 0,
+                "cache on: the profile and session from memory"
+            );
+            assert_eq!(feed_queries, 0, "cache on: the first page from memory");
+            assert_eq!(
+                nickname, "",
+                "cache on: the cached profile until invalidated"
+            );
+        } else {
+            assert!(me_queries >= 1, "cache off: users/me reads the database");
+            assert!(
+                feed_queries >= 1,
+                "cache off: the first page reads the database"
+            );
+            assert_eq!(nickname, "changed behind its back");
+        }
+        app.stop().await.unwrap();
+    }
+}

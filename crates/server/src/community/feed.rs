@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::model::{ContentStatus, PostView};
 use super::posts::{normalize_topic, TOPIC_RULE};
 use super::repo;
-use super::views::{post_page, post_views};
+use super::views::{authored_page, authored_views};
 use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -49,7 +49,7 @@ async fn cached_latest_first_page(state: &AppState, limit: u32) -> AppResult<Pag
         .cache
         .get_or_load(&LATEST_FIRST_PAGE, "anonymous", || async {
             let rows = repo::latest(&state.db, None, u64::from(CACHED_FIRST_PAGE) + 1).await?;
-            post_views(state, None, rows).await
+            authored_views(state, None, rows).await
         })
         .await?;
     let rows = views.iter().take(limit as usize + 1).cloned().collect();
@@ -75,7 +75,8 @@ pub async fn feed(
         Feed::Hot => {
             let after: Option<(i64, i64)> = page.decode()?;
             let rows = repo::hot(state.read_db(), after, fetch).await?;
-            return post_page(state, viewer, rows, limit, |p| (p.hot_rank, p.id)).await;
+            return authored_page(state, viewer, rows, limit, |r| (r.post.hot_rank, r.post.id))
+                .await;
         }
         // Pages of feeds tolerate lag: the replica may serve them (docs/deployment.md).
         Feed::Latest => repo::latest(state.read_db(), page.decode()?, fetch).await?,
@@ -86,9 +87,9 @@ pub async fn feed(
                 AppError::new(ErrorCode::InvalidQuery, format!("topic: {TOPIC_RULE}"))
             })?;
             let ids = repo::topic_post_ids(state.read_db(), &topic, page.decode()?, fetch).await?;
-            let mut rows = repo::find_posts(state.read_db(), &ids).await?;
-            rows.retain(|p| p.status == ContentStatus::Published);
-            rows.sort_by_key(|p| std::cmp::Reverse(p.id));
+            let mut rows = repo::find_authored_posts(state.read_db(), &ids).await?;
+            rows.retain(|r| r.post.status == ContentStatus::Published);
+            rows.sort_by_key(|r| std::cmp::Reverse(r.post.id));
             rows
         }
         Feed::Author(author_id) => {
@@ -103,5 +104,5 @@ pub async fn feed(
             repo::following(&state.db, viewer.id, page.decode()?, fetch).await?
         }
     };
-    post_page(state, viewer, rows, limit, |p| p.id).await
+    authored_page(state, viewer, rows, limit, |r| r.post.id).await
 }

@@ -1,5 +1,7 @@
 //! Posts and comments as clients see them. A page of either is assembled in a fixed number of
 //! queries whatever its length: the rows, their authors, and which of them the caller liked.
+//! Feed pages read their authors in the rows' own statement (`repo::AuthoredPost`), so a page is
+//! one query, two for a signed-in reader.
 
 use std::collections::{HashMap, HashSet};
 
@@ -79,33 +81,72 @@ pub async fn post_views(
     posts
         .into_iter()
         .map(|p| {
-            let images: Vec<ImageRef> =
-                crate::store::json::decode("posts.images", p.id, &p.images)?;
-            Ok(PostView {
-                id: p.id,
-                author: page.author(p.author_id),
-                topics: topics_of(&p),
-                content: p.content,
-                images: images
-                    .into_iter()
-                    .map(|i| FileView {
-                        id: i.id,
-                        url: url(&state.config, &i.key),
-                        content_type: i.content_type,
-                        size: i.size,
-                        width: i.width,
-                        height: i.height,
-                    })
-                    .collect(),
-                like_count: p.like_count,
-                comment_count: p.comment_count,
-                liked_by_me: page.liked(p.id),
-                status: p.status.to_value(),
-                created_at: p.created_at,
-                updated_at: p.updated_at,
-            })
+            let author = page.author(p.author_id);
+            let liked = page.liked(p.id);
+            post_view(state, p, author, liked)
         })
         .collect()
+}
+
+/// Views of feed rows that carry their authors: one query, for the caller's likes, if signed in.
+pub async fn authored_views(
+    state: &AppState,
+    viewer: Option<&Principal>,
+    rows: Vec<repo::AuthoredPost>,
+) -> AppResult<Vec<PostView>> {
+    let liked: HashSet<i64> = match viewer.filter(|v| v.kind == SubjectKind::User) {
+        Some(v) if !rows.is_empty() => {
+            let ids: Vec<i64> = rows.iter().map(|r| r.post.id).collect();
+            repo::liked(&state.db, v.id, TargetType::Post.as_str(), &ids)
+                .await?
+                .into_iter()
+                .collect()
+        }
+        _ => HashSet::new(),
+    };
+    rows.into_iter()
+        .map(|row| {
+            let author = UserSummary {
+                id: row.post.author_id,
+                nickname: row.author_nickname.unwrap_or_default(),
+                avatar_url: row.author_avatar_url.unwrap_or_default(),
+            };
+            let is_liked = liked.contains(&row.post.id);
+            post_view(state, row.post, author, is_liked)
+        })
+        .collect()
+}
+
+fn post_view(
+    state: &AppState,
+    p: post::Model,
+    author: UserSummary,
+    liked_by_me: bool,
+) -> AppResult<PostView> {
+    let images: Vec<ImageRef> = crate::store::json::decode("posts.images", p.id, &p.images)?;
+    Ok(PostView {
+        id: p.id,
+        author,
+        topics: topics_of(&p),
+        content: p.content,
+        images: images
+            .into_iter()
+            .map(|i| FileView {
+                id: i.id,
+                url: url(&state.config, &i.key),
+                content_type: i.content_type,
+                size: i.size,
+                width: i.width,
+                height: i.height,
+            })
+            .collect(),
+        like_count: p.like_count,
+        comment_count: p.comment_count,
+        liked_by_me,
+        status: p.status.to_value(),
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    })
 }
 
 /// Views of a page of comments: one query for the authors, one for the caller's likes.
@@ -148,6 +189,22 @@ pub async fn post_page<K: Serialize>(
 ) -> AppResult<Page<PostView>> {
     let page = Page::from_rows(rows, limit, key);
     let items = post_views(state, viewer, page.items).await?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// A feed page from up to `limit + 1` rows that carry their authors; `key` as for [`post_page`].
+pub async fn authored_page<K: Serialize>(
+    state: &AppState,
+    viewer: Option<&Principal>,
+    rows: Vec<repo::AuthoredPost>,
+    limit: u32,
+    key: impl Fn(&repo::AuthoredPost) -> K,
+) -> AppResult<Page<PostView>> {
+    let page = Page::from_rows(rows, limit, key);
+    let items = authored_views(state, viewer, page.items).await?;
     Ok(Page {
         items,
         next_cursor: page.next_cursor,

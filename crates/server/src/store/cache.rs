@@ -88,6 +88,9 @@ struct Inner {
     redis: Option<Redis>,
     /// True while this node is subscribed to the invalidation channel.
     bus_live: AtomicBool,
+    /// False (`cache_enabled = false`): every read runs its loader, so benchmarks compare equal
+    /// work and a suspected stale answer can be ruled out.
+    enabled: bool,
 }
 
 impl Inner {
@@ -124,17 +127,29 @@ impl Drop for FlightEnd<'_> {
 
 impl Cache {
     pub fn new(redis: Option<Redis>) -> Self {
+        Self::configured(redis, true)
+    }
+
+    /// `enabled = false`: nothing is kept; every [`Cache::get_or_load`] runs its loader.
+    /// Invalidations are still broadcast, so nodes that do cache stay coherent with this one.
+    pub fn configured(redis: Option<Redis>, enabled: bool) -> Self {
         let inner = Arc::new(Inner {
-            local: quick_cache::sync::Cache::new(CAPACITY),
+            local: quick_cache::sync::Cache::new(if enabled { CAPACITY } else { 1 }),
             key_hashers: [RandomState::new(), RandomState::new()],
             flights: Mutex::new(HashMap::new()),
             redis,
             bus_live: AtomicBool::new(false),
+            enabled,
         });
-        if inner.redis.is_some() {
+        if enabled && inner.redis.is_some() {
             tokio::spawn(subscribe(Arc::downgrade(&inner)));
         }
         Self { inner }
+    }
+
+    /// False when `cache_enabled = false`.
+    pub fn is_enabled(&self) -> bool {
+        self.inner.enabled
     }
 
     /// True when changes made elsewhere are heard at once (single node, or subscribed).
@@ -166,6 +181,10 @@ impl Cache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, AppError>>,
     {
+        if !self.inner.enabled {
+            count(spec.namespace, Outcome::Miss);
+            return load().await.map(Arc::new);
+        }
         let full_key = format!("{}:{key}", spec.namespace);
         let local_key = self.inner.local_key(&full_key);
         if let Some(entry) = self.fresh(local_key) {
