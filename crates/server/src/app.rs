@@ -320,6 +320,10 @@ pub async fn serve(
             stopping_rx.clone(),
         ))),
     };
+    if worker.is_some() {
+        // Posts left in `checking` by a node that stopped before its check job was queued.
+        crate::community::safety::schedule_text_checks(&state).await;
+    }
     let reconciler = tokio::spawn(crate::flash_sale::run_reconciler(
         state.clone(),
         stopping_rx.clone(),

@@ -40,6 +40,7 @@ impl AppState {
             .with(crate::payments::PaySubjects::new([
                 crate::flash_sale::PAY_SUBJECT,
             ]))
+            .with(crate::community::safety::TextChecks::default())
             .with(crate::realtime::Realtime::new(
                 &config.realtime,
                 redis.clone(),

@@ -1111,7 +1111,7 @@ async fn the_cached_anonymous_feed_follows_every_change() {
 
 #[tokio::test]
 async fn when_wechat_is_unreachable_the_fallback_policy_decides() {
-    for (policy, expected) in [("hold", "pending"), ("publish", "published")] {
+    for (policy, expected) in [("hold", "checking"), ("publish", "published")] {
         let app = TestApp::spawn_with(Backend::Sqlite, "moderation_fallback", |raw| {
             configure(raw);
             raw.community.moderation_fallback = policy.into();

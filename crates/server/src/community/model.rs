@@ -138,6 +138,10 @@ pub enum ContentStatus {
     /// Waiting for image checks or a moderator; seen by its author and moderators.
     #[sea_orm(string_value = "pending")]
     Pending,
+    /// A new post whose text waits for WeChat's check (posts only, `content_check = "async"`);
+    /// seen by its author and moderators, published or blocked when WeChat answers.
+    #[sea_orm(string_value = "checking")]
+    Checking,
     #[sea_orm(string_value = "published")]
     Published,
     /// A risky image (posts only); seen by its author and moderators.
@@ -214,7 +218,7 @@ pub struct PostView {
     pub comment_count: i32,
     /// Whether the caller liked it (false for anonymous callers).
     pub liked_by_me: bool,
-    /// published; or, for its author and moderators, pending / blocked / removed.
+    /// published; or, for its author and moderators, checking / pending / blocked / removed.
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

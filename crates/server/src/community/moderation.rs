@@ -126,7 +126,7 @@ pub async fn posts_in_status(
     page: &PageQuery,
 ) -> AppResult<Page<PostView>> {
     use ContentStatus::*;
-    let status = status_filter(status, &[Pending, Published, Blocked, Removed])?;
+    let status = status_filter(status, &[Pending, Checking, Published, Blocked, Removed])?;
     let limit = page.limit();
     let rows = repo::by_status(&state.db, status, page.decode()?, u64::from(limit) + 1).await?;
     post_page(state, Some(moderator), rows, limit, |p| p.id).await
@@ -180,7 +180,11 @@ pub async fn decide(
                 .await?
                 .ok_or_else(|| AppError::not_found("post"))?;
             let changed = if decision.approve {
-                let from = [ContentStatus::Pending, ContentStatus::Blocked];
+                let from = [
+                    ContentStatus::Pending,
+                    ContentStatus::Checking,
+                    ContentStatus::Blocked,
+                ];
                 let published =
                     repo::set_post_status(&txn, id, &from, ContentStatus::Published, now).await?;
                 if published {
@@ -190,6 +194,7 @@ pub async fn decide(
             } else {
                 let from = [
                     ContentStatus::Pending,
+                    ContentStatus::Checking,
                     ContentStatus::Published,
                     ContentStatus::Blocked,
                 ];

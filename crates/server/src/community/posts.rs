@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, TransactionTrait};
+use sea_orm::{ActiveEnum, ActiveValue::Set, ConnectionTrait, TransactionTrait};
 
 use super::feed::latest_changed;
 use super::model::{post, ContentStatus, ImageRef, PostView, TargetType};
@@ -14,10 +14,12 @@ use super::safety::{self, TextVerdict};
 use super::views::post_views;
 use crate::auth::guard::Principal;
 use crate::auth::jwt::SubjectKind;
+use crate::community::settings::{ContentCheck, ModerationFallback};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::files::service::owned_images;
 use crate::state::AppState;
 use crate::users::model::Role;
+use crate::users::service::{self as users_service, UserSummary};
 
 pub const MAX_CONTENT_CHARS: usize = 2000;
 pub const MAX_IMAGES: usize = 9;
@@ -123,7 +125,11 @@ pub async fn create_post(
         return Err(AppError::validation("images", "lists an image twice"));
     }
     let topics = normalize_topics(&input.topics)?;
-    let images = owned_images(&state.db, &state.config, user.id, &input.images).await?;
+    let images = if input.images.is_empty() {
+        Vec::new()
+    } else {
+        owned_images(&state.db, &state.config, user.id, &input.images).await?
+    };
     state
         .limiter
         .hit(
@@ -132,15 +138,26 @@ pub async fn create_post(
             state.config.community.posts_per_minute,
         )
         .await?;
-    let author = safety::author_of(state, user).await?;
-    let verdict = safety::check_text(state, &author.openid, &content, safety::SCENE_POST).await?;
+    let verdict = match state.config.community.content_check {
+        // Checked after the answer, by the background text check.
+        ContentCheck::Async => None,
+        ContentCheck::Sync => {
+            let author = safety::author_of(state, user).await?;
+            Some(safety::check_text(state, &author.openid, &content, safety::SCENE_POST).await?)
+        }
+    };
     safety::refuse_duplicate(state, "dup-post", user.id, &content).await?;
 
-    let (mut status, mut checks, recheck) = safety::placement(state, verdict);
+    let (mut status, mut checks, recheck) = match verdict {
+        None => (ContentStatus::Checking, 0, false),
+        Some(verdict) => post_placement(state, verdict),
+    };
     // Images wait for WeChat's callbacks, unless WeChat is unreachable and the policy publishes
     // now; their checks still run, and a risky image blocks the post later.
     if !images.is_empty() && !recheck {
-        status = ContentStatus::Pending;
+        if status == ContentStatus::Published {
+            status = ContentStatus::Pending;
+        }
         checks += images.len() as i32;
     }
     let now = Utc::now();
@@ -155,54 +172,115 @@ pub async fn create_post(
             height: f.height,
         })
         .collect();
-    let txn = state.db.begin().await?;
-    let id = repo::insert_post(
-        &txn,
-        post::ActiveModel {
-            author_id: Set(user.id),
-            content: Set(content),
-            images: Set(serde_json::to_string(&image_refs).map_err(AppError::internal)?),
-            topics: Set(topics.join(",")),
-            status: Set(status),
-            like_count: Set(0),
-            comment_count: Set(0),
-            hot_rank: Set(hot_rank(0, 0, now)),
-            pending_checks: Set(checks),
-            created_at: Set(now),
-            updated_at: Set(now),
-            deleted_at: Set(None),
-            ..Default::default()
-        },
-    )
-    .await?;
-    if status == ContentStatus::Published {
-        repo::set_topics(&txn, id, &topics).await?;
+    let mut row = post::Model {
+        id: 0,
+        author_id: user.id,
+        content,
+        images: serde_json::to_string(&image_refs).map_err(AppError::internal)?,
+        topics: topics.join(","),
+        status,
+        like_count: 0,
+        comment_count: 0,
+        hot_rank: hot_rank(0, 0, now),
+        pending_checks: checks,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    let published = status == ContentStatus::Published;
+    let needs_txn =
+        published || !image_refs.is_empty() || recheck || verdict == Some(TextVerdict::Review);
+    if needs_txn {
+        let txn = state.db.begin().await?;
+        row.id = repo::insert_post(&txn, new_row(&row)).await?;
+        if published {
+            repo::set_topics(&txn, row.id, &topics).await?;
+        }
+        if !image_refs.is_empty() {
+            safety::enqueue_media_checks(&txn, row.id).await?;
+        }
+        if recheck {
+            safety::enqueue_recheck(&txn, TargetType::Post, row.id).await?;
+        }
+        if verdict == Some(TextVerdict::Review) {
+            repo::record_action(
+                &txn,
+                WECHAT_ACTOR,
+                "review",
+                "post",
+                row.id,
+                "text needs review",
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+    } else {
+        // The common case (text only, checked in the background): one statement, no transaction.
+        row.id = repo::insert_post(&state.db, new_row(&row)).await?;
     }
-    if !image_refs.is_empty() {
-        safety::enqueue_media_checks(&txn, id).await?;
+    // Only a published post changes what others see (and the cached feed page).
+    if published {
+        latest_changed(state).await;
     }
-    if recheck {
-        safety::enqueue_recheck(&txn, TargetType::Post, id).await?;
+    if !image_refs.is_empty() || recheck {
+        state.jobs.wake();
     }
-    if verdict == TextVerdict::Review {
-        repo::record_action(
-            &txn,
-            WECHAT_ACTOR,
-            "review",
-            "post",
-            id,
-            "text needs review",
-            now,
-        )
-        .await?;
+    if status == ContentStatus::Checking {
+        safety::schedule_text_checks(state).await;
     }
-    txn.commit().await?;
-    latest_changed(state).await;
-    state.jobs.wake();
     if status == ContentStatus::Pending {
-        moderation::announce_queued(state, TargetType::Post, id);
+        moderation::announce_queued(state, TargetType::Post, row.id);
     }
-    get_post(state, Some(user), id).await
+    // Everything the answer shows is known: no read back, and the author's profile comes from
+    // the cache every signed-in page uses. A new post has no likes or comments.
+    let me = users_service::me(state, user).await?;
+    Ok(PostView {
+        id: row.id,
+        author: UserSummary {
+            id: me.id,
+            nickname: me.nickname,
+            avatar_url: me.avatar_url,
+        },
+        content: row.content,
+        images,
+        topics,
+        like_count: 0,
+        comment_count: 0,
+        liked_by_me: false,
+        status: row.status.to_value(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// The insert of `row` (its id left to the database).
+fn new_row(row: &post::Model) -> post::ActiveModel {
+    post::ActiveModel {
+        author_id: Set(row.author_id),
+        content: Set(row.content.clone()),
+        images: Set(row.images.clone()),
+        topics: Set(row.topics.clone()),
+        status: Set(row.status),
+        like_count: Set(row.like_count),
+        comment_count: Set(row.comment_count),
+        hot_rank: Set(row.hot_rank),
+        pending_checks: Set(row.pending_checks),
+        created_at: Set(row.created_at),
+        updated_at: Set(row.updated_at),
+        deleted_at: Set(row.deleted_at),
+        ..Default::default()
+    }
+}
+
+/// Where a post goes after a check made while the request waits. Text WeChat could not check
+/// under the `hold` policy waits in `checking` for the background check's retries (published
+/// when WeChat answers); the rest as for comments.
+fn post_placement(state: &AppState, verdict: TextVerdict) -> (ContentStatus, i32, bool) {
+    match (verdict, state.config.community.moderation_fallback) {
+        (TextVerdict::Unchecked, ModerationFallback::Hold) => (ContentStatus::Checking, 0, false),
+        _ => safety::placement(state, verdict),
+    }
 }
 
 /// After a post becomes published: its topics join the topic feeds.
@@ -237,7 +315,7 @@ pub(super) async fn visible_post(
     let staff = viewer.is_some_and(|p| p.role >= Role::Moderator);
     let visible = match post.status {
         ContentStatus::Published => true,
-        ContentStatus::Pending | ContentStatus::Blocked => own || staff,
+        ContentStatus::Pending | ContentStatus::Checking | ContentStatus::Blocked => own || staff,
         ContentStatus::Removed => staff,
         ContentStatus::Deleted => false,
     };
@@ -296,8 +374,13 @@ pub async fn edit_post(
     } else {
         TextVerdict::Pass
     };
-    let (mut status, mut checks, recheck) = safety::placement(state, verdict);
-    if post.status == ContentStatus::Pending {
+    let (mut status, mut checks, recheck) = post_placement(state, verdict);
+    if post.status == ContentStatus::Checking || status == ContentStatus::Checking {
+        // The background check (not answered yet, or to retry WeChat) checks the new text; the
+        // image checks and reviews still owed stay owed.
+        status = ContentStatus::Checking;
+        checks = post.pending_checks;
+    } else if post.status == ContentStatus::Pending {
         // Still waiting for image checks or a moderator: stays pending.
         status = ContentStatus::Pending;
         checks = checks.max(post.pending_checks);
@@ -317,6 +400,9 @@ pub async fn edit_post(
     }
     txn.commit().await?;
     latest_changed(state).await;
+    if status == ContentStatus::Checking {
+        safety::schedule_text_checks(state).await;
+    }
     get_post(state, Some(user), id).await
 }
 
@@ -328,6 +414,7 @@ pub async fn delete_post(state: &AppState, user: &Principal, id: i64) -> AppResu
     let live = [
         ContentStatus::Published,
         ContentStatus::Pending,
+        ContentStatus::Checking,
         ContentStatus::Blocked,
     ];
     if !repo::set_post_status(&txn, id, &live, ContentStatus::Deleted, now).await? {

@@ -225,6 +225,80 @@ pub async fn by_status(
     .await
 }
 
+/// The oldest posts in `status`, up to `limit` (the background text check takes them in order).
+pub async fn oldest_in_status(
+    db: &impl ConnectionTrait,
+    status: ContentStatus,
+    limit: u64,
+) -> Result<Vec<post::Model>, DbErr> {
+    post::Entity::find()
+        .filter(post::Column::Status.eq(status))
+        .order_by_asc(post::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The posts of `ids` still in `status`, locked until the transaction ends (SQLite has one
+/// writer at a time and needs no lock).
+pub async fn lock_in_status(
+    txn: &DatabaseTransaction,
+    ids: &[i64],
+    status: ContentStatus,
+) -> Result<Vec<post::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = post::Entity::find()
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .filter(post::Column::Status.eq(status));
+    match txn.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => query.all(txn).await,
+        _ => query.lock_exclusive().all(txn).await,
+    }
+}
+
+/// Move the posts of `ids` that are in `from` to `to` in one statement, adding `add_checks` to
+/// their pending checks; the number moved.
+pub async fn move_posts(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    from: ContentStatus,
+    to: ContentStatus,
+    add_checks: i32,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut update = post::Entity::update_many()
+        .col_expr(post::Column::Status, Expr::value(to))
+        .col_expr(post::Column::UpdatedAt, Expr::value(now))
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .filter(post::Column::Status.eq(from));
+    if add_checks != 0 {
+        update = update.col_expr(
+            post::Column::PendingChecks,
+            Expr::col(post::Column::PendingChecks).add(add_checks),
+        );
+    }
+    Ok(update.exec(db).await?.rows_affected)
+}
+
+/// Topic rows of posts just published (they have none yet), in one statement.
+pub async fn add_topics(db: &impl ConnectionTrait, rows: &[(i64, String)]) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    post_topic::Entity::insert_many(rows.iter().map(|(post_id, topic)| post_topic::ActiveModel {
+        topic: Set(topic.clone()),
+        post_id: Set(*post_id),
+    }))
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
 /// Move a post from one of `from` to `to`; false when it was in none of them.
 pub async fn set_post_status(
     db: &impl ConnectionTrait,
@@ -260,7 +334,8 @@ pub async fn pass_check(
         )
         .col_expr(post::Column::UpdatedAt, Expr::value(now))
         .filter(post::Column::Id.eq(id))
-        .filter(post::Column::Status.eq(ContentStatus::Pending))
+        // A post whose text is still being checked counts its images' checks too.
+        .filter(post::Column::Status.is_in([ContentStatus::Pending, ContentStatus::Checking]))
         .filter(post::Column::PendingChecks.gt(0))
         .exec(db)
         .await?;
@@ -314,7 +389,11 @@ pub async fn update_post_text(
         .col_expr(post::Column::PendingChecks, Expr::value(pending_checks))
         .col_expr(post::Column::UpdatedAt, Expr::value(now))
         .filter(post::Column::Id.eq(id))
-        .filter(post::Column::Status.is_in([PUBLISHED, ContentStatus::Pending]))
+        .filter(post::Column::Status.is_in([
+            PUBLISHED,
+            ContentStatus::Pending,
+            ContentStatus::Checking,
+        ]))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

@@ -134,9 +134,11 @@ pub struct CreatePost {
     topics: Vec<String>,
 }
 
-/// Publish a post. The text passes WeChat's content check first (risky text: 422 code 42210);
-/// posts with images, or text WeChat wants reviewed, start as `pending` and are published when
-/// every check passes.
+/// Publish a post. It starts as `checking` (seen by its author and moderators only) and is
+/// published when WeChat's content check passes it, moments later, or blocked when WeChat calls
+/// it risky (with `content_check = "sync"` the check runs first and risky text is a 422, code
+/// 42210); posts with images, or text WeChat wants reviewed, wait as `pending` until every check
+/// passes.
 #[utoipa::path(post, path = "/api/v1/posts", tag = "community", security(("bearer" = [])), request_body = CreatePost,
     responses((status = 201, description = "The post", body = Envelope<PostView>),
               (status = 409, description = "The same text again (40950)", body = ErrorEnvelope),

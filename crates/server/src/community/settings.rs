@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::values::{positive, ConfigError, Mode, RateLimit};
+use crate::config::values::{ConfigError, Mode, RateLimit};
 
 /// Verifies the in-process mock WeChat's callbacks in dev mode.
 pub const DEV_PUSH_TOKEN: &str = "minibase-dev-push-token";
@@ -19,6 +19,7 @@ pub struct RawCommunitySettings {
     pub posts_per_minute: u32,
     pub comments_per_minute: u32,
     pub duplicate_window_secs: u64,
+    pub content_check: String,
 }
 
 impl Default for RawCommunitySettings {
@@ -29,6 +30,7 @@ impl Default for RawCommunitySettings {
             posts_per_minute: 5,
             comments_per_minute: 20,
             duplicate_window_secs: 600,
+            content_check: "async".into(),
         }
     }
 }
@@ -42,6 +44,16 @@ pub enum ModerationFallback {
     Publish,
 }
 
+/// When a new post's text goes to WeChat's check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentCheck {
+    /// Stored as `checking` (its author and moderators see it) and checked by a background job,
+    /// which publishes or blocks it: no outbound call on the request path.
+    Async,
+    /// Checked before the answer, as the request waits (one outbound call per post).
+    Sync,
+}
+
 #[derive(Debug, Clone)]
 pub struct CommunityConfig {
     /// Verifies WeChat's message-push callbacks (media check results).
@@ -49,7 +61,9 @@ pub struct CommunityConfig {
     pub moderation_fallback: ModerationFallback,
     pub posts_per_minute: RateLimit,
     pub comments_per_minute: RateLimit,
+    /// Zero turns the duplicate-text check off.
     pub duplicate_window: Duration,
+    pub content_check: ContentCheck,
 }
 
 impl RawCommunitySettings {
@@ -75,7 +89,16 @@ impl RawCommunitySettings {
                 ))
             }
         };
-        positive("duplicate_window_secs", self.duplicate_window_secs)?;
+        let content_check = match self.content_check.trim() {
+            "async" => ContentCheck::Async,
+            "sync" => ContentCheck::Sync,
+            other => {
+                return Err(ConfigError::new(
+                    "content_check",
+                    format!("'{other}' is not one of async, sync"),
+                ))
+            }
+        };
         let minute = Duration::from_secs(60);
         Ok(CommunityConfig {
             push_token,
@@ -89,6 +112,7 @@ impl RawCommunitySettings {
                 window: minute,
             },
             duplicate_window: Duration::from_secs(self.duplicate_window_secs),
+            content_check,
         })
     }
 }

@@ -287,6 +287,9 @@ pub fn test_config(database_url: &str) -> RawConfig {
     };
     raw.database.database_url = database_url.into();
     raw.database.database_max_connections = 5;
+    // Posts are published (or refused) as the request waits, so tests that are not about the
+    // background check see them at once; tests/post_checks.rs covers the default (async).
+    raw.community.content_check = "sync".into();
     // Uploads go to a temporary folder, never into the source tree.
     raw.files.files_dir = std::env::temp_dir()
         .join(format!("minibase-test-files-{}", std::process::id()))
