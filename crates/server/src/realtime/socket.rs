@@ -71,13 +71,23 @@ fn task(on_upgrade: OnUpgrade, session: Session) -> impl Future<Output = ()> + S
             }
         };
         match upgraded.downcast::<TokioIo<Accepted>>() {
-            Ok(parts) => {
-                let io = parts.io.into_inner();
+            Ok(hyper::upgrade::Parts { io, read_buf, .. }) => {
+                let io = io.into_inner();
                 // Bytes a client sent right behind its upgrade request are the first frames.
-                let mut ws = if parts.read_buf.is_empty() {
+                // Even empty, `read_buf` shares hyper's whole read buffer (8 KiB): taken apart
+                // here so it is freed now, not held (as a field of `parts`) for the socket's life.
+                let part = if read_buf.is_empty() {
+                    drop(read_buf);
+                    Vec::new()
+                } else {
+                    // A copy, the size of what was read (the buffer itself could be reused).
+                    let part = read_buf.to_vec();
+                    drop(read_buf);
+                    part
+                };
+                let mut ws = if part.is_empty() {
                     WebSocketStream::from_raw_socket(io, Role::Server, Some(config())).await
                 } else {
-                    let part = Vec::from(parts.read_buf);
                     WebSocketStream::from_partially_read(io, part, Role::Server, Some(config()))
                         .await
                 };
