@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::hub::Delivery;
 use super::metrics;

@@ -4,9 +4,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, Notify};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::metrics;
 use super::model::{collection_of, EventId, ServerFrame};
@@ -84,12 +85,15 @@ pub struct Outbox {
     capacity: usize,
     queue: Mutex<VecDeque<Delivery>>,
     reason: OnceLock<CloseReason>,
+    /// A heartbeat is due (set by the hub's one heartbeat task, so no connection holds a timer).
+    beat: AtomicBool,
     notify: Notify,
 }
 
 /// What a connection's task is woken for.
 pub enum Next {
     Close(CloseReason),
+    Heartbeat,
     Deliver(Delivery),
 }
 
@@ -103,6 +107,7 @@ impl Outbox {
             capacity: capacity.max(1),
             queue: Mutex::default(),
             reason: OnceLock::new(),
+            beat: AtomicBool::new(false),
             notify: Notify::new(),
         }
     }
@@ -148,12 +153,22 @@ impl Outbox {
         self.reason.get().copied()
     }
 
-    /// The next thing to do: close (a kick goes before queued events), or send an event.
-    /// Cancel-safe: nothing is taken until it is returned.
+    /// Ask for a heartbeat (ping, idle and session checks).
+    pub fn beat(&self) {
+        if !self.beat.swap(true, Ordering::Relaxed) {
+            self.notify.notify_one();
+        }
+    }
+
+    /// The next thing to do: close (a kick goes before queued events), a heartbeat, or send an
+    /// event. Cancel-safe: nothing is taken until it is returned.
     pub async fn next(&self) -> Next {
         loop {
             if let Some(reason) = self.reason() {
                 return Next::Close(reason);
+            }
+            if self.beat.swap(false, Ordering::Relaxed) {
+                return Next::Heartbeat;
             }
             if let Some(delivery) = self.pop() {
                 return Next::Deliver(delivery);
@@ -180,7 +195,8 @@ struct ConnEntry {
     outbox: Arc<Outbox>,
 }
 
-/// Limits, from the configuration.
+/// Limits and timings, from the configuration: kept once here, where every connection's slot
+/// reaches them, rather than copied into each connection.
 #[derive(Clone, Copy, Debug)]
 pub struct Caps {
     pub per_node: usize,
@@ -188,6 +204,9 @@ pub struct Caps {
     pub subscriptions: usize,
     /// Events waiting for one connection before it counts as too slow.
     pub send_queue: usize,
+    pub heartbeat: Duration,
+    pub idle_timeout: Duration,
+    pub write_timeout: Duration,
 }
 
 pub struct Hub {
@@ -217,7 +236,10 @@ pub struct Slot {
     pub id: u64,
     pub outbox: Arc<Outbox>,
     subject: (SubjectKind, i64),
-    subscriptions: Vec<Arc<str>>,
+    /// The channels subscribed to, each with its floor: the last event id already sent by
+    /// replay, so that live copies up to it are skipped and nothing arrives twice. Grown one
+    /// entry at a time: most connections hold one or two (a `Vec` would take room for four).
+    subscriptions: Vec<(Arc<str>, EventId)>,
 }
 
 impl Hub {
@@ -286,6 +308,33 @@ impl Hub {
             subject,
             subscriptions: Vec::new(),
         })
+    }
+
+    /// Start the node's one heartbeat task: every `heartbeat`, each connection is asked for its
+    /// heartbeat, in slices spread over the period (a timer per connection would cost each one
+    /// its own `Sleep`). It ends when the hub is dropped.
+    pub fn start_heartbeat(self: &Arc<Self>) {
+        /// Connections are split by id into this many slices, one asked per tick, so a node's
+        /// pings and session checks are spread over the period rather than all at once.
+        const SLICES: u32 = 16;
+        let hub = Arc::downgrade(self);
+        let tick = (self.caps.heartbeat / SLICES).max(Duration::from_millis(1));
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut slice = 0u64;
+            loop {
+                ticks.tick().await;
+                let Some(hub) = hub.upgrade() else { return };
+                let conns = hub.conns.lock().unwrap_or_else(PoisonError::into_inner);
+                for (id, entry) in conns.iter() {
+                    if id % u64::from(SLICES) == slice {
+                        entry.outbox.beat();
+                    }
+                }
+                slice = (slice + 1) % u64::from(SLICES);
+            }
+        });
     }
 
     /// Send collection events through `gate` from now on.
@@ -420,20 +469,32 @@ impl Hub {
 }
 
 impl Slot {
+    pub fn caps(&self) -> Caps {
+        self.hub.caps
+    }
+
     pub fn subject(&self) -> (SubjectKind, i64) {
         self.subject
     }
 
     pub fn is_subscribed(&self, channel: &str) -> bool {
-        self.subscriptions.iter().any(|c| &**c == channel)
+        self.subscriptions.iter().any(|(c, _)| &**c == channel)
     }
 
-    /// The channel's name as the hub holds it (one copy shared by its subscribers).
-    pub fn subscription(&self, channel: &str) -> Option<Arc<str>> {
+    /// Skip live events of `channel` up to `floor` (they were sent by replay, or came before the
+    /// subscription's position).
+    pub fn set_floor(&mut self, channel: &str, floor: EventId) {
+        if let Some((_, at)) = self.subscriptions.iter_mut().find(|(c, _)| &**c == channel) {
+            *at = floor;
+        }
+    }
+
+    /// Whether a live event was already sent (by replay) or predates the subscription.
+    pub fn is_stale(&self, channel: &str, id: EventId) -> bool {
         self.subscriptions
             .iter()
-            .find(|c| &***c == channel)
-            .cloned()
+            .find(|(c, _)| &**c == channel)
+            .is_some_and(|(_, floor)| id <= *floor)
     }
 
     pub fn subscription_count(&self) -> usize {
@@ -467,16 +528,17 @@ impl Slot {
             viewer,
         });
         drop(channels);
-        self.subscriptions.push(name);
+        self.subscriptions.reserve_exact(1);
+        self.subscriptions.push((name, EventId::default()));
         metrics::subscriptions(1.0);
         true
     }
 
     pub fn unsubscribe(&mut self, channel: &str) -> bool {
-        let Some(index) = self.subscriptions.iter().position(|c| &**c == channel) else {
+        let Some(index) = self.subscriptions.iter().position(|(c, _)| &**c == channel) else {
             return false;
         };
-        let name = self.subscriptions.swap_remove(index);
+        let (name, _) = self.subscriptions.swap_remove(index);
         self.hub.remove_recipient(&name, self.id);
         metrics::subscriptions(-1.0);
         true
@@ -500,7 +562,7 @@ impl Hub {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        for channel in std::mem::take(&mut self.subscriptions) {
+        for (channel, _) in std::mem::take(&mut self.subscriptions) {
             self.hub.remove_recipient(&channel, self.id);
             metrics::subscriptions(-1.0);
         }
@@ -534,6 +596,9 @@ mod tests {
             per_user: 2,
             subscriptions: 4,
             send_queue: 2,
+            heartbeat: Duration::from_secs(25),
+            idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
         }
     }
 
@@ -592,6 +657,31 @@ mod tests {
         assert_eq!(two.outbox.reason(), None);
         assert_eq!(hub.kick_subject((SubjectKind::User, 1), None), 2);
         assert_eq!(two.outbox.reason(), Some(CloseReason::SessionEnded));
+    }
+
+    /// No connection holds a timer: the hub's one heartbeat task asks each of them, within a
+    /// period, for its heartbeat.
+    #[tokio::test]
+    async fn the_heartbeat_task_reaches_every_connection_within_a_period() {
+        let hub = Hub::new(Caps {
+            per_node: 40,
+            per_user: 40,
+            heartbeat: Duration::from_millis(320),
+            ..caps()
+        });
+        hub.start_heartbeat();
+        let slots: Vec<Slot> = (0..20)
+            .map(|_| hub.admit((SubjectKind::User, 1), None).unwrap())
+            .collect();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        for slot in &slots {
+            let next = tokio::time::timeout(Duration::from_millis(1), slot.outbox.next()).await;
+            assert!(
+                matches!(next, Ok(Next::Heartbeat)),
+                "connection {} missed",
+                slot.id
+            );
+        }
     }
 
     /// The footprint rule for idle connections: the send queue holds no storage before the

@@ -14,6 +14,7 @@ pub mod settings;
 mod socket;
 mod sse;
 mod ticket;
+mod upgrade;
 
 pub use model::Channel;
 pub use routes::routes;

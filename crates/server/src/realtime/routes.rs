@@ -1,5 +1,3 @@
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{KeepAlive, Sse};
@@ -11,16 +9,14 @@ use utoipa_axum::routes;
 use validator::Validate;
 
 use super::service::{self, Realtime};
-use super::socket::{self, Session};
+use super::socket::Session;
+use super::upgrade::MaybeUpgrade;
 use crate::auth::extract::bearer_token;
 use crate::auth::guard::Principal;
 use crate::error::{AppError, AppResult};
 use crate::http::{ApiJson, Envelope, ValidQuery};
 use crate::openapi::ErrorEnvelope;
 use crate::state::AppState;
-
-/// Largest frame a client may send (subscribe frames are tiny).
-const MAX_CLIENT_FRAME: usize = 16 * 1024;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -84,7 +80,7 @@ pub async fn websocket(
     State(state): State<AppState>,
     ValidQuery(query): ValidQuery<ConnectQuery>,
     headers: HeaderMap,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    MaybeUpgrade(upgrade): MaybeUpgrade,
 ) -> AppResult<Response> {
     let bearer = bearer_token(&headers)?;
     let admitted = service::connect(&state, bearer, query.ticket.as_deref()).await?;
@@ -97,16 +93,7 @@ pub async fn websocket(
         claims: admitted.claims,
         slot: admitted.slot,
     };
-    // Small buffers: client frames are tiny (a subscribe frame is under 128 bytes, larger ones
-    // are read in several steps), and the read buffer is held for the connection's life (the
-    // default is 128 KiB). No write buffer: each frame goes out as it is written.
-    Ok(upgrade
-        .read_buffer_size(128)
-        .write_buffer_size(0)
-        .max_message_size(MAX_CLIENT_FRAME)
-        .max_frame_size(MAX_CLIENT_FRAME)
-        .on_upgrade(move |socket| socket::run(socket, session))
-        .into_response())
+    upgrade.accept(session)
 }
 
 #[derive(Deserialize, Validate, IntoParams)]

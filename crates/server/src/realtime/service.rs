@@ -34,7 +34,14 @@ impl Realtime {
             per_user: settings.max_connections_per_user,
             subscriptions: settings.max_subscriptions,
             send_queue: settings.send_queue,
+            heartbeat: settings.heartbeat,
+            idle_timeout: settings.idle_timeout,
+            write_timeout: settings.write_timeout,
         });
+        // Outside a runtime (unit tests of the settings) there is nothing to ping.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            hub.start_heartbeat();
+        }
         Self {
             bus: Bus::new(
                 redis.clone(),

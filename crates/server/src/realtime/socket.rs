@@ -1,11 +1,18 @@
 //! One WebSocket connection: subscribe/unsubscribe frames in, events out through the connection's
 //! bounded queue, heartbeats, and the closes (slow, idle, session ended, shutdown).
 
-use std::sync::Arc;
+use std::future::Future;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures::{SinkExt, StreamExt};
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Bytes, Message, Utf8Bytes};
+use tokio_tungstenite::WebSocketStream;
 
 use super::hub::{CloseReason, Next, Slot};
 use super::metrics::{self, Transport};
@@ -14,7 +21,15 @@ use super::service::{self, Realtime};
 use crate::auth::guard::Principal;
 use crate::auth::jwt::Claims;
 use crate::error::ErrorCode;
+use crate::http::linger::LingeringIo;
 use crate::state::AppState;
+
+/// Largest frame a client may send (subscribe frames are tiny).
+const MAX_CLIENT_FRAME: usize = 16 * 1024;
+
+/// The socket as the HTTP server accepted it (see `http::server`): what hyper's upgrade is
+/// downcast to, so the WebSocket runs on the stream itself rather than on a boxed copy.
+type Accepted = LingeringIo<TcpStream>;
 
 pub struct Session {
     pub state: AppState,
@@ -23,9 +38,71 @@ pub struct Session {
     pub slot: Slot,
 }
 
-/// Frames go out on the socket itself: one task reads and writes, so the socket is not split
-/// (which would put it behind a lock of its own).
-type Sink = WebSocket;
+/// Small buffers: client frames are tiny (a subscribe frame is under 128 bytes, larger ones are
+/// read in several steps), and the read buffer is held for the connection's life (the default
+/// is 128 KiB). No write buffer: each frame goes out as it is written.
+fn config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(128)
+        .write_buffer_size(0)
+        .max_message_size(Some(MAX_CLIENT_FRAME))
+        .max_frame_size(Some(MAX_CLIENT_FRAME))
+}
+
+/// Start the connection's task; it waits for hyper to hand the connection over after the 101.
+///
+/// The task's future is the connection's largest per-socket cost (it is as large as its largest
+/// state, for its whole life), so it is laid out with care: the connection's state is captured
+/// once and used in place (an `async fn` taking it by value would keep a second slot for the
+/// moved argument), and every rare step (frames in, sends, closes, session checks) runs boxed,
+/// so that only the wait for the next wake-up is inline.
+pub fn spawn(on_upgrade: OnUpgrade, session: Session) {
+    tokio::spawn(task(on_upgrade, session));
+}
+
+fn task(on_upgrade: OnUpgrade, session: Session) -> impl Future<Output = ()> + Send {
+    let mut conn = Conn::new(session);
+    async move {
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(err) => {
+                tracing::debug!(error = %err, "realtime: the upgrade did not complete");
+                return;
+            }
+        };
+        match upgraded.downcast::<TokioIo<Accepted>>() {
+            Ok(hyper::upgrade::Parts { io, read_buf, .. }) => {
+                let io = io.into_inner();
+                // Bytes a client sent right behind its upgrade request are the first frames.
+                // Even empty, `read_buf` shares hyper's whole read buffer (8 KiB): taken apart
+                // here so it is freed now, not held (as a field of `parts`) for the socket's life.
+                let part = if read_buf.is_empty() {
+                    drop(read_buf);
+                    Vec::new()
+                } else {
+                    // A copy, the size of what was read (the buffer itself could be reused).
+                    let part = read_buf.to_vec();
+                    drop(read_buf);
+                    part
+                };
+                let mut ws = if part.is_empty() {
+                    WebSocketStream::from_raw_socket(io, Role::Server, Some(config())).await
+                } else {
+                    WebSocketStream::from_partially_read(io, part, Role::Server, Some(config()))
+                        .await
+                };
+                conn.serve(&mut ws).await;
+            }
+            // Another server in front (not `http::server`): the same, on hyper's wrapper.
+            Err(upgraded) => {
+                let io = TokioIo::new(upgraded);
+                let mut ws =
+                    WebSocketStream::from_raw_socket(io, Role::Server, Some(config())).await;
+                conn.serve(&mut ws).await;
+            }
+        }
+    }
+}
 
 /// Why the loop ended without a close from the server.
 enum Gone {
@@ -33,45 +110,93 @@ enum Gone {
     Client,
 }
 
-pub async fn run(mut sink: WebSocket, mut session: Session) {
-    // Only the durations, not a copy of the whole settings (which owns strings).
-    let Some(settings) = Timings::of(&session.state) else {
-        tracing::error!("realtime: no state registered at start-up");
-        return;
-    };
-    metrics::connection(Transport::Ws, 1.0);
-    // Per subscribed channel, the last id already sent (by replay): live copies up to it are
-    // skipped, so nothing arrives twice.
-    let mut floors: Vec<(Arc<str>, EventId)> = Vec::new();
-    let outbox = session.slot.outbox.clone();
-    let mut heartbeat =
-        tokio::time::interval_at(Instant::now() + settings.heartbeat, settings.heartbeat);
-    let mut last_heard = Instant::now();
-    let welcome = ServerFrame::Welcome {
-        connection_id: session.slot.id,
-        heartbeat_secs: settings.heartbeat.as_secs(),
-        idle_timeout_secs: settings.idle_timeout.as_secs(),
-    };
-    let mut outcome: Result<(), Gone> =
-        send(&mut sink, welcome.to_json().into(), settings.write_timeout).await;
-    while outcome.is_ok() {
-        // A kick goes first, even before frames the client keeps sending.
-        if let Some(reason) = outbox.reason() {
-            Box::pin(close(&mut sink, reason)).await;
-            break;
+/// What woke the connection.
+enum Woke {
+    /// A frame from the client; None when it closed or the connection broke.
+    Frame(Option<Message>),
+    Next(Next),
+}
+
+/// A connection's own state, beside its socket.
+struct Conn {
+    session: Session,
+    last_heard: Instant,
+}
+
+impl Conn {
+    fn new(mut session: Session) -> Self {
+        // The heartbeat's session check reads the subject, its token version and the login
+        // session; the rest of the claims would only be held.
+        session.claims.role = String::new();
+        session.claims.iss = String::new();
+        session.claims.jti = String::new();
+        // The hub holds the login session for kicks; channel rules read the principal's subject
+        // and role only.
+        session.principal.session_id = None;
+        Self {
+            session,
+            last_heard: Instant::now(),
         }
+    }
+
+    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(&mut self, sink: &mut WebSocketStream<S>) {
+        metrics::connection(Transport::Ws, 1.0);
+        let mut open = Box::pin(self.welcome(sink)).await.is_ok();
+        while open {
+            // A kick goes first, even before frames the client keeps sending.
+            if let Some(reason) = self.session.slot.outbox.reason() {
+                Box::pin(close(sink, reason)).await;
+                break;
+            }
+            let woke = self.wait(sink).await;
+            open = Box::pin(self.on_wake(sink, woke)).await;
+        }
+        metrics::connection(Transport::Ws, -1.0);
+    }
+
+    /// The one state an idle connection sits in.
+    async fn wait<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        sink: &mut WebSocketStream<S>,
+    ) -> Woke {
+        let outbox = &self.session.slot.outbox;
         tokio::select! {
             biased;
-            incoming = sink.recv() => {
-                let Some(Ok(message)) = incoming else { break };
-                last_heard = Instant::now();
-                outcome = match message {
+            frame = sink.next() => Woke::Frame(frame.and_then(Result::ok)),
+            next = outbox.next() => Woke::Next(next),
+        }
+    }
+
+    async fn welcome<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        sink: &mut WebSocketStream<S>,
+    ) -> Result<(), Gone> {
+        let timings = self.session.slot.caps();
+        let welcome = ServerFrame::Welcome {
+            connection_id: self.session.slot.id,
+            heartbeat_secs: timings.heartbeat.as_secs(),
+            idle_timeout_secs: timings.idle_timeout.as_secs(),
+        };
+        send(sink, welcome.to_json().into(), timings.write_timeout).await
+    }
+
+    /// Handle one wake-up; false when the connection is over.
+    async fn on_wake<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        sink: &mut WebSocketStream<S>,
+        woke: Woke,
+    ) -> bool {
+        let timings = self.session.slot.caps();
+        let outcome = match woke {
+            Woke::Frame(None) => return false,
+            Woke::Frame(Some(message)) => {
+                self.last_heard = Instant::now();
+                match message {
                     Message::Text(text) => {
                         metrics::message_in();
-                        // Boxed, like the session check below: a task's future is as large as its
-                        // largest state for its whole life, and these (log reads, database
-                        // queries) are rare; inline they would cost every idle connection.
-                        Box::pin(on_frame(&mut session, &mut sink, &mut floors, text.as_str())).await
+                        // Boxed apart (log reads, database queries): this future is allocated
+                        // at every wake-up, events included, and should stay small for them.
+                        Box::pin(on_frame(&mut self.session, sink, text.as_str())).await
                     }
                     Message::Binary(_) => {
                         metrics::message_in();
@@ -80,70 +205,47 @@ pub async fn run(mut sink: WebSocket, mut session: Session) {
                             message: "frames are JSON text",
                             channel: None,
                         };
-                        send(&mut sink, frame.to_json().into(), settings.write_timeout).await
+                        send(sink, frame.to_json().into(), timings.write_timeout).await
                     }
                     Message::Close(_) => Err(Gone::Client),
-                    Message::Ping(_) | Message::Pong(_) => Ok(()),
-                };
-            }
-            next = outbox.next() => {
-                let delivery = match next {
-                    Next::Close(reason) => {
-                        Box::pin(close(&mut sink, reason)).await;
-                        break;
-                    }
-                    Next::Deliver(delivery) => delivery,
-                };
-                let stale = floors
-                    .iter()
-                    .find(|(channel, _)| *channel == delivery.channel)
-                    .is_some_and(|(_, floor)| delivery.id <= *floor);
-                if !stale {
-                    outcome = send(&mut sink, delivery.frame.clone(), settings.write_timeout).await;
-                    if outcome.is_ok() {
-                        metrics::message_out(Transport::Ws);
-                    }
+                    Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Ok(()),
                 }
             }
-            _ = heartbeat.tick() => {
-                if last_heard.elapsed() >= settings.idle_timeout {
-                    Box::pin(close(&mut sink, CloseReason::IdleTimeout)).await;
-                    break;
-                }
-                if !Box::pin(service::still_valid(&session.state, &session.claims)).await {
-                    Box::pin(close(&mut sink, CloseReason::SessionEnded)).await;
-                    break;
-                }
-                let ping = Message::Ping(axum::body::Bytes::from_static(b"hb"));
-                outcome = timed(&mut sink, ping, settings.write_timeout).await;
+            Woke::Next(Next::Close(reason)) => {
+                close(sink, reason).await;
+                return false;
             }
-        }
-    }
-    metrics::connection(Transport::Ws, -1.0);
-}
-
-#[derive(Clone, Copy)]
-struct Timings {
-    heartbeat: Duration,
-    idle_timeout: Duration,
-    write_timeout: Duration,
-}
-
-impl Timings {
-    fn of(state: &AppState) -> Option<Self> {
-        let settings = &state.feature::<Realtime>().ok()?.settings;
-        Some(Self {
-            heartbeat: settings.heartbeat,
-            idle_timeout: settings.idle_timeout,
-            write_timeout: settings.write_timeout,
-        })
+            Woke::Next(Next::Deliver(delivery)) => {
+                if self.session.slot.is_stale(&delivery.channel, delivery.id) {
+                    return true;
+                }
+                let outcome = send(sink, delivery.frame.clone(), timings.write_timeout).await;
+                if outcome.is_ok() {
+                    metrics::message_out(Transport::Ws);
+                }
+                outcome
+            }
+            Woke::Next(Next::Heartbeat) => {
+                if self.last_heard.elapsed() >= timings.idle_timeout {
+                    close(sink, CloseReason::IdleTimeout).await;
+                    return false;
+                }
+                let valid = service::still_valid(&self.session.state, &self.session.claims);
+                if !Box::pin(valid).await {
+                    close(sink, CloseReason::SessionEnded).await;
+                    return false;
+                }
+                let ping = Message::Ping(Bytes::from_static(b"hb"));
+                timed(sink, ping, timings.write_timeout).await
+            }
+        };
+        outcome.is_ok()
     }
 }
 
-async fn on_frame(
+async fn on_frame<S: AsyncRead + AsyncWrite + Unpin>(
     session: &mut Session,
-    sink: &mut Sink,
-    floors: &mut Vec<(Arc<str>, EventId)>,
+    sink: &mut WebSocketStream<S>,
     text: &str,
 ) -> Result<(), Gone> {
     let realtime = session
@@ -162,20 +264,18 @@ async fn on_frame(
         ClientFrame::Ping => send(sink, ServerFrame::Pong.to_json().into(), timeout).await,
         ClientFrame::Unsubscribe { channel } => {
             session.slot.unsubscribe(&channel);
-            floors.retain(|(c, _)| **c != *channel);
             let frame = ServerFrame::Unsubscribed { channel: &channel };
             send(sink, frame.to_json().into(), timeout).await
         }
         ClientFrame::Subscribe { channel, since } => {
-            subscribe(session, sink, floors, &channel, since.as_deref()).await
+            subscribe(session, sink, &channel, since.as_deref()).await
         }
     }
 }
 
-async fn subscribe(
+async fn subscribe<S: AsyncRead + AsyncWrite + Unpin>(
     session: &mut Session,
-    sink: &mut Sink,
-    floors: &mut Vec<(Arc<str>, EventId)>,
+    sink: &mut WebSocketStream<S>,
     name: &str,
     since: Option<&str>,
 ) -> Result<(), Gone> {
@@ -245,11 +345,7 @@ async fn subscribe(
             return refuse(sink, ErrorCode::Unavailable, message, Some(name), timeout).await;
         }
     };
-    let name_shared = session
-        .slot
-        .subscription(name)
-        .unwrap_or_else(|| Arc::from(name));
-    floors.push((name_shared, position));
+    session.slot.set_floor(name, position);
     let frame = ServerFrame::Subscribed {
         channel: name,
         position: position.to_string(),
@@ -257,8 +353,8 @@ async fn subscribe(
     send(sink, frame.to_json().into(), timeout).await
 }
 
-async fn refuse(
-    sink: &mut Sink,
+async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(
+    sink: &mut WebSocketStream<S>,
     code: ErrorCode,
     message: &str,
     channel: Option<&str>,
@@ -272,12 +368,20 @@ async fn refuse(
     send(sink, frame.to_json().into(), timeout).await
 }
 
-async fn send(sink: &mut Sink, text: Utf8Bytes, timeout: Duration) -> Result<(), Gone> {
+async fn send<S: AsyncRead + AsyncWrite + Unpin>(
+    sink: &mut WebSocketStream<S>,
+    text: Utf8Bytes,
+    timeout: Duration,
+) -> Result<(), Gone> {
     timed(sink, Message::Text(text), timeout).await
 }
 
 /// A client that cannot take a frame within the write timeout is gone.
-async fn timed(sink: &mut Sink, message: Message, timeout: Duration) -> Result<(), Gone> {
+async fn timed<S: AsyncRead + AsyncWrite + Unpin>(
+    sink: &mut WebSocketStream<S>,
+    message: Message,
+    timeout: Duration,
+) -> Result<(), Gone> {
     match tokio::time::timeout(timeout, sink.send(message)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(Gone::Client),
@@ -289,7 +393,10 @@ async fn timed(sink: &mut Sink, message: Message, timeout: Duration) -> Result<(
 }
 
 /// Say why, then close with the reason's code. A client too slow to take even this is dropped.
-async fn close(sink: &mut Sink, reason: CloseReason) {
+async fn close<S: AsyncRead + AsyncWrite + Unpin>(
+    sink: &mut WebSocketStream<S>,
+    reason: CloseReason,
+) {
     let frame = ServerFrame::Closing {
         reason: reason.text(),
         reconnect: reason.reconnect(),
@@ -299,8 +406,8 @@ async fn close(sink: &mut Sink, reason: CloseReason) {
         let _ = timed(sink, Message::Text(frame.to_json().into()), quick).await;
     }
     let close = Message::Close(Some(CloseFrame {
-        code: reason.code(),
-        reason: reason.text().into(),
+        code: reason.code().into(),
+        reason: Utf8Bytes::from_static(reason.text()),
     }));
     let _ = timed(sink, close, quick).await;
 }
@@ -314,12 +421,17 @@ mod tests {
     }
 
     /// A connection's task is as large as the largest state of its future, for its whole life,
-    /// idle or not: rare states (frames in, closes, session checks) are boxed so that they do
-    /// not cost every idle connection. docs/benchmarks.md has the breakdown this bound keeps.
+    /// idle or not: rare states (frames in, sends, closes, session checks) are boxed so that
+    /// they do not cost every idle connection. docs/realtime.md has the breakdown this bound
+    /// keeps.
     #[test]
     fn the_connection_task_future_stays_small() {
-        let size = output_size(run);
-        eprintln!("socket::run future: {size} bytes");
-        assert!(size <= 2560, "socket::run's future grew to {size} bytes");
+        let size = output_size(task);
+        eprintln!(
+            "socket::task future: {size} bytes (the socket {} B, the connection's state {} B)",
+            std::mem::size_of::<WebSocketStream<Accepted>>(),
+            std::mem::size_of::<Conn>(),
+        );
+        assert!(size <= 1536, "socket::task's future grew to {size} bytes");
     }
 }

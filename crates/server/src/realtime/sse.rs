@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use axum::response::sse::Event;
 use futures::Stream;
-use tokio::time::{Instant, Interval};
 
 use super::hub::{CloseReason, Next, Outbox, Slot};
 use super::metrics::{self, Transport};
@@ -36,7 +35,6 @@ struct Open {
     outbox: Arc<Outbox>,
     pending: VecDeque<Event>,
     floor: EventId,
-    check: Interval,
     done: bool,
 }
 
@@ -119,7 +117,6 @@ pub async fn open(
         _slot: slot,
         pending,
         floor: position,
-        check: tokio::time::interval_at(Instant::now() + settings.heartbeat, settings.heartbeat),
         done: false,
     };
     Ok(futures::stream::unfold(open, next))
@@ -133,34 +130,32 @@ async fn next(mut open: Open) -> Option<(Result<Event, Infallible>, Open)> {
         if open.done {
             return None;
         }
-        tokio::select! {
-            biased;
-            next = open.outbox.next() => match next {
-                Next::Close(reason) => {
-                    open.done = true;
-                    if reason != CloseReason::SlowConsumer {
-                        let closing = ServerFrame::Closing {
-                            reason: reason.text(),
-                            reconnect: reason.reconnect(),
-                        };
-                        open.pending.push_back(frame(closing.to_json()));
-                    }
+        match open.outbox.next().await {
+            Next::Close(reason) => {
+                open.done = true;
+                if reason != CloseReason::SlowConsumer {
+                    let closing = ServerFrame::Closing {
+                        reason: reason.text(),
+                        reconnect: reason.reconnect(),
+                    };
+                    open.pending.push_back(frame(closing.to_json()));
                 }
-                Next::Deliver(delivery) => {
-                    if delivery.id > open.floor {
-                        metrics::message_out(Transport::Sse);
-                        let event = frame(delivery.frame.as_str().to_string());
-                        open.pending.push_back(if delivery.id == EventId::MAX {
-                            event
-                        } else {
-                            event.id(delivery.id.to_string())
-                        });
-                    }
-                }
-            },
-            _ = open.check.tick() => {
+            }
+            // The node's heartbeat task asks each connection in turn: the session check.
+            Next::Heartbeat => {
                 if !Box::pin(service::still_valid(&open.state, &open.claims)).await {
                     open.outbox.kick(CloseReason::SessionEnded);
+                }
+            }
+            Next::Deliver(delivery) => {
+                if delivery.id > open.floor {
+                    metrics::message_out(Transport::Sse);
+                    let event = frame(delivery.frame.as_str().to_string());
+                    open.pending.push_back(if delivery.id == EventId::MAX {
+                        event
+                    } else {
+                        event.id(delivery.id.to_string())
+                    });
                 }
             }
         }
