@@ -1761,9 +1761,11 @@ export interface paths {
         get: operations["list_posts"];
         put?: never;
         /**
-         * Publish a post. The text passes WeChat's content check first (risky text: 422 code 42210);
-         *     posts with images, or text WeChat wants reviewed, start as `pending` and are published when
-         *     every check passes.
+         * Publish a post. It starts as `checking` (seen by its author and moderators only) and is
+         *     published when WeChat's content check passes it, moments later, or blocked when WeChat calls
+         *     it risky (with `content_check = "sync"` the check runs first and risky text is a 422, code
+         *     42210); posts with images, or text WeChat wants reviewed, wait as `pending` until every check
+         *     passes.
          */
         post: operations["create_post"];
         delete?: never;
@@ -3545,7 +3547,7 @@ export interface components {
                     like_count: number;
                     /** @description Whether the caller liked it (false for anonymous callers). */
                     liked_by_me: boolean;
-                    /** @description published; or, for its author and moderators, pending / blocked / removed. */
+                    /** @description published; or, for its author and moderators, checking / pending / blocked / removed. */
                     status: string;
                     topics: string[];
                     /** Format: date-time */
@@ -3786,7 +3788,7 @@ export interface components {
                 like_count: number;
                 /** @description Whether the caller liked it (false for anonymous callers). */
                 liked_by_me: boolean;
-                /** @description published; or, for its author and moderators, pending / blocked / removed. */
+                /** @description published; or, for its author and moderators, checking / pending / blocked / removed. */
                 status: string;
                 topics: string[];
                 /** Format: date-time */
@@ -4808,7 +4810,7 @@ export interface components {
             like_count: number;
             /** @description Whether the caller liked it (false for anonymous callers). */
             liked_by_me: boolean;
-            /** @description published; or, for its author and moderators, pending / blocked / removed. */
+            /** @description published; or, for its author and moderators, checking / pending / blocked / removed. */
             status: string;
             topics: string[];
             /** Format: date-time */
