@@ -39,7 +39,7 @@ Page({
       toast(this.data.error);
       return;
     }
-    wx.showToast({ title: post.status === 'pending' ? '已提交审核' : '已发布' });
+    wx.showToast({ title: post.status === 'published' ? '已发布' : '已提交审核' });
     wx.redirectTo({ url: `/pages/community/post/post?id=${post.id}` });
   },
 });
