@@ -27,8 +27,10 @@ class Community {
         return this.core.call('get', '/api/v1/posts/{id}', { params: { id }, auth: 'optional' });
     }
     /**
-     * Publish a post, uploading local images first. Text WeChat finds risky is refused (422,
-     * 42210); a post with images stays `pending` until WeChat has checked them.
+     * Publish a post, uploading local images first. By default the server checks the text with
+     * WeChat in the background: the post comes back `checking`, seen by its author only, until the
+     * check publishes it (or blocks it). A server set to `content_check = "sync"` refuses risky
+     * text at once (422, 42210). A post with images stays `pending` until WeChat has checked them.
      */
     async createPost(post) {
         var _a, _b;
