@@ -93,5 +93,8 @@ fn announce_failed_job<'a>(state: &'a AppState, failed: &'a JobFailed) -> BoxFut
 
 /// Cached feed pages show authors' names and avatars.
 fn refresh_latest_feed<'a>(state: &'a AppState, _: &'a ProfileChanged) -> BoxFuture<'a, ()> {
-    Box::pin(crate::community::latest_changed(state))
+    Box::pin(crate::community::latest_changed(
+        state,
+        crate::community::FeedChange::Content,
+    ))
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, TransactionTrait};
 
-use super::feed::latest_changed;
+use super::feed::{latest_changed, FeedChange};
 use super::model::{comment, post, CommentView, ContentStatus, TargetType};
 use super::moderation;
 use super::posts::{check_text_length, refresh_hot_rank, visible_post};
@@ -96,7 +96,7 @@ pub async fn create_comment(
         safety::enqueue_recheck(&txn, TargetType::Comment, id).await?;
     }
     txn.commit().await?;
-    latest_changed(state).await;
+    latest_changed(state, FeedChange::Counters).await;
     state.jobs.wake();
     let comment = repo::find_comment(&state.db, id)
         .await?
@@ -203,7 +203,7 @@ pub async fn delete_comment(state: &AppState, user: &Principal, id: i64) -> AppR
     let txn = state.db.begin().await?;
     unpublish_comment(&txn, id, ContentStatus::Deleted, Utc::now()).await?;
     txn.commit().await?;
-    latest_changed(state).await;
+    latest_changed(state, FeedChange::Counters).await;
     Ok(())
 }
 

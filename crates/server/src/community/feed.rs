@@ -1,10 +1,9 @@
-//! Feeds: latest, topic, author, following and hot; the anonymous first page of the latest feed
-//! comes from the cache.
+//! Feeds: latest, topic, author, following and hot; the latest feed's pages come from the cache.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::model::{ContentStatus, PostView};
+use super::model::{ContentStatus, PostView, TargetType};
 use super::posts::{normalize_topic, TOPIC_RULE};
 use super::repo;
 use super::views::{authored_page, authored_views};
@@ -24,35 +23,100 @@ pub enum Feed {
     Hot,
 }
 
-/// The first page of the latest feed as anonymous readers see it (the mini-program's home page
-/// before sign-in, the most read list there is), kept in the cache and forgotten on every node
-/// whenever a post, its counters or its author's profile change (see [`latest_changed`]).
+/// The latest feed's first page, the most read list there is (the mini-program's home page), as
+/// every reader sees it, kept in the cache and forgotten on every node whenever anything in it
+/// may have changed (see [`latest_changed`]).
 const LATEST_FIRST_PAGE: CacheSpec = CacheSpec {
     namespace: "feed-latest",
     ttl: Duration::from_secs(30),
     shared: false,
 };
 
-/// Pages of up to this many posts are served from the cached first page.
-const CACHED_FIRST_PAGE: u32 = 50;
+/// The latest feed's later pages (by cursor), kept for a short while. Keyset pages do not move
+/// when posts are added, so only removals and edits forget them at once (a new epoch: every page
+/// cached before is out of reach); a post published late (after its check) and moving counters
+/// reach them within this lifetime.
+const LATEST_LATER_PAGES: CacheSpec = CacheSpec {
+    namespace: "feed-latest-later",
+    ttl: Duration::from_secs(10),
+    shared: false,
+};
 
-/// Call after committing any change to what the latest feed shows.
-pub async fn latest_changed(state: &AppState) {
-    state
-        .cache
-        .invalidate(&LATEST_FIRST_PAGE, "anonymous")
-        .await;
+/// Pages are cached this long (a request for up to this many posts is cut from them).
+const CACHED_PAGE: u32 = 50;
+
+/// What changed in the community, for the latest feed's cached pages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FeedChange {
+    /// A post was published: the first page changes, later pages hold older posts.
+    Published,
+    /// Like or comment counts moved.
+    Counters,
+    /// A post was edited, deleted, held or removed, or an author changed or left: what must not
+    /// be shown any more goes from every page at once.
+    Content,
 }
 
-async fn cached_latest_first_page(state: &AppState, limit: u32) -> AppResult<Page<PostView>> {
-    let views: Arc<Vec<PostView>> = state
+/// Call after committing any change to what the latest feed shows.
+pub async fn latest_changed(state: &AppState, change: FeedChange) {
+    state.cache.invalidate(&LATEST_FIRST_PAGE, "first").await;
+    if change == FeedChange::Content {
+        state.cache.invalidate(&LATEST_LATER_PAGES, "epoch").await;
+    }
+}
+
+/// Up to [`CACHED_PAGE`] + 1 posts of the latest feed from `before` on (from the start when
+/// `None`), as any reader sees them: `liked_by_me` is false in every one.
+async fn cached_latest(state: &AppState, before: Option<i64>) -> AppResult<Arc<Vec<PostView>>> {
+    let fetch = u64::from(CACHED_PAGE) + 1;
+    let Some(before) = before else {
+        return state
+            .cache
+            .get_or_load(&LATEST_FIRST_PAGE, "first", || async {
+                let rows = repo::latest(&state.db, None, fetch).await?;
+                authored_views(state, None, rows).await
+            })
+            .await;
+    };
+    // Keys of later pages carry the epoch, so one invalidation of it forgets them all, on
+    // every node (each node draws its own).
+    let epoch: Arc<u64> = state
         .cache
-        .get_or_load(&LATEST_FIRST_PAGE, "anonymous", || async {
-            let rows = repo::latest(&state.db, None, u64::from(CACHED_FIRST_PAGE) + 1).await?;
-            authored_views(state, None, rows).await
+        .get_or_load(&LATEST_LATER_PAGES, "epoch", || async {
+            Ok(rand::random::<u64>())
         })
         .await?;
-    let rows = views.iter().take(limit as usize + 1).cloned().collect();
+    state
+        .cache
+        .get_or_load(
+            &LATEST_LATER_PAGES,
+            &format!("{epoch}:{before}"),
+            || async {
+                // Pages of feeds tolerate lag: the replica may serve them (docs/deployment.md).
+                let rows = repo::latest(state.read_db(), Some(before), fetch).await?;
+                authored_views(state, None, rows).await
+            },
+        )
+        .await
+}
+
+/// A page of the latest feed cut from the cached posts, with the reader's likes marked (one
+/// query, for a signed-in user).
+async fn latest_page(
+    state: &AppState,
+    viewer: Option<&Principal>,
+    page: &PageQuery,
+) -> AppResult<Page<PostView>> {
+    let limit = page.limit();
+    let posts = cached_latest(state, page.decode()?).await?;
+    let mut rows: Vec<PostView> = posts.iter().take(limit as usize + 1).cloned().collect();
+    if let Some(v) = viewer.filter(|v| v.kind == SubjectKind::User && !rows.is_empty()) {
+        let ids: Vec<i64> = rows.iter().take(limit as usize).map(|p| p.id).collect();
+        let liked = repo::liked(&state.db, v.id, TargetType::Post.as_str(), &ids).await?;
+        for row in &mut rows {
+            row.liked_by_me = liked.contains(&row.id);
+        }
+    }
     Ok(Page::from_rows(rows, limit, |p| p.id))
 }
 
@@ -63,12 +127,8 @@ pub async fn feed(
     page: &PageQuery,
 ) -> AppResult<Page<PostView>> {
     let limit = page.limit();
-    if viewer.is_none()
-        && matches!(feed, Feed::Latest)
-        && page.cursor.as_deref().is_none_or(str::is_empty)
-        && limit <= CACHED_FIRST_PAGE
-    {
-        return cached_latest_first_page(state, limit).await;
+    if matches!(feed, Feed::Latest) && limit <= CACHED_PAGE {
+        return latest_page(state, viewer, page).await;
     }
     let fetch = u64::from(limit) + 1;
     let rows = match &feed {

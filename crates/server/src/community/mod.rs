@@ -15,7 +15,7 @@ mod social;
 mod views;
 
 pub use comments::unpublish_comment;
-pub use feed::latest_changed;
+pub use feed::{latest_changed, FeedChange};
 pub use routes::routes;
 
 /// The job handlers of this feature.

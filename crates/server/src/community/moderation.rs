@@ -7,7 +7,7 @@ use sea_orm::{ActiveEnum, ActiveValue::Set, TransactionTrait};
 use serde_json::json;
 
 use super::comments::{publish_comment_effects, unpublish_comment};
-use super::feed::latest_changed;
+use super::feed::{latest_changed, FeedChange};
 use super::model::{
     report, ActionView, CommentView, ContentStatus, PostView, ReportStatus, ReportView, TargetType,
 };
@@ -251,7 +251,7 @@ pub async fn decide(
         repo::record_action(&txn, &actor, "ban", "user", author_id, &reason, now).await?;
     }
     txn.commit().await?;
-    latest_changed(state).await;
+    latest_changed(state, FeedChange::Content).await;
     for recipient in notified {
         crate::notifications::announce(state, recipient, "comment").await;
     }

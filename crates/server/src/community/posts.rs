@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveEnum, ActiveValue::Set, ConnectionTrait, TransactionTrait};
 
-use super::feed::latest_changed;
+use super::feed::{latest_changed, FeedChange};
 use super::model::{post, ContentStatus, ImageRef, PostView, TargetType};
 use super::moderation::{self, WECHAT_ACTOR};
 use super::repo;
@@ -221,7 +221,7 @@ pub async fn create_post(
     }
     // Only a published post changes what others see (and the cached feed page).
     if published {
-        latest_changed(state).await;
+        latest_changed(state, FeedChange::Published).await;
     }
     if !image_refs.is_empty() || recheck {
         state.jobs.wake();
@@ -399,7 +399,7 @@ pub async fn edit_post(
         safety::enqueue_recheck(&txn, TargetType::Post, id).await?;
     }
     txn.commit().await?;
-    latest_changed(state).await;
+    latest_changed(state, FeedChange::Content).await;
     if status == ContentStatus::Checking {
         safety::schedule_text_checks(state).await;
     }
@@ -422,6 +422,6 @@ pub async fn delete_post(state: &AppState, user: &Principal, id: i64) -> AppResu
     }
     repo::set_topics(&txn, id, &[]).await?;
     txn.commit().await?;
-    latest_changed(state).await;
+    latest_changed(state, FeedChange::Content).await;
     Ok(())
 }

@@ -23,7 +23,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::comments::unpublish_comment;
-use super::feed::latest_changed;
+use super::feed::{latest_changed, FeedChange};
 use super::model::{post, ContentStatus, ImageRef, MediaCheckStatus, TargetType};
 use super::moderation::{self, WECHAT_ACTOR};
 use super::posts::{on_published, topics_of};
@@ -245,7 +245,7 @@ fn recheck_job(state: AppState, payload: Value) -> BoxFuture<'static, anyhow::Re
             .await?;
         }
         txn.commit().await?;
-        latest_changed(&state).await;
+        latest_changed(&state, FeedChange::Content).await;
         Ok(())
     })
 }
@@ -382,7 +382,7 @@ pub async fn apply_media_result(state: &AppState, event: MediaCheckEvent) -> App
         }
     }
     txn.commit().await?;
-    latest_changed(state).await;
+    latest_changed(state, FeedChange::Content).await;
     Ok(())
 }
 
@@ -682,7 +682,7 @@ async fn apply_text_verdicts(
     // One refresh of the feed cache for the whole batch; posts that are not published change
     // nothing others see.
     if !publish.is_empty() {
-        latest_changed(state).await;
+        latest_changed(state, FeedChange::Published).await;
     }
     for id in review {
         moderation::announce_queued(state, TargetType::Post, id);

@@ -6,7 +6,7 @@ use chrono::Utc;
 use sea_orm::TransactionTrait;
 use serde_json::json;
 
-use super::feed::latest_changed;
+use super::feed::{latest_changed, FeedChange};
 use super::model::{post, ContentStatus, FollowState, LikeState, Profile, TargetType};
 use super::posts::refresh_hot_rank;
 use super::repo;
@@ -82,7 +82,7 @@ pub async fn set_like(
         .await?;
     }
     txn.commit().await?;
-    latest_changed(state).await;
+    latest_changed(state, FeedChange::Counters).await;
     if changed {
         realtime::publish(
             state,

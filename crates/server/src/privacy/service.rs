@@ -252,7 +252,7 @@ pub async fn erase_user(state: &AppState, id: i64) -> anyhow::Result<bool> {
     crate::auth::guard::forget_subject(state, SubjectKind::User, id).await;
     crate::realtime::disconnect(state, SubjectKind::User, id, None).await;
     crate::users::service::forget_profile(state, id).await;
-    crate::community::latest_changed(state).await;
+    crate::community::latest_changed(state, crate::community::FeedChange::Content).await;
     tracing::info!(user_id = id, files = files.len(), "account erased");
     Ok(true)
 }
