@@ -281,6 +281,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "starting"
     );
     let app = Application::build(config).await?;
+    minibase::allocator::release_startup_pages_soon();
     let addr = app.local_addr()?;
     tracing::info!(%addr, "listening");
     if app.state().config.ops.public {
