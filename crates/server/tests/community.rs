@@ -1370,3 +1370,66 @@ async fn two_nodes_sharing_redis_refuse_one_duplicate_and_count_one_limit() {
         "with Redis up, nothing is counted on the nodes"
     );
 }
+
+/// PostgreSQL reads the latest feed through the index of published posts: posts not published
+/// yet (waiting for their check, held for moderation) sit at the top of the primary key, and a
+/// walk down it would pass every one of them on every page.
+#[tokio::test]
+async fn postgres_reads_the_latest_feed_through_the_index_of_published_posts() {
+    let test = "feed_published_index";
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, test, |raw| {
+        configure(raw);
+        raw.cache_enabled = false;
+    })
+    .await
+    else {
+        return;
+    };
+    let (_, alice) = login(&app, "fi-alice").await;
+    for i in 0..25 {
+        post(
+            &app,
+            &alice,
+            json!({"content": format!("indexed post {i}")}),
+        )
+        .await
+        .assert_ok(201);
+    }
+    let scans = || async {
+        use sea_orm::ConnectionTrait;
+        let row = app
+            .state
+            .db
+            .query_one(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT idx_scan AS n FROM pg_stat_user_indexes \
+                 WHERE indexrelname = 'ix_posts_published_id'",
+            ))
+            .await
+            .unwrap()
+            .expect("the index of published posts exists");
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    let before = scans().await;
+    let first = app.get("/api/v1/posts?limit=10").await;
+    let cursor = first.assert_ok(200)["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..8 {
+        let page = app
+            .get(&format!("/api/v1/posts?limit=10&cursor={cursor}"))
+            .await;
+        assert_eq!(page.assert_ok(200)["items"].as_array().unwrap().len(), 10);
+    }
+    // The statistics collector reports a backend's counts at its next idle moment.
+    let started = Instant::now();
+    while scans().await < before + 9 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the feed's pages did not use ix_posts_published_id ({} scans after 9 pages)",
+            scans().await - before
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -106,8 +106,13 @@ pub async fn latest(
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<AuthoredPost>, DbErr> {
+    // The status as a literal in the statement's text, like the limit: a bound one would leave
+    // PostgreSQL's plan unable to use the index of published posts (its generic plan walked the
+    // primary key past every newer post not yet published, see the migration).
+    let published = Expr::col((post::Entity, post::Column::Status))
+        .eq(Expr::cust(format!("'{}'", PUBLISHED.to_value())));
     let query = newest_first(
-        with_author(post::Entity::find().filter(post::Column::Status.eq(PUBLISHED))),
+        with_author(post::Entity::find().filter(published)),
         post::Column::Id,
         before_id,
         limit,

@@ -20,6 +20,7 @@ mod m20261207_000500_admin_audit;
 mod m20261207_000500_collections;
 mod m20261207_000600_payments;
 mod m20261208_000400_personal_data;
+mod m20261209_000100_published_posts;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000500_collections::Migration),
             Box::new(m20261207_000600_payments::Migration),
             Box::new(m20261208_000400_personal_data::Migration),
+            Box::new(m20261209_000100_published_posts::Migration),
         ]
     }
 }
