@@ -92,8 +92,9 @@ async fn cached_latest(state: &AppState, before: Option<i64>) -> AppResult<Arc<V
             &LATEST_LATER_PAGES,
             &format!("{epoch}:{before}"),
             || async {
-                // Pages of feeds tolerate lag: the replica may serve them (docs/deployment.md).
-                let rows = repo::latest(state.read_db(), Some(before), fetch).await?;
+                // From the primary, like every cache fill: loaded from a lagging replica after
+                // a deletion, the deleted post would be cached again (docs/deployment.md).
+                let rows = repo::latest(&state.db, Some(before), fetch).await?;
                 authored_views(state, None, rows).await
             },
         )
