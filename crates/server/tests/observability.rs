@@ -512,7 +512,10 @@ async fn dashboard_and_alerts_name_only_exported_metrics() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let metrics = loop {
         let text = app.get("/metrics").await.text;
-        if text.contains("jobs_finished_total{") || Instant::now() > deadline {
+        // The job is counted as it ends and timed after: wait for both.
+        let done =
+            text.contains("jobs_finished_total{") && text.contains("job_duration_seconds_bucket{");
+        if done || Instant::now() > deadline {
             break text;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
