@@ -68,14 +68,16 @@ pub async fn latest_changed(state: &AppState, change: FeedChange) {
 /// Up to [`CACHED_PAGE`] + 1 posts of the latest feed from `before` on (from the start when
 /// `None`), as any reader sees them: `liked_by_me` is false in every one.
 async fn cached_latest(state: &AppState, before: Option<i64>) -> AppResult<Arc<Vec<PostView>>> {
-    let fetch = u64::from(CACHED_PAGE) + 1;
+    // From the primary, like every cache fill: loaded from a lagging replica after a deletion,
+    // the deleted post would be cached again (docs/deployment.md).
+    let load = || async {
+        let rows = repo::latest(&state.db, before, u64::from(CACHED_PAGE) + 1).await?;
+        authored_views(state, None, rows).await
+    };
     let Some(before) = before else {
         return state
             .cache
-            .get_or_load(&LATEST_FIRST_PAGE, "first", || async {
-                let rows = repo::latest(&state.db, None, fetch).await?;
-                authored_views(state, None, rows).await
-            })
+            .get_or_load(&LATEST_FIRST_PAGE, "first", load)
             .await;
     };
     // Keys of later pages carry the epoch, so one invalidation of it forgets them all, on
@@ -86,18 +88,10 @@ async fn cached_latest(state: &AppState, before: Option<i64>) -> AppResult<Arc<V
             Ok(rand::random::<u64>())
         })
         .await?;
+    let key = format!("{epoch}:{before}");
     state
         .cache
-        .get_or_load(
-            &LATEST_LATER_PAGES,
-            &format!("{epoch}:{before}"),
-            || async {
-                // From the primary, like every cache fill: loaded from a lagging replica after
-                // a deletion, the deleted post would be cached again (docs/deployment.md).
-                let rows = repo::latest(&state.db, Some(before), fetch).await?;
-                authored_views(state, None, rows).await
-            },
-        )
+        .get_or_load(&LATEST_LATER_PAGES, &key, load)
         .await
 }
 
