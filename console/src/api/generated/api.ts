@@ -10994,8 +10994,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
                 /**
-                 * @description Only posts with this topic: 1-20 letters, digits, '_' or '-' (a leading '#' is dropped),
-                 *     as posts are tagged.
+                 * @description Only posts with this topic: 1-20 letters or digits of any script, '_' or '-' (a leading
+                 *     '#' and surrounding spaces are dropped), as posts are tagged; anything else is a 400
+                 *     (40002). No pattern is given: a JSON Schema `\w` is ASCII-only, and topics are often
+                 *     Chinese.
                  */
                 topic?: string;
                 /** @description Only posts by this user. */
@@ -11016,7 +11018,7 @@ export interface operations {
                     "application/json": components["schemas"]["Envelope_Page_PostView"];
                 };
             };
-            /** @description Bad limit (40002) or cursor (40003) */
+            /** @description Bad limit or topic (40002) or cursor (40003) */
             400: {
                 headers: {
                     [name: string]: unknown;
