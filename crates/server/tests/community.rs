@@ -1423,13 +1423,9 @@ async fn postgres_reads_the_latest_feed_through_the_index_of_published_posts() {
         assert_eq!(page.assert_ok(200)["items"].as_array().unwrap().len(), 10);
     }
     // The statistics collector reports a backend's counts at its next idle moment.
-    let started = Instant::now();
-    while scans().await < before + 9 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the feed's pages did not use ix_posts_published_id ({} scans after 9 pages)",
-            scans().await - before
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    until(
+        "9 scans of ix_posts_published_id for 9 feed pages",
+        || async { scans().await >= before + 9 },
+    )
+    .await;
 }
